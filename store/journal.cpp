@@ -1,0 +1,272 @@
+#include "store/journal.hpp"
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+
+#include <chrono>
+#include <future>
+
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+
+namespace smm::store {
+namespace {
+
+void configure(sqlite_db& db) {
+  // WAL + FULL: a commit is on disk (WAL fsynced) before it returns; readers never block it.
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("PRAGMA busy_timeout=5000");
+  db.exec("PRAGMA cache_size=-65536");  // 64 MiB page cache
+  db.exec("PRAGMA temp_store=MEMORY");
+}
+
+constexpr const char* insert_order_sql =
+    "INSERT INTO orders (id, panel_order_id, request_hash, service_id, link, link_key, quantity, params,"
+    " charge_micros, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
+constexpr const char* insert_event_sql =
+    "INSERT INTO events (order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains,"
+    " refund_micros, refill_eligible, note, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+constexpr const char* update_order_sql =
+    "UPDATE orders SET state=?, provider=coalesce(?,provider), provider_order_id=coalesce(?,provider_order_id),"
+    " attempt=coalesce(?,attempt), raw_status=coalesce(?,raw_status), start_count=coalesce(?,start_count),"
+    " remains=coalesce(?,remains), updated_at=?, final_at=CASE WHEN ? THEN ? ELSE final_at END"
+    " WHERE id=? RETURNING panel_order_id, charge_micros";
+constexpr const char* refund_exists_sql = "SELECT 1 FROM refunds WHERE order_id=?";
+constexpr const char* insert_refund_sql =
+    "INSERT INTO refunds (order_id, amount_micros, reason, event_seq, at) VALUES (?,?,?,?,?)";
+
+// The writer's prepared statements, built once.
+struct statements {
+  explicit statements(sqlite_db& db)
+      : insert_order(db, insert_order_sql),
+        insert_event(db, insert_event_sql),
+        update_order(db, update_order_sql),
+        refund_exists(db, refund_exists_sql),
+        insert_refund(db, insert_refund_sql),
+        begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        savepoint(db, "SAVEPOINT batch"),
+        release(db, "RELEASE batch"),
+        rollback_to(db, "ROLLBACK TO batch") {}
+  sqlite_stmt insert_order, insert_event, update_order, refund_exists, insert_refund;
+  sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
+};
+
+}  // namespace
+
+struct journal::impl {
+  struct pending {
+    std::vector<journal_op> ops;
+    completion done;
+    commit_result result;
+  };
+
+  explicit impl(journal_options o) : options(std::move(o)), db(options.path) {
+    configure(db);
+    migrate(db);
+    st = std::make_unique<statements>(db);
+    writer = std::thread([this] { run(); });
+  }
+
+  ~impl() {
+    stopping.store(true, std::memory_order_release);
+    queue.enqueue(nullptr);  // wake the writer
+    writer.join();
+  }
+
+  void run() {
+    std::vector<pending*> group(options.max_batches_per_commit);
+    for (;;) {
+      std::size_t n = queue.wait_dequeue_bulk(group.data(), group.size());
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        if (group[i]) group[kept++] = group[i];  // drop wake-up sentinels
+      if (kept > 0) commit_group(group.data(), kept);
+      queued.fetch_sub(kept, std::memory_order_relaxed);
+      if (stopping.load(std::memory_order_acquire) && queue.size_approx() == 0) break;
+    }
+  }
+
+  void commit_group(pending** batches, std::size_t n) {
+    std::string group_error;
+    try {
+      st->begin.run();
+      for (std::size_t i = 0; i < n; ++i) apply_batch(*batches[i]);
+      st->commit.run();
+    } catch (const std::exception& e) {
+      group_error = e.what();
+      try {
+        st->rollback.run();
+      } catch (...) {  // no transaction left to roll back: nothing to undo
+      }
+    }
+    std::uint64_t ok_batches = 0, ok_ops = 0, failed = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      pending* p = batches[i];
+      if (!group_error.empty()) {
+        p->result = commit_result{false, "journal commit failed: " + group_error, {}, {}};
+      }
+      if (p->result.ok) {
+        ++ok_batches;
+        ok_ops += p->ops.size();
+      } else {
+        ++failed;
+      }
+      if (p->done) p->done(std::move(p->result));
+      delete p;
+    }
+    if (group_error.empty()) commits.fetch_add(1, std::memory_order_relaxed);
+    batches_done.fetch_add(ok_batches, std::memory_order_relaxed);
+    ops_done.fetch_add(ok_ops, std::memory_order_relaxed);
+    failed_batches.fetch_add(failed, std::memory_order_relaxed);
+  }
+
+  // One submitted batch inside the group's transaction, isolated by a savepoint.
+  void apply_batch(pending& p) {
+    commit_result& r = p.result;
+    r.outcomes.clear();
+    r.event_seq.clear();
+    r.outcomes.reserve(p.ops.size());
+    r.event_seq.reserve(p.ops.size());
+    st->savepoint.run();
+    try {
+      for (auto& op : p.ops) std::visit([&](auto& o) { apply(o, r); }, op);
+      st->release.run();
+      r.ok = true;
+    } catch (const std::exception& e) {
+      st->rollback_to.run();
+      st->release.run();
+      r = commit_result{false, std::string("journal rejected batch: ") + e.what(), {}, {}};
+    }
+  }
+
+  std::int64_t write_event(std::int64_t order_id, const std::string& panel_order_id, std::uint8_t old_state,
+                           std::uint8_t new_state, const std::optional<std::string>& raw_status,
+                           std::int64_t charge, std::optional<std::int64_t> remains,
+                           std::optional<std::int64_t> refund, bool refill_eligible, const std::string& note,
+                           std::int64_t at) {
+    auto& s = st->insert_event;
+    s.bind(1, order_id).bind(2, panel_order_id).bind(3, std::int64_t{old_state}).bind(4, std::int64_t{new_state});
+    s.bind(5, raw_status).bind(6, charge).bind(7, remains).bind(8, refund);
+    s.bind(9, std::int64_t{refill_eligible}).bind(10, note).bind(11, at);
+    s.run();
+    return sqlite3_last_insert_rowid(db.get());
+  }
+
+  void apply(const order_insert& o, commit_result& r) {
+    auto& s = st->insert_order;
+    s.bind(1, o.id).bind(2, o.panel_order_id).bind(3, o.request_hash).bind(4, o.service_id).bind(5, o.link);
+    s.bind(6, o.link_key).bind(7, o.quantity).bind(8, o.params).bind(9, o.charge_micros);
+    s.bind(10, std::int64_t{o.state}).bind(11, o.at).bind(12, o.at);
+    if (s.run() == 0) {
+      r.outcomes.push_back(op_outcome::duplicate);
+      r.event_seq.push_back(0);
+      return;
+    }
+    r.outcomes.push_back(op_outcome::applied);
+    r.event_seq.push_back(write_event(o.id, o.panel_order_id, 0, o.state, std::nullopt, o.charge_micros,
+                                      std::nullopt, std::nullopt, false, "accepted", o.at));
+  }
+
+  void apply(const state_change& c, commit_result& r) {
+    auto& u = st->update_order;
+    u.bind(1, std::int64_t{c.new_state}).bind(2, c.provider).bind(3, c.provider_order_id);
+    u.bind(4, c.attempt ? std::optional<std::int64_t>(*c.attempt) : std::nullopt);
+    u.bind(5, c.raw_status).bind(6, c.start_count).bind(7, c.remains).bind(8, c.at);
+    u.bind(9, std::int64_t{c.final}).bind(10, c.at).bind(11, c.order_id);
+    if (!u.step()) {
+      u.reset();
+      r.outcomes.push_back(op_outcome::missing);
+      r.event_seq.push_back(0);
+      return;
+    }
+    const std::string panel_id = u.column_text(0);
+    const std::int64_t charge = u.column_int(1);
+    u.run();  // finish the statement (RETURNING yields one row)
+
+    std::optional<std::int64_t> refund = c.refund_micros;
+    op_outcome outcome = op_outcome::applied;
+    if (refund) {
+      auto& e = st->refund_exists;
+      e.bind(1, c.order_id);
+      const bool exists = e.step();
+      e.reset();
+      if (exists) {  // already paid once: the event must not carry a second credit
+        refund.reset();
+        outcome = op_outcome::refund_already_recorded;
+      }
+    }
+    const auto seq = write_event(c.order_id, panel_id, c.old_state, c.new_state, c.raw_status, charge, c.remains,
+                                 refund, c.refill_eligible, c.note, c.at);
+    if (refund) {
+      auto& i = st->insert_refund;
+      i.bind(1, c.order_id).bind(2, *refund).bind(3, c.refund_reason).bind(4, seq).bind(5, c.at);
+      i.run();
+    }
+    r.outcomes.push_back(outcome);
+    r.event_seq.push_back(seq);
+  }
+
+  void apply(const purge_final& p, commit_result& r) {
+    const std::string cutoff = std::to_string(p.before);
+    const std::string old = "(SELECT id FROM orders WHERE final_at IS NOT NULL AND final_at < " + cutoff + ")";
+    // Remember the highest purged id so intake never hands out an id twice.
+    db.exec("INSERT INTO meta (key, value) SELECT 'order_id_floor', m FROM (SELECT max(id) AS m FROM orders"
+            " WHERE id IN " + old + ") WHERE m IS NOT NULL ON CONFLICT(key) DO UPDATE SET value=max(value, excluded.value)");
+    db.exec("DELETE FROM events WHERE order_id IN " + old);
+    db.exec("DELETE FROM refunds WHERE order_id IN " + old);
+    db.exec("DELETE FROM orders WHERE final_at IS NOT NULL AND final_at < " + cutoff);
+    r.outcomes.push_back(op_outcome::applied);
+    r.event_seq.push_back(0);
+  }
+
+  void apply(const move_all_in_state& m, commit_result& r) {
+    sqlite_stmt sel(db, "SELECT id, panel_order_id, charge_micros FROM orders WHERE state=? AND final_at IS NULL");
+    sel.bind(1, std::int64_t{m.from});
+    std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> rows;
+    while (sel.step()) rows.emplace_back(sel.column_int(0), sel.column_text(1), sel.column_int(2));
+    sqlite_stmt upd(db, "UPDATE orders SET state=?, updated_at=? WHERE id=?");
+    std::int64_t last_seq = 0;
+    for (auto& [id, panel_id, charge] : rows) {
+      upd.bind(1, std::int64_t{m.to}).bind(2, m.at).bind(3, id);
+      upd.run();
+      last_seq = write_event(id, panel_id, m.from, m.to, std::nullopt, charge, std::nullopt, std::nullopt, false,
+                             m.note, m.at);
+    }
+    r.outcomes.push_back(op_outcome::applied);
+    r.event_seq.push_back(last_seq);
+  }
+
+  journal_options options;
+  sqlite_db db;
+  std::unique_ptr<statements> st;
+  moodycamel::BlockingConcurrentQueue<pending*> queue;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
+  std::thread writer;
+};
+
+journal::journal(journal_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+journal::~journal() = default;
+
+void journal::submit(std::vector<journal_op> ops, completion done) {
+  impl_->queued.fetch_add(1, std::memory_order_relaxed);
+  impl_->queue.enqueue(new impl::pending{std::move(ops), std::move(done), {}});
+}
+
+commit_result journal::submit_and_wait(std::vector<journal_op> ops) {
+  std::promise<commit_result> promise;
+  auto future = promise.get_future();
+  submit(std::move(ops), [&promise](commit_result r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+journal_stats journal::stats() const {
+  return journal_stats{impl_->commits.load(), impl_->batches_done.load(), impl_->ops_done.load(),
+                       impl_->failed_batches.load(), impl_->queued.load()};
+}
+
+const std::string& journal::path() const { return impl_->options.path; }
+
+}  // namespace smm::store

@@ -1,0 +1,94 @@
+#pragma once
+// The durable journal: SQLite in WAL mode with synchronous=FULL, written by one thread
+// that group-commits. Producers submit batches of ops from any thread; the writer takes
+// everything queued while the previous commit was on disk and writes it in one
+// transaction, so throughput grows with load while each batch still waits for exactly
+// one fsync. A batch's completion runs only after the commit that holds it: that is
+// the moment the daemon may acknowledge an order to a panel.
+//
+// Each submitted batch is isolated by a savepoint: a batch that fails (a constraint, a
+// bug) is rolled back alone and reported; the others in the same group still commit.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/records.hpp"
+
+namespace smm::store {
+
+/// Settings of the journal.
+struct journal_options {
+  std::string path;                    ///< database file; created if missing
+  std::size_t max_batches_per_commit = 512;  ///< how many submitted batches one transaction takes
+};
+
+/// Counters of the writer, readable from any thread.
+struct journal_stats {
+  std::uint64_t commits = 0;  ///< transactions committed
+  std::uint64_t batches = 0;  ///< submitted batches committed
+  std::uint64_t ops = 0;      ///< ops committed
+  std::uint64_t failed_batches = 0;
+  std::uint64_t queued = 0;  ///< batches waiting for the writer now (approximate)
+};
+
+/// Thread safety: submit() and stats() from any thread; completions run on the writer thread
+/// and must not block (post the answer to the connection's executor).
+class journal {
+ public:
+  using completion = std::function<void(commit_result)>;
+
+  /// Opens (creating and migrating as needed) and starts the writer thread.
+  /// Throws sqlite_error with the path and SQLite's reason when the file cannot be used.
+  explicit journal(journal_options options);
+  /// Commits everything already submitted, then stops the writer.
+  ~journal();
+  journal(const journal&) = delete;
+  journal& operator=(const journal&) = delete;
+
+  /// Queues a batch; `done` runs once it is committed or has failed.
+  void submit(std::vector<journal_op> ops, completion done);
+  /// submit() and wait for the result (recovery, admin commands, tests).
+  commit_result submit_and_wait(std::vector<journal_op> ops);
+
+  journal_stats stats() const;
+  const std::string& path() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Read-only queries on its own connection (WAL lets it read while the writer writes).
+/// Thread safety: one thread at a time per reader; open one reader per thread.
+class journal_reader {
+ public:
+  explicit journal_reader(const std::string& path);
+  ~journal_reader();
+  journal_reader(const journal_reader&) = delete;
+  journal_reader& operator=(const journal_reader&) = delete;
+
+  /// Every order not yet final, in id order (recovery at start).
+  std::vector<order_row> open_orders();
+  /// One order by the panel's id.
+  std::optional<order_row> find_order(const std::string& panel_order_id);
+  /// Events with seq > after_seq, oldest first, at most `limit`.
+  std::vector<event_row> events_since(std::int64_t after_seq, std::size_t limit);
+  /// Events of one order, oldest first.
+  std::vector<event_row> order_events(std::int64_t order_id);
+  /// The highest event seq ever written (0 if none).
+  std::int64_t last_event_seq();
+  /// The highest order id ever written (0 if none): intake continues after it.
+  std::int64_t last_order_id();
+  /// Number of orders per state code.
+  std::vector<std::pair<std::uint8_t, std::int64_t>> count_by_state();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace smm::store

@@ -1,0 +1,133 @@
+#include "store/journal.hpp"
+#include "store/sqlite.hpp"
+
+namespace smm::store {
+namespace {
+
+constexpr const char* order_columns =
+    "id, panel_order_id, request_hash, service_id, link, link_key, quantity, params, charge_micros, state,"
+    " provider, provider_order_id, attempt, raw_status, start_count, remains, created_at, updated_at, final_at";
+constexpr const char* event_columns =
+    "seq, order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains, refund_micros,"
+    " refill_eligible, note, at";
+
+std::optional<std::string> opt_text(const sqlite_stmt& s, int i) {
+  return s.column_is_null(i) ? std::nullopt : std::optional<std::string>(s.column_text(i));
+}
+
+order_row read_order(const sqlite_stmt& s) {
+  order_row o;
+  o.id = s.column_int(0);
+  o.panel_order_id = s.column_text(1);
+  o.request_hash = s.column_int(2);
+  o.service_id = s.column_int(3);
+  o.link = s.column_text(4);
+  o.link_key = s.column_text(5);
+  o.quantity = s.column_int(6);
+  o.params = s.column_text(7);
+  o.charge_micros = s.column_int(8);
+  o.state = static_cast<std::uint8_t>(s.column_int(9));
+  o.provider = opt_text(s, 10);
+  o.provider_order_id = opt_text(s, 11);
+  o.attempt = static_cast<std::int32_t>(s.column_int(12));
+  o.raw_status = opt_text(s, 13);
+  o.start_count = s.column_opt_int(14);
+  o.remains = s.column_opt_int(15);
+  o.created_at = s.column_int(16);
+  o.updated_at = s.column_int(17);
+  o.final_at = s.column_opt_int(18);
+  return o;
+}
+
+event_row read_event(const sqlite_stmt& s) {
+  event_row e;
+  e.seq = s.column_int(0);
+  e.order_id = s.column_int(1);
+  e.panel_order_id = s.column_text(2);
+  e.old_state = static_cast<std::uint8_t>(s.column_int(3));
+  e.new_state = static_cast<std::uint8_t>(s.column_int(4));
+  e.raw_status = opt_text(s, 5);
+  e.charge_micros = s.column_int(6);
+  e.remains = s.column_opt_int(7);
+  e.refund_micros = s.column_opt_int(8);
+  e.refill_eligible = s.column_int(9) != 0;
+  e.note = s.column_text(10);
+  e.at = s.column_int(11);
+  return e;
+}
+
+std::string select(const char* columns, const char* rest) {
+  return std::string("SELECT ") + columns + " " + rest;
+}
+
+}  // namespace
+
+struct journal_reader::impl {
+  explicit impl(const std::string& path)
+      : db(path, SQLITE_OPEN_READWRITE),  // WAL readers need the -shm file writable
+        open_orders(db, select(order_columns, "FROM orders WHERE final_at IS NULL ORDER BY id")),
+        find_order(db, select(order_columns, "FROM orders WHERE panel_order_id=?")),
+        events_since(db, select(event_columns, "FROM events WHERE seq>? ORDER BY seq LIMIT ?")),
+        order_events(db, select(event_columns, "FROM events WHERE order_id=? ORDER BY seq")) {
+    db.exec("PRAGMA busy_timeout=5000");
+  }
+  sqlite_db db;
+  sqlite_stmt open_orders, find_order, events_since, order_events;
+};
+
+journal_reader::journal_reader(const std::string& path) : impl_(std::make_unique<impl>(path)) {}
+journal_reader::~journal_reader() = default;
+
+std::vector<order_row> journal_reader::open_orders() {
+  std::vector<order_row> out;
+  auto& s = impl_->open_orders;
+  while (s.step()) out.push_back(read_order(s));
+  s.reset();
+  return out;
+}
+
+std::optional<order_row> journal_reader::find_order(const std::string& panel_order_id) {
+  auto& s = impl_->find_order;
+  s.bind(1, panel_order_id);
+  std::optional<order_row> out;
+  if (s.step()) out = read_order(s);
+  s.reset();
+  return out;
+}
+
+std::vector<event_row> journal_reader::events_since(std::int64_t after_seq, std::size_t limit) {
+  auto& s = impl_->events_since;
+  s.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<event_row> out;
+  while (s.step()) out.push_back(read_event(s));
+  s.reset();
+  return out;
+}
+
+std::vector<event_row> journal_reader::order_events(std::int64_t order_id) {
+  auto& s = impl_->order_events;
+  s.bind(1, order_id);
+  std::vector<event_row> out;
+  while (s.step()) out.push_back(read_event(s));
+  s.reset();
+  return out;
+}
+
+std::int64_t journal_reader::last_event_seq() {
+  // sqlite_sequence survives purges, so a resumed feed never sees a seq reused.
+  return impl_->db.query_int("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name='events'), 0)");
+}
+
+std::int64_t journal_reader::last_order_id() {
+  return impl_->db.query_int("SELECT max(coalesce((SELECT max(id) FROM orders), 0),"
+      " coalesce((SELECT value FROM meta WHERE key='order_id_floor'), 0))");
+}
+
+std::vector<std::pair<std::uint8_t, std::int64_t>> journal_reader::count_by_state() {
+  sqlite_stmt s(impl_->db, "SELECT state, count(*) FROM orders GROUP BY state ORDER BY state");
+  std::vector<std::pair<std::uint8_t, std::int64_t>> out;
+  while (s.step()) out.emplace_back(static_cast<std::uint8_t>(s.column_int(0)), s.column_int(1));
+  return out;
+}
+
+}  // namespace smm::store

@@ -1,0 +1,118 @@
+#pragma once
+// The rows the journal writes and reads. Plain data: states are the domain core's
+// numeric codes, money is micro-units (smm::money::micros()).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace smm::store {
+
+/// A new order, written once at intake (its first event is written with it).
+struct order_insert {
+  std::int64_t id = 0;  ///< daemon order id, unique, assigned by intake
+  std::string panel_order_id;
+  std::int64_t request_hash = 0;  ///< hash of the request's content, for conflict detection
+  std::int64_t service_id = 0;
+  std::string link;
+  std::string link_key;
+  std::int64_t quantity = 0;
+  std::string params;
+  std::int64_t charge_micros = 0;
+  std::uint8_t state = 0;
+  std::int64_t at = 0;  ///< unix seconds
+};
+
+/// One state change of an order, with the event the panel will see.
+struct state_change {
+  std::int64_t order_id = 0;
+  std::uint8_t old_state = 0;
+  std::uint8_t new_state = 0;
+  bool final = false;  ///< sets final_at: the order left the open set
+  std::optional<std::string> provider;
+  std::optional<std::string> provider_order_id;
+  std::optional<std::int32_t> attempt;
+  std::optional<std::string> raw_status;
+  std::optional<std::int64_t> start_count;
+  std::optional<std::int64_t> remains;
+  std::optional<std::int64_t> refund_micros;  ///< recorded once in refunds (first one wins)
+  std::string refund_reason;
+  bool refill_eligible = false;
+  std::string note;  ///< anomaly, reconciliation reason, provider message
+  std::int64_t at = 0;
+};
+
+/// Deletes final orders (and their events and refunds) that ended before `before`.
+struct purge_final {
+  std::int64_t before = 0;
+};
+
+/// Moves every order in state `from` to state `to`, each with an event carrying `note`.
+/// Recovery uses it at start: every `sending` order becomes `unknown` (the add may have
+/// reached the provider; it is never resent on a guess).
+struct move_all_in_state {
+  std::uint8_t from = 0;
+  std::uint8_t to = 0;
+  std::string note;
+  std::int64_t at = 0;
+};
+
+using journal_op = std::variant<order_insert, state_change, purge_final, move_all_in_state>;
+
+/// What the commit did with one op.
+enum class op_outcome : std::uint8_t {
+  applied,
+  duplicate,  ///< order_insert whose panel_order_id (or id) exists already: nothing written
+  missing,    ///< state_change for an order that does not exist
+  refund_already_recorded,  ///< the state change applied, the refund was recorded earlier
+};
+
+/// Result of one submitted batch, delivered after its commit (or failure).
+struct commit_result {
+  bool ok = false;
+  std::string error;  ///< why the batch was not committed (nothing of it was written)
+  std::vector<op_outcome> outcomes;   ///< one per op
+  std::vector<std::int64_t> event_seq;  ///< one per op; 0 when no event was written
+};
+
+/// An order as the journal holds it (for recovery and queries).
+struct order_row {
+  std::int64_t id = 0;
+  std::string panel_order_id;
+  std::int64_t request_hash = 0;
+  std::int64_t service_id = 0;
+  std::string link;
+  std::string link_key;
+  std::int64_t quantity = 0;
+  std::string params;
+  std::int64_t charge_micros = 0;
+  std::uint8_t state = 0;
+  std::optional<std::string> provider;
+  std::optional<std::string> provider_order_id;
+  std::int32_t attempt = 0;
+  std::optional<std::string> raw_status;
+  std::optional<std::int64_t> start_count;
+  std::optional<std::int64_t> remains;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> final_at;
+};
+
+/// An event as stored, for `subscribe`.
+struct event_row {
+  std::int64_t seq = 0;
+  std::int64_t order_id = 0;
+  std::string panel_order_id;
+  std::uint8_t old_state = 0;
+  std::uint8_t new_state = 0;
+  std::optional<std::string> raw_status;
+  std::int64_t charge_micros = 0;
+  std::optional<std::int64_t> remains;
+  std::optional<std::int64_t> refund_micros;
+  bool refill_eligible = false;
+  std::string note;
+  std::int64_t at = 0;
+};
+
+}  // namespace smm::store

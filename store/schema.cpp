@@ -1,0 +1,93 @@
+#include "store/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace smm::store {
+namespace {
+
+// Append only: never edit a migration that has shipped; add the next one instead.
+constexpr std::array<const char*, 1> migrations = {
+    // v1: orders, their events (the panel's feed), refunds (one per order, ever).
+    R"sql(
+CREATE TABLE orders (
+  id                INTEGER PRIMARY KEY,          -- daemon order id, assigned at intake
+  panel_order_id    TEXT NOT NULL UNIQUE,         -- the panel's idempotency key
+  request_hash      INTEGER NOT NULL,             -- same id + other content = conflict
+  service_id        INTEGER NOT NULL,
+  link              TEXT NOT NULL,
+  link_key          TEXT NOT NULL,                -- normalized link (duplicate-link guard)
+  quantity          INTEGER NOT NULL,
+  params            TEXT NOT NULL DEFAULT '',     -- type-specific fields, JSON as received
+  charge_micros     INTEGER NOT NULL,
+  state             INTEGER NOT NULL,
+  provider          TEXT,
+  provider_order_id TEXT,
+  attempt           INTEGER NOT NULL DEFAULT 0,
+  raw_status        TEXT,
+  start_count       INTEGER,
+  remains           INTEGER,
+  created_at        INTEGER NOT NULL,             -- unix seconds
+  updated_at        INTEGER NOT NULL,
+  final_at          INTEGER                       -- set once the order reached a final state
+);
+CREATE INDEX orders_open ON orders(state) WHERE final_at IS NULL;
+CREATE INDEX orders_final_at ON orders(final_at) WHERE final_at IS NOT NULL;
+CREATE INDEX orders_link_key ON orders(link_key);
+
+CREATE TABLE events (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after purges
+  order_id        INTEGER NOT NULL,
+  panel_order_id  TEXT NOT NULL,
+  old_state       INTEGER NOT NULL,
+  new_state       INTEGER NOT NULL,
+  raw_status      TEXT,
+  charge_micros   INTEGER NOT NULL,
+  remains         INTEGER,
+  refund_micros   INTEGER,
+  refill_eligible INTEGER NOT NULL DEFAULT 0,
+  note            TEXT NOT NULL DEFAULT '',
+  at              INTEGER NOT NULL
+);
+CREATE INDEX events_order ON events(order_id);
+
+CREATE TABLE refunds (
+  order_id       INTEGER PRIMARY KEY,   -- one refund per order: a replay cannot pay twice
+  amount_micros  INTEGER NOT NULL,
+  reason         TEXT NOT NULL,
+  event_seq      INTEGER NOT NULL,
+  at             INTEGER NOT NULL
+);
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL                -- order_id_floor: highest order id ever purged
+);
+)sql",
+};
+
+}  // namespace
+
+int current_schema_version() { return static_cast<int>(migrations.size()); }
+
+void migrate(sqlite_db& db) {
+  const auto have = db.query_int("PRAGMA user_version");
+  if (have > current_schema_version()) {
+    throw sqlite_error("journal schema version " + std::to_string(have) + " is newer than this build (" +
+                           std::to_string(current_schema_version()) + "): refusing to touch it",
+                       SQLITE_MISMATCH);
+  }
+  for (auto v = have; v < current_schema_version(); ++v) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(migrations[static_cast<std::size_t>(v)]);
+      db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace smm::store

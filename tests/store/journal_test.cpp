@@ -1,0 +1,268 @@
+#include "store/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+
+namespace fs = std::filesystem;
+using namespace smm::store;
+
+namespace {
+
+// Codes as the daemon uses them; the journal only stores numbers.
+constexpr std::uint8_t queued = 1, sending = 2, placed = 3, unknown = 5, canceled = 9;
+
+class journal_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("smm-journal-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "journal.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static order_insert order(std::int64_t id, std::string link = "https://x.com/a") {
+    order_insert o;
+    o.id = id;
+    o.panel_order_id = "p" + std::to_string(id);
+    o.request_hash = id * 31;
+    o.service_id = 1;
+    o.link = link;
+    o.link_key = link;
+    o.quantity = 1000;
+    o.charge_micros = 900'000;
+    o.state = queued;
+    o.at = 1'700'000'000;
+    return o;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(journal_test, creates_schema_and_reopens_without_migrating_again) {
+  { journal j({path_}); }
+  {
+    sqlite_db db(path_);
+    EXPECT_EQ(db.query_int("PRAGMA user_version"), current_schema_version());
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM sqlite_master WHERE name='orders'"), 1);
+    db.exec("INSERT INTO meta VALUES ('probe', 7)");
+  }
+  { journal j({path_}); }  // a second open must keep existing data
+  sqlite_db db(path_);
+  EXPECT_EQ(db.query_int("SELECT value FROM meta WHERE key='probe'"), 7);
+  sqlite_stmt mode(db, "PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");  // WAL is persistent in the file: readers never block the writer
+}
+
+TEST_F(journal_test, refuses_a_journal_from_a_newer_build) {
+  {
+    sqlite_db db(path_);
+    db.exec("PRAGMA user_version = 99");
+  }
+  try {
+    journal j({path_});
+    FAIL() << "a newer schema must be refused";
+  } catch (const sqlite_error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(journal_test, an_unusable_path_names_the_path) {
+  const std::string bad = (dir_ / "no-such-dir" / "j.db").string();
+  try {
+    journal j({bad});
+    FAIL();
+  } catch (const sqlite_error& e) {
+    EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(journal_test, duplicate_panel_order_id_writes_nothing_the_second_time) {
+  journal j({path_});
+  auto first = j.submit_and_wait({order(1)});
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(first.outcomes[0], op_outcome::applied);
+  EXPECT_GT(first.event_seq[0], 0);
+  auto again = order(2);
+  again.panel_order_id = "p1";  // same panel id, new daemon id
+  auto second = j.submit_and_wait({again});
+  ASSERT_TRUE(second.ok);
+  EXPECT_EQ(second.outcomes[0], op_outcome::duplicate);
+  EXPECT_EQ(second.event_seq[0], 0);
+  journal_reader r(path_);
+  ASSERT_TRUE(r.find_order("p1"));
+  EXPECT_EQ(r.find_order("p1")->id, 1);
+  EXPECT_EQ(r.open_orders().size(), 1u);
+}
+
+TEST_F(journal_test, concurrent_submitters_all_commit_with_unique_increasing_event_seqs) {
+  constexpr int threads = 4, per_thread = 2000;
+  std::atomic<int> done{0};
+  std::atomic<int> failures{0};
+  {
+    journal j({path_});
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          j.submit({order(t * per_thread + i + 1)}, [&](commit_result r) {
+            if (!r.ok || r.outcomes[0] != op_outcome::applied) failures.fetch_add(1);
+            done.fetch_add(1);
+          });
+        }
+      });
+    }
+    for (auto& t : ts) t.join();
+  }  // the destructor commits everything already submitted
+  EXPECT_EQ(done.load(), threads * per_thread);
+  EXPECT_EQ(failures.load(), 0);
+  journal_reader r(path_);
+  auto events = r.events_since(0, 100000);
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(threads * per_thread));
+  std::set<std::int64_t> order_ids;
+  for (std::size_t i = 1; i < events.size(); ++i) ASSERT_LT(events[i - 1].seq, events[i].seq);
+  for (auto& e : events) order_ids.insert(e.order_id);
+  EXPECT_EQ(order_ids.size(), static_cast<std::size_t>(threads * per_thread));
+  EXPECT_EQ(r.last_order_id(), threads * per_thread);
+}
+
+TEST_F(journal_test, a_refund_is_recorded_once_even_if_the_final_state_is_replayed) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
+  state_change c;
+  c.order_id = 1;
+  c.old_state = placed;
+  c.new_state = canceled;
+  c.final = true;
+  c.raw_status = "Canceled";
+  c.refund_micros = 900'000;
+  c.refund_reason = "canceled";
+  c.at = 1'700'000'100;
+  auto first = j.submit_and_wait({c});
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(first.outcomes[0], op_outcome::applied);
+  auto replay = j.submit_and_wait({c});  // e.g. after a crash the poller sees Canceled again
+  ASSERT_TRUE(replay.ok);
+  EXPECT_EQ(replay.outcomes[0], op_outcome::refund_already_recorded);
+
+  journal_reader r(path_);
+  auto events = r.order_events(1);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].refund_micros, 900'000);
+  EXPECT_FALSE(events[2].refund_micros.has_value()) << "a replayed final state must not credit again";
+  sqlite_db db(path_);
+  EXPECT_EQ(db.query_int("SELECT sum(amount_micros) FROM refunds"), 900'000);
+  EXPECT_TRUE(r.open_orders().empty());
+}
+
+TEST_F(journal_test, a_state_change_for_an_unknown_order_is_reported_missing) {
+  journal j({path_});
+  state_change c;
+  c.order_id = 42;
+  c.new_state = placed;
+  auto r = j.submit_and_wait({c});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.outcomes[0], op_outcome::missing);
+}
+
+TEST_F(journal_test, recovery_turns_every_sending_order_into_unknown_with_an_event) {
+  {
+    journal j({path_});
+    ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b"), order(3, "https://x.com/c")}).ok);
+    state_change to_sending;
+    to_sending.order_id = 2;
+    to_sending.old_state = queued;
+    to_sending.new_state = sending;
+    to_sending.attempt = 1;
+    ASSERT_TRUE(j.submit_and_wait({to_sending}).ok);
+  }
+  journal j({path_});
+  auto r = j.submit_and_wait({move_all_in_state{sending, unknown, "restart while add was in flight", 5}});
+  ASSERT_TRUE(r.ok) << r.error;
+  journal_reader reader(path_);
+  auto open = reader.open_orders();
+  ASSERT_EQ(open.size(), 3u);
+  EXPECT_EQ(open[0].state, queued);
+  EXPECT_EQ(open[1].state, unknown);
+  EXPECT_EQ(open[1].attempt, 1);
+  EXPECT_EQ(open[2].state, queued);
+  auto ev = reader.order_events(2);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev.back().note, "restart while add was in flight");
+}
+
+TEST_F(journal_test, purge_removes_old_final_orders_but_never_lets_ids_or_seqs_go_back) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b")}).ok);
+  state_change c;
+  c.order_id = 2;
+  c.old_state = queued;
+  c.new_state = canceled;
+  c.final = true;
+  c.at = 100;
+  ASSERT_TRUE(j.submit_and_wait({c}).ok);
+  journal_reader r(path_);
+  const auto seq_before = r.last_event_seq();
+  ASSERT_TRUE(j.submit_and_wait({purge_final{101}}).ok);
+  EXPECT_FALSE(r.find_order("p2"));
+  EXPECT_TRUE(r.find_order("p1"));
+  EXPECT_TRUE(r.order_events(2).empty());
+  EXPECT_EQ(r.last_order_id(), 2) << "the purged id must not be handed out again";
+  EXPECT_EQ(r.last_event_seq(), seq_before);
+  ASSERT_TRUE(j.submit_and_wait({order(3, "https://x.com/c")}).ok);
+  EXPECT_GT(r.last_event_seq(), seq_before);
+}
+
+// The durability contract: whatever a completion reported as committed survives kill -9.
+TEST_F(journal_test, acknowledged_orders_survive_kill_9_of_the_writer_process) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    journal j({path_});
+    for (std::int64_t id = 1; id <= 1'000'000; ++id) {
+      j.submit({order(id)}, [fd = fds[1], id](commit_result r) {
+        if (r.ok) {
+          auto n = ::write(fd, &id, sizeof id);  // the "acknowledgement" to the panel
+          (void)n;
+        }
+      });
+      if (id % 64 == 0) ::usleep(200);  // let the writer group, like real intake
+    }
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::set<std::int64_t> acked;
+  std::int64_t id = 0;
+  while (acked.size() < 3000 && ::read(fds[0], &id, sizeof id) == sizeof id) acked.insert(id);
+  ::kill(child, SIGKILL);
+  while (::read(fds[0], &id, sizeof id) == sizeof id) acked.insert(id);  // acks written before death
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_GE(acked.size(), 3000u);
+
+  journal j({path_});  // recovery of the WAL happens on open
+  journal_reader r(path_);
+  for (auto a : acked) ASSERT_TRUE(r.find_order("p" + std::to_string(a))) << "acknowledged order " << a << " lost";
+}
+
+}  // namespace
