@@ -1,0 +1,50 @@
+#pragma once
+// Which orders are running on each normalized link, and the newest order ever placed
+// on it (refill rule 5). Keyed by the link hash; in memory, rebuilt from the store.
+// Thread safety: none; owned by the dispatcher's strand.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+namespace smm {
+
+/// An order placed on a link, and when.
+struct link_placement {
+  std::int64_t placed_at = 0;  ///< Unix seconds
+  std::int64_t order_id = 0;   ///< panel order id
+
+  /// Later placement first; the same second is broken by the higher panel id (ids grow).
+  bool newer_than(const link_placement& o) const {
+    return placed_at != o.placed_at ? placed_at > o.placed_at : order_id > o.order_id;
+  }
+};
+
+/// The duplicate-link index.
+class link_index {
+ public:
+  /// Marks an order as running on the link (idempotent).
+  void add_running(std::uint64_t link, std::int64_t order_id);
+  /// Removes a running order (call when it becomes final). False if it was not there.
+  bool remove_running(std::uint64_t link, std::int64_t order_id);
+  /// Orders running on the link, in the order they were added.
+  std::span<const std::int64_t> running(std::uint64_t link) const;
+  /// True when any order is running on the link: the duplicate-link policy applies.
+  bool has_running(std::uint64_t link) const { return !running(link).empty(); }
+  /// Notes a placement; keeps only the newest per link.
+  void record_placement(std::uint64_t link, std::int64_t order_id, std::int64_t placed_at);
+  /// The newest order placed on the link, if any.
+  std::optional<link_placement> newest_placement(std::uint64_t link) const;
+  /// Links the index knows (running or placed).
+  std::size_t size() const { return links_.size(); }
+
+ private:
+  struct entry {
+    std::vector<std::int64_t> running_;  // usually 0 or 1 orders
+    std::optional<link_placement> newest_;
+  };
+  std::unordered_map<std::uint64_t, entry> links_;
+};
+
+}  // namespace smm

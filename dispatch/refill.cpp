@@ -1,0 +1,66 @@
+#include "dispatch/refill.hpp"
+
+namespace smm {
+
+std::string_view to_string(refill_reason r) {
+  switch (r) {
+    case refill_reason::eligible: return "eligible";
+    case refill_reason::no_refill_guarantee: return "no_refill_guarantee";
+    case refill_reason::not_completed: return "not_completed";
+    case refill_reason::nothing_delivered: return "nothing_delivered";
+    case refill_reason::guarantee_expired: return "guarantee_expired";
+    case refill_reason::start_count_unknown: return "start_count_unknown";
+    case refill_reason::count_not_dropped: return "count_not_dropped";
+    case refill_reason::dropped_below_start_count: return "dropped_below_start_count";
+    case refill_reason::start_count_too_high: return "start_count_too_high";
+    case refill_reason::newer_order_on_link: return "newer_order_on_link";
+    case refill_reason::refill_in_progress: return "refill_in_progress";
+    case refill_reason::provider_refused: return "provider_refused";
+  }
+  return "invalid";
+}
+
+refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
+                           const refill_query& q) noexcept {
+  // 1. A guarantee period exists (0 or fewer days is no guarantee).
+  if (!svc.refill_days || *svc.refill_days <= 0) return refill_reason::no_refill_guarantee;
+
+  // 2. Completed (or Partial, for what was delivered), within the period from completion.
+  if (o.state != order_state::completed && o.state != order_state::partial) {
+    return refill_reason::not_completed;
+  }
+  if (o.completed_at == no_value) return refill_reason::not_completed;
+  const auto delivered = o.delivered();
+  if (!delivered || *delivered <= 0) return refill_reason::nothing_delivered;
+  const std::int64_t period_s = static_cast<std::int64_t>(*svc.refill_days) * 86400;
+  if (q.now > o.completed_at + period_s) return refill_reason::guarantee_expired;
+
+  // 3. The count really dropped, but not below where it started.
+  if (q.current_count) {
+    if (o.start_count == no_value) return refill_reason::start_count_unknown;
+    if (*q.current_count < o.start_count) return refill_reason::dropped_below_start_count;
+    if (*q.current_count >= o.start_count + *delivered) return refill_reason::count_not_dropped;
+  }
+
+  // 4. Small accounts only: the guarantee does not cover a start count at the limit.
+  if (o.start_count == no_value) return refill_reason::start_count_unknown;
+  if (o.start_count >= policy.refill_max_start_count) return refill_reason::start_count_too_high;
+
+  // 5. A newer order on the same link voids this one's guarantee.
+  if (q.newest_on_link && q.newest_on_link->order_id != o.panel_order_id &&
+      q.newest_on_link->newer_than(link_placement{o.placed_at, o.panel_order_id})) {
+    return refill_reason::newer_order_on_link;
+  }
+
+  // 6. One refill at a time; after the in-progress bound a silent request counts as over.
+  if (o.refill == refill_state::in_progress && o.last_refill_at != no_value &&
+      q.now - o.last_refill_at < policy.refill_in_progress_s) {
+    return refill_reason::refill_in_progress;
+  }
+
+  // 7. The provider is the last word (private accounts): its refusal stands.
+  if (o.refill_refused != refill_refusal::none) return refill_reason::provider_refused;
+  return refill_reason::eligible;
+}
+
+}  // namespace smm

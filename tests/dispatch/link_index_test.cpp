@@ -1,0 +1,47 @@
+#include "dispatch/link_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace smm {
+namespace {
+
+std::vector<std::int64_t> ids(std::span<const std::int64_t> s) { return {s.begin(), s.end()}; }
+
+TEST(link_index, tracks_running_orders_per_link) {
+  link_index idx;
+  EXPECT_FALSE(idx.has_running(1));
+  idx.add_running(1, 10);
+  idx.add_running(1, 11);
+  idx.add_running(1, 10);  // idempotent
+  idx.add_running(2, 20);
+  EXPECT_EQ(ids(idx.running(1)), (std::vector<std::int64_t>{10, 11}));
+  EXPECT_TRUE(idx.has_running(2));
+  EXPECT_TRUE(idx.remove_running(1, 10));
+  EXPECT_FALSE(idx.remove_running(1, 10));
+  EXPECT_EQ(ids(idx.running(1)), (std::vector<std::int64_t>{11}));
+  EXPECT_TRUE(idx.remove_running(1, 11));
+  EXPECT_FALSE(idx.has_running(1));
+  EXPECT_FALSE(idx.remove_running(3, 1));
+  EXPECT_EQ(idx.size(), 1u);  // link 1 forgotten, it never had a placement
+}
+
+TEST(link_index, remembers_newest_placement_after_orders_end) {
+  link_index idx;
+  EXPECT_FALSE(idx.newest_placement(7));
+  idx.add_running(7, 1);
+  idx.record_placement(7, 1, 1000);
+  idx.record_placement(7, 2, 1001);
+  idx.record_placement(7, 3, 999);  // older: ignored
+  idx.remove_running(7, 1);
+  const auto n = idx.newest_placement(7);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->order_id, 2);
+  EXPECT_EQ(n->placed_at, 1001);
+  idx.record_placement(7, 4, 1001);  // same second, higher id: newer
+  EXPECT_EQ(idx.newest_placement(7)->order_id, 4);
+}
+
+}  // namespace
+}  // namespace smm
