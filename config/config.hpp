@@ -1,0 +1,113 @@
+#pragma once
+// The daemon's configuration once loaded and validated (config/loader.hpp builds it).
+// Every value here already passed the schema (config/schema.hpp): ranges, cross-key rules
+// and references (a route names only configured providers) hold, so users need no checks.
+#include <spdlog/common.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/secret.hpp"
+#include "dispatch/money.hpp"
+#include "dispatch/service.hpp"
+
+namespace smm {
+
+/// A TCP listen address; the host is an IPv4 literal, an IPv6 literal (without brackets)
+/// or "localhost".
+struct listen_address {
+  std::string host;
+  std::uint16_t port = 0;
+  /// "127.0.0.1:8080", "[::1]:8080".
+  std::string to_string() const;
+  friend bool operator==(const listen_address&, const listen_address&) = default;
+};
+
+/// A panel allowed to use the API v2 endpoint, with its own key.
+struct panel_key {
+  std::string name;
+  secret key;
+};
+
+/// [daemon]
+struct daemon_config {
+  std::filesystem::path socket_path;      ///< panel NDJSON unix socket
+  std::filesystem::path api_socket_path;  ///< API v2 over a unix socket
+  std::optional<listen_address> http_listen;     ///< API v2 over loopback TCP, if set
+  std::optional<listen_address> metrics_listen;  ///< Prometheus endpoint, if set
+  std::filesystem::path journal_path;
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  std::int32_t retention_days = 90;  ///< final orders older than this are pruned
+  std::vector<panel_key> panel_keys;
+};
+
+/// How a provider wants its API v2 parameters.
+enum class request_style : std::uint8_t {
+  form,  ///< POST application/x-www-form-urlencoded (the PHP template)
+  get,   ///< GET with a query string
+  json,  ///< POST application/json
+};
+
+/// Where the provider key travels.
+enum class key_placement : std::uint8_t { body, header };
+
+/// One [[providers]] entry.
+struct provider_config {
+  std::string name;     ///< unique, [a-z0-9_-]
+  std::string api_url;  ///< as written, e.g. "https://panel.example/api/v2"
+  bool https = true;    ///< scheme of api_url
+  std::string host;     ///< host of api_url (no brackets for IPv6)
+  std::uint16_t port = 443;  ///< explicit port, or 443/80 from the scheme
+  std::string target = "/";  ///< path (and query) of api_url, "/" when empty
+  secret key;
+  request_style style = request_style::form;
+  key_placement key_in = key_placement::body;
+  bool tls_verify = true;
+  std::optional<std::filesystem::path> ca_file;
+  std::int32_t max_in_flight = 16;
+  double requests_per_second = 10;  ///< token bucket rate; not money, a float is fine
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds request_timeout{15000};
+  std::chrono::milliseconds call_deadline{30000};
+  std::int32_t max_retries = 2;
+  std::chrono::seconds status_poll_interval{60};
+  std::string currency = "USD";
+  std::optional<money> balance_warn_below;
+};
+
+/// The whole configuration.
+struct config {
+  std::filesystem::path source;  ///< file it was loaded from (empty for a string)
+  daemon_config daemon;
+  std::vector<provider_config> providers;  ///< in file order
+  std::vector<service_def> services;       ///< in file order
+  policy_def policy;
+
+  /// The provider called `name`, or nullptr.
+  const provider_config* find_provider(std::string_view name) const;
+  /// The service with panel id `id`, or nullptr.
+  const service_def* find_service(std::int64_t id) const;
+  /// The panel key whose secret equals `key`, or nullptr (compares in constant time per key).
+  const panel_key* find_panel_key(std::string_view key) const;
+};
+
+/// Canonical snake_case name of a service type ("custom_comments").
+std::string_view to_string(service_type t);
+
+/// Parses a service type case- and separator-insensitively ("Custom Comments",
+/// "custom_comments", "CUSTOM-COMMENTS"); nullopt when no type matches.
+std::optional<service_type> parse_service_type(std::string_view text);
+
+/// Every service type, in enum order.
+const std::vector<service_type>& all_service_types();
+
+std::string_view to_string(request_style s);
+std::string_view to_string(key_placement k);
+std::string_view to_string(duplicate_link_policy p);
+
+}  // namespace smm

@@ -1,0 +1,299 @@
+#include "config/schema.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+
+namespace smm {
+namespace {
+
+using k = value_kind;
+
+// Each entry names only the fields it sets; the rest keep their defaults on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+// Order matters only for the printed documentation: tables first, then their keys.
+constexpr std::array specs{
+    // ---- top level
+    key_spec{.table = "", .key = "daemon", .kind = k::table,
+             .description = "Sockets, listen addresses, journal and logging of the daemon."},
+    key_spec{.table = "", .key = "providers", .kind = k::table_array, .required = true,
+             .description = "Upstream SMM panels the daemon forwards orders to (at least one)."},
+    key_spec{.table = "", .key = "services", .kind = k::table_array, .required = true,
+             .description = "Services the panel sells, each with its route to providers (at least one)."},
+    key_spec{.table = "", .key = "policy", .kind = k::table,
+             .description = "Business rules: duplicate links, refill and speed-up windows."},
+    // ---- [daemon]
+    key_spec{.table = "daemon", .key = "socket_path", .kind = k::path,
+             .default_value = "/run/smm-dispatchd/panel.sock",
+             .description = "Unix socket where the panel sends NDJSON requests."},
+    key_spec{.table = "daemon", .key = "api_socket_path", .kind = k::path,
+             .default_value = "/run/smm-dispatchd/api.sock",
+             .description = "Unix socket serving API v2 over HTTP."},
+    key_spec{.table = "daemon", .key = "http_listen", .kind = k::address,
+             .description = "Loopback TCP address serving API v2 too (e.g. \"127.0.0.1:8080\"); unset = off."},
+    key_spec{.table = "daemon", .key = "metrics_listen", .kind = k::address,
+             .default_value = "127.0.0.1:9464",
+             .description = "Address of the Prometheus /metrics endpoint; \"\" = off."},
+    key_spec{.table = "daemon", .key = "journal_path", .kind = k::path,
+             .default_value = "/var/lib/smm-dispatchd/journal.sqlite",
+             .description = "SQLite journal: every order transition is written here first."},
+    key_spec{.table = "daemon", .key = "log_level", .kind = k::choice, .default_value = "info",
+             .choices = "trace|debug|info|warn|error|critical|off",
+             .description = "Minimum level of log lines."},
+    key_spec{.table = "daemon", .key = "retention_days", .kind = k::integer, .default_value = "90",
+             .min = 1, .max = 3650,
+             .description = "Orders in a final state are pruned from the journal after this many days."},
+    key_spec{.table = "daemon", .key = "panel_keys", .kind = k::table_array,
+             .description = "Panels allowed on the API v2 endpoints, each with its own key."},
+    // ---- [[daemon.panel_keys]]
+    key_spec{.table = "daemon.panel_keys", .key = "name", .kind = k::string, .required = true,
+             .description = "Name of the panel, unique, [a-z0-9_-] (used in logs)."},
+    key_spec{.table = "daemon.panel_keys", .key = "key", .kind = k::secret,
+             .description = "The key inline. Exactly one of key, key_file, key_env."},
+    key_spec{.table = "daemon.panel_keys", .key = "key_file", .kind = k::path,
+             .description = "File whose content (trimmed) is the key. Exactly one of key, key_file, key_env."},
+    key_spec{.table = "daemon.panel_keys", .key = "key_env", .kind = k::env_name,
+             .description = "Environment variable holding the key. Exactly one of key, key_file, key_env."},
+    // ---- [[providers]]
+    key_spec{.table = "providers", .key = "name", .kind = k::string, .required = true,
+             .description = "Unique provider name, [a-z0-9_-], used by routes and in logs."},
+    key_spec{.table = "providers", .key = "api_url", .kind = k::url, .required = true,
+             .description = "API v2 endpoint, http:// or https:// with a host."},
+    key_spec{.table = "providers", .key = "key", .kind = k::secret,
+             .description = "API key inline. Exactly one of key, key_file, key_env."},
+    key_spec{.table = "providers", .key = "key_file", .kind = k::path,
+             .description = "File whose content (trimmed) is the API key. Exactly one of key, key_file, key_env."},
+    key_spec{.table = "providers", .key = "key_env", .kind = k::env_name,
+             .description = "Environment variable holding the API key. Exactly one of key, key_file, key_env."},
+    key_spec{.table = "providers", .key = "request_style", .kind = k::choice, .default_value = "form",
+             .choices = "form|get|json",
+             .description = "POST form (PHP template), GET query string, or POST JSON."},
+    key_spec{.table = "providers", .key = "key_in", .kind = k::choice, .default_value = "body",
+             .choices = "body|header",
+             .description = "Send the key as a request parameter or in an HTTP header."},
+    key_spec{.table = "providers", .key = "tls_verify", .kind = k::boolean, .default_value = "true",
+             .description = "Verify the provider's TLS certificate; false is logged as a warning."},
+    key_spec{.table = "providers", .key = "ca_file", .kind = k::path,
+             .description = "PEM file of CA certificates to trust instead of the system store."},
+    key_spec{.table = "providers", .key = "max_in_flight", .kind = k::integer, .default_value = "16",
+             .min = 1, .max = 1024,
+             .description = "Most requests open to this provider at once."},
+    key_spec{.table = "providers", .key = "requests_per_second", .kind = k::number,
+             .default_value = "10", .min = 0.01, .max = 10000,
+             .description = "Sustained request rate limit (token bucket)."},
+    key_spec{.table = "providers", .key = "connect_timeout_ms", .kind = k::integer,
+             .default_value = "3000", .min = 1, .max = 600000,
+             .description = "Deadline for DNS, TCP connect and TLS handshake."},
+    key_spec{.table = "providers", .key = "request_timeout_ms", .kind = k::integer,
+             .default_value = "15000", .min = 1, .max = 600000,
+             .description = "Deadline for one HTTP request/response."},
+    key_spec{.table = "providers", .key = "call_deadline_ms", .kind = k::integer,
+             .default_value = "30000", .min = 1, .max = 3600000,
+             .description = "Deadline for a whole call including retries; >= request_timeout_ms."},
+    key_spec{.table = "providers", .key = "max_retries", .kind = k::integer, .default_value = "2",
+             .min = 0, .max = 10,
+             .description = "Retries of a call that provably did not reach the provider."},
+    key_spec{.table = "providers", .key = "status_poll_interval_s", .kind = k::integer,
+             .default_value = "60", .min = 1, .max = 86400,
+             .description = "Seconds between status polls of running orders."},
+    key_spec{.table = "providers", .key = "currency", .kind = k::string, .default_value = "USD",
+             .description = "ISO 4217 code of the provider's prices and balance, three capitals."},
+    key_spec{.table = "providers", .key = "balance_warn_below", .kind = k::decimal,
+             .description = "Warn when the provider balance falls below this amount; unset = never."},
+    // ---- [[services]]
+    key_spec{.table = "services", .key = "id", .kind = k::integer, .required = true, .min = 1,
+             .max = 9.2e18, .description = "Panel service id, unique."},
+    key_spec{.table = "services", .key = "name", .kind = k::string, .required = true,
+             .description = "Name shown to customers."},
+    key_spec{.table = "services", .key = "type", .kind = k::choice, .default_value = "default",
+             .choices = "default|package|custom_comments|custom_comments_package|mentions|"
+                        "mentions_with_hashtags|mentions_custom_list|mentions_hashtag|"
+                        "mentions_user_followers|mentions_media_likers|comment_likes|poll|seo|"
+                        "subscriptions|invites_from_groups",
+             .description = "API v2 service type; case and separators ignored (\"Custom Comments\")."},
+    key_spec{.table = "services", .key = "rate", .kind = k::decimal, .required = true,
+             .description = "Price per 1000 units as a quoted decimal string, at most 6 decimals."},
+    key_spec{.table = "services", .key = "min", .kind = k::integer, .default_value = "1", .min = 1,
+             .max = 1e12, .description = "Smallest quantity accepted."},
+    key_spec{.table = "services", .key = "max", .kind = k::integer, .default_value = "1000000",
+             .min = 1, .max = 1e12, .description = "Largest quantity accepted; >= min."},
+    key_spec{.table = "services", .key = "refill_days", .kind = k::days_or_none,
+             .default_value = "none", .min = 1, .max = 3650,
+             .description = "Refill guarantee period in days, or \"none\" for no refill."},
+    key_spec{.table = "services", .key = "cancel", .kind = k::boolean, .default_value = "false",
+             .description = "Customers may ask to cancel a running order."},
+    key_spec{.table = "services", .key = "slow", .kind = k::boolean, .default_value = "false",
+             .description = "A slow service never gets a speed-up request."},
+    key_spec{.table = "services", .key = "dripfeed", .kind = k::boolean, .default_value = "false",
+             .description = "Orders may carry runs and interval (quantity is per run)."},
+    key_spec{.table = "services", .key = "route", .kind = k::table_array, .required = true,
+             .description = "Ordered providers for this service; the first usable one takes the order."},
+    // ---- services[].route[]
+    key_spec{.table = "services.route", .key = "provider", .kind = k::string, .required = true,
+             .description = "Name of a [[providers]] entry."},
+    key_spec{.table = "services.route", .key = "service", .kind = k::id, .required = true,
+             .description = "The provider's own service id (string or integer)."},
+    // ---- [policy]
+    key_spec{.table = "policy", .key = "duplicate_link", .kind = k::choice,
+             .default_value = "reject", .choices = "reject|hold|allow",
+             .description = "New order on a link that already has a running order: reject, hold or allow."},
+    key_spec{.table = "policy", .key = "refill_max_start_count", .kind = k::integer,
+             .default_value = "100000", .min = 1, .max = 1e12,
+             .description = "No refill guarantee when the start count was at least this."},
+    key_spec{.table = "policy", .key = "refill_in_progress_hours", .kind = k::integer,
+             .default_value = "72", .min = 1, .max = 8760,
+             .description = "A refill request counts as running for this long."},
+    key_spec{.table = "policy", .key = "claim_window_days", .kind = k::integer,
+             .default_value = "14", .min = 1, .max = 3650,
+             .description = "Claims are accepted this long after Completed/Partial."},
+    key_spec{.table = "policy", .key = "speedup_stuck_after_hours", .kind = k::integer,
+             .default_value = "72", .min = 1, .max = 8760,
+             .description = "An order is stuck when its status has not changed for longer."},
+    key_spec{.table = "policy", .key = "speedup_min_interval_hours", .kind = k::integer,
+             .default_value = "24", .min = 1, .max = 8760,
+             .description = "At most one speed-up request per order per this interval."},
+};
+#pragma GCC diagnostic pop
+
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+bool is_quoted_kind(value_kind kind) {
+  switch (kind) {
+    case k::integer:
+    case k::number:
+    case k::boolean:
+    case k::table:
+    case k::table_array:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+std::string key_spec::display_path() const {
+  std::string out;
+  std::string_view rest = table;
+  // Every table but daemon and policy is an array of tables: "services.route" is shown
+  // as "services[].route[]".
+  while (!rest.empty()) {
+    const auto dot = rest.find('.');
+    const std::string_view part = rest.substr(0, dot);
+    if (!out.empty()) out += '.';
+    out += part;
+    if (part != "daemon" && part != "policy") out += "[]";
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  if (!out.empty()) out += '.';
+  out += key;
+  if (table.empty() && kind == k::table_array) out += "[]";
+  return out;
+}
+
+std::span<const key_spec> config_schema() { return specs; }
+
+const key_spec* find_key_spec(std::string_view table, std::string_view key) {
+  for (const auto& s : specs)
+    if (s.table == table && s.key == key) return &s;
+  return nullptr;
+}
+
+std::vector<std::string_view> keys_of(std::string_view table) {
+  std::vector<std::string_view> out;
+  for (const auto& s : specs)
+    if (s.table == table) out.push_back(s.key);
+  return out;
+}
+
+std::vector<std::string_view> split_choices(std::string_view choices) {
+  std::vector<std::string_view> out;
+  while (!choices.empty()) {
+    const auto bar = choices.find('|');
+    out.push_back(choices.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    choices.remove_prefix(bar + 1);
+  }
+  return out;
+}
+
+std::string fold_name(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) out += static_cast<char>(std::tolower(u));
+  }
+  return out;
+}
+
+std::string_view match_choice(const key_spec& spec, std::string_view value) {
+  const std::string folded = fold_name(value);
+  if (folded.empty()) return {};
+  for (auto c : split_choices(spec.choices))
+    if (fold_name(c) == folded) return c;
+  return {};
+}
+
+std::string describe_type(const key_spec& spec) {
+  std::string range;
+  if (spec.has_range()) range = ' ' + number_text(spec.min) + ".." + number_text(spec.max);
+  switch (spec.kind) {
+    case k::table: return "table";
+    case k::table_array: return "array of tables";
+    case k::string: return "string";
+    case k::integer: return "integer" + range;
+    case k::number: return "number" + range;
+    case k::boolean: return "boolean";
+    case k::choice: {
+      std::string out = "one of ";
+      bool first = true;
+      for (auto c : split_choices(spec.choices)) {
+        if (!first) out += ", ";
+        out += c;
+        first = false;
+      }
+      return out;
+    }
+    case k::decimal: return "decimal string";
+    case k::url: return "URL (http/https)";
+    case k::address: return "host:port";
+    case k::path: return "path";
+    case k::secret: return "secret string";
+    case k::env_name: return "environment variable name";
+    case k::id: return "string or integer";
+    case k::days_or_none: return "integer" + range + " or \"none\"";
+  }
+  return "?";
+}
+
+std::string schema_markdown() {
+  std::string out = "| Key | Type | Default | Description |\n|---|---|---|---|\n";
+  for (const auto& s : specs) {
+    std::string def;
+    if (s.required)
+      def = "required";
+    else if (s.default_value.empty())
+      def = "unset";
+    else if (is_quoted_kind(s.kind))
+      def = "`\"" + std::string(s.default_value) + "\"`";
+    else
+      def = '`' + std::string(s.default_value) + '`';
+    std::string type = describe_type(s);
+    std::string desc{s.description};
+    // A '|' inside a cell would split it.
+    for (auto* cell : {&type, &desc})
+      for (std::size_t p = 0; (p = cell->find('|', p)) != std::string::npos; p += 2)
+        cell->replace(p, 1, "\\|");
+    out += "| `" + s.display_path() + "` | " + type + " | " + def + " | " + desc + " |\n";
+  }
+  return out;
+}
+
+}  // namespace smm
