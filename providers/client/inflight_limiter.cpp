@@ -1,0 +1,54 @@
+#include "providers/client/inflight_limiter.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace smm::providers {
+
+namespace asio = boost::asio;
+
+struct inflight_limiter::waiter {
+  explicit waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  bool granted = false;
+};
+
+inflight_limiter::inflight_limiter(asio::any_io_executor ex, std::size_t cap, std::size_t max_waiters)
+    : ex_(std::move(ex)), cap_(std::max<std::size_t>(cap, 1)), max_waiters_(max_waiters) {}
+
+inflight_limiter::~inflight_limiter() {
+  for (auto& w : waiters_) w->timer.cancel();
+}
+
+asio::awaitable<acquire_status> inflight_limiter::acquire(std::chrono::steady_clock::time_point deadline) {
+  if (in_flight_ < cap_ && waiters_.empty()) {
+    ++in_flight_;
+    co_return acquire_status::acquired;
+  }
+  if (waiters_.size() >= max_waiters_) co_return acquire_status::queue_full;
+  auto w = std::make_shared<waiter>(ex_);
+  w->timer.expires_at(deadline);
+  auto pos = waiters_.insert(waiters_.end(), w);
+  auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  // The grant wins over a timeout that fired in the same turn: the slot is already ours.
+  if (w->granted) co_return acquire_status::acquired;
+  waiters_.erase(pos);
+  if (!ec) co_return acquire_status::timed_out;
+  co_return acquire_status::cancelled;
+}
+
+void inflight_limiter::release() noexcept {
+  if (!waiters_.empty()) {
+    auto w = waiters_.front();
+    waiters_.pop_front();
+    w->granted = true;  // the slot passes to it; in_flight_ stays the same
+    w->timer.cancel();
+    return;
+  }
+  if (in_flight_ > 0) --in_flight_;
+}
+
+}  // namespace smm::providers
