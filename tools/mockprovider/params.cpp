@@ -1,0 +1,125 @@
+#include "tools/mockprovider/params.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+namespace smm::mock {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string url_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void parse_form(std::string_view text, param_map& out) {
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    const std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    std::string name = url_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1));
+    out.insert_or_assign(std::move(name), std::move(value));
+  }
+}
+
+bool parse_json_object(std::string_view body, param_map& out) {
+  namespace od = simdjson::ondemand;
+  const simdjson::padded_string padded(body);
+  od::parser parser;
+  od::document doc;
+  od::object obj;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(obj)) return false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    std::string name(key);
+    od::value v;
+    if (field.value().get(v)) return false;
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    std::string_view text;
+    switch (type) {
+      case od::json_type::string:
+        if (v.get_string().get(text)) return false;
+        out.insert_or_assign(std::move(name), std::string(text));
+        break;
+      case od::json_type::number:
+      case od::json_type::boolean: {
+        text = v.raw_json_token();
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
+                                 text.back() == '\t'))
+          text.remove_suffix(1);
+        out.insert_or_assign(std::move(name), std::string(text));
+        break;
+      }
+      default:
+        break;  // arrays, objects and null carry no API v2 parameter
+    }
+  }
+  return true;
+}
+
+std::optional<std::string_view> find_param(const param_map& params, std::string_view name) {
+  const auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+std::optional<long long> parse_int(std::string_view text) {
+  long long v = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
+std::string json_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(hex[(c >> 4) & 0xf]);
+          out.push_back(hex[c & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace smm::mock

@@ -1,0 +1,221 @@
+#include "tools/mockprovider/provider.hpp"
+
+#include <chrono>
+
+namespace smm::mock {
+namespace {
+
+constexpr std::string_view html_page =
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
+    "Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
+
+reply json_reply(int status, std::string body) {
+  reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+param_map request_params(std::string_view query, const incoming& request) {
+  param_map params;
+  parse_form(query, params);
+  const std::string_view body = request.body;
+  const auto first = body.find_first_not_of(" \t\r\n");
+  const bool json = request.content_type.find("json") != std::string::npos ||
+                    (first != std::string_view::npos && body[first] == '{');
+  if (json) {
+    parse_json_object(body, params);
+  } else {
+    parse_form(body, params);
+  }
+  return params;
+}
+
+provider::provider(provider_options options, clock_fn clock)
+    : options_(std::move(options)),
+      clock_(std::move(clock)),
+      sim_(options_.catalogue, options_.sim),
+      quirks_(options_.quirk),
+      latency_(options_.latency),
+      rng_(options_.sim.seed ^ 0x9e3779b97f4a7c15ULL) {
+  if (!clock_) {
+    const auto start = std::chrono::steady_clock::now();
+    clock_ = [start] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+    };
+  }
+  for (const auto& rule : options_.faults) faults_.add(rule);
+}
+
+reply provider::handle(const incoming& request) {
+  const std::string_view target = request.target;
+  const auto qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+  if (path.substr(0, 7) == "/admin/") return handle_admin(request, path, query);
+  if (path != "/api/v2" && path != "/api/v2/" && path != "/api" && path != "/api/")
+    return json_reply(404, error_body("Not found"));
+  return handle_api(request, query);
+}
+
+void provider::apply_fault(const fault_rule& rule, bool action_ran, reply& out) const {
+  switch (rule.kind) {
+    case fault_kind::none: break;
+    case fault_kind::error:
+      out.body = error_body(rule.message);
+      break;
+    case fault_kind::http_5xx:
+      out.status = rule.status;
+      out.content_type = "text/plain";
+      out.body = std::to_string(rule.status) + " Service Unavailable\n";
+      break;
+    case fault_kind::rate_limit:
+      out.status = 429;
+      out.headers.emplace_back("Retry-After", std::to_string(rule.retry_after_s));
+      out.body = error_body("Too Many Requests");
+      break;
+    case fault_kind::html:
+      out.status = rule.status;
+      out.content_type = "text/html; charset=UTF-8";
+      out.body = std::string(html_page);
+      break;
+    case fault_kind::invalid_json:
+      // The action's own answer cut by one byte, or a cut error when it did not run.
+      if (!action_ran) out.body = error_body("Internal error");
+      if (!out.body.empty()) out.body.pop_back();
+      break;
+    case fault_kind::black_hole:
+    case fault_kind::reset:
+    case fault_kind::truncated:
+    case fault_kind::trickle:
+      out.transport = rule.kind;
+      out.trickle_bytes = rule.trickle_bytes;
+      out.trickle_interval_ms = rule.trickle_interval_ms;
+      if (!action_ran) out.body = error_body("Internal error");
+      break;
+  }
+}
+
+reply provider::handle_api(const incoming& request, std::string_view query) {
+  const param_map params = request_params(query, request);
+  std::string key(find_param(params, "key").value_or(""));
+  if (key.empty()) key = request.x_api_key;
+  if (key.empty() && request.authorization.substr(0, 7) == "Bearer ") key = request.authorization.substr(7);
+  const std::string action(find_param(params, "action").value_or(""));
+
+  reply out;
+  out.api = true;
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = clock_();
+  audit_.count(action);
+  const std::optional<fault_rule> fault = faults_.decide(action, rng_);
+  out.delay_ms = latency_.sample(rng_);
+
+  api_answer answer;
+  answer.action = action;
+  const bool run = !fault || fault->after;
+  if (run) {
+    if (key != options_.key) {
+      answer.body = error_body(msg::bad_key);
+      answer.error = msg::bad_key;
+    } else {
+      answer = run_action(sim_, params, quirks_, now);
+    }
+  }
+  out.body = answer.body;
+  if (fault) apply_fault(*fault, run, out);
+  if (fault && fault->kind == fault_kind::error && !run) answer.error = fault->message;
+
+  if (action == "add") {
+    add_record rec;
+    rec.time_ms = now;
+    rec.key_hash = key_hash(key);
+    rec.service = run ? answer.service : std::string(find_param(params, "service").value_or(""));
+    rec.link = run ? answer.link : std::string(find_param(params, "link").value_or(""));
+    rec.quantity = answer.quantity;
+    rec.order_id = answer.order_id;
+    rec.error = answer.error;
+    if (fault) rec.fault = to_string(fault->kind);
+    out.audit_seq = audit_.record_add(std::move(rec));
+  }
+  return out;
+}
+
+void provider::finish(std::uint64_t audit_seq, bool delivered) {
+  std::lock_guard lock(mutex_);
+  audit_.mark_delivery(audit_seq, delivered);
+}
+
+std::string provider::stats_json() {
+  std::string faults = "[";
+  for (const auto& rule : faults_.rules()) {
+    if (faults.size() > 1) faults.push_back(',');
+    faults += to_json(rule);
+  }
+  faults += "]";
+  return "{\"requests\":" + std::to_string(audit_.requests()) + ",\"counts\":" + audit_.counts_json() +
+         ",\"in_flight\":" + std::to_string(audit_.in_flight()) +
+         ",\"peak_in_flight\":" + std::to_string(audit_.peak_in_flight()) +
+         ",\"orders\":" + std::to_string(sim_.order_count()) + ",\"adds\":" + std::to_string(audit_.adds().size()) +
+         ",\"balance\":" + json_quote(to_string(sim_.balance(clock_()), 2)) +
+         ",\"currency\":" + json_quote(sim_.currency()) + ",\"faults\":" + faults +
+         ",\"quirks\":" + to_json(quirks_) + ",\"latency\":" + json_quote(to_string(latency_)) + "}";
+}
+
+reply provider::handle_admin(const incoming& request, std::string_view path, std::string_view query) {
+  const param_map params = request_params(query, request);
+  const bool get = request.method == "GET";
+  std::lock_guard lock(mutex_);
+  if (path == "/admin/audit" && get) return json_reply(200, audit_.to_json());
+  if (path == "/admin/stats" && get) return json_reply(200, stats_json());
+  if (path == "/admin/reset" && !get) {
+    sim_ = simulation(options_.catalogue, options_.sim);
+    faults_.clear();
+    for (const auto& rule : options_.faults) faults_.add(rule);
+    quirks_ = options_.quirk;
+    latency_ = options_.latency;
+    audit_.reset();
+    return json_reply(200, "{\"ok\":true}");
+  }
+  if (path == "/admin/faults") {
+    if (request.method == "DELETE" || (!get && find_param(params, "clear"))) {
+      faults_.clear();
+    } else if (!get) {
+      std::string error;
+      const auto rule = make_fault_rule(params, error);
+      if (!rule) return json_reply(400, error_body(error));
+      faults_.add(*rule);
+    }
+    std::string out = "{\"ok\":true,\"faults\":[";
+    bool first = true;
+    for (const auto& rule : faults_.rules()) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += to_json(rule);
+    }
+    return json_reply(200, out + "]}");
+  }
+  if (path == "/admin/quirks" && !get) {
+    std::string error;
+    if (!apply_quirks(params, quirks_, error)) return json_reply(400, error_body(error));
+    return json_reply(200, "{\"ok\":true,\"quirks\":" + to_json(quirks_) + "}");
+  }
+  if (path == "/admin/latency" && !get) {
+    const auto model = parse_latency(find_param(params, "spec").value_or(""));
+    if (!model) return json_reply(400, error_body("spec must be fixed:MS, uniform:MIN-MAX or exp:MEAN"));
+    latency_ = *model;
+    return json_reply(200, "{\"ok\":true,\"latency\":" + json_quote(to_string(latency_)) + "}");
+  }
+  if (path == "/admin/balance" && !get) {
+    const auto amount = parse_money(find_param(params, "amount").value_or(""));
+    if (!amount || amount.value.is_negative()) return json_reply(400, error_body("amount must be a decimal >= 0"));
+    sim_.set_balance(amount.value);
+    return json_reply(200, "{\"ok\":true,\"balance\":" + json_quote(to_string(amount.value, 2)) + "}");
+  }
+  return json_reply(404, error_body("Not found"));
+}
+
+}  // namespace smm::mock
