@@ -100,7 +100,10 @@ std::string normalize_url(std::string_view s) {
   if (host.ends_with(":80") || host.ends_with(":443")) host.erase(host.rfind(':'));
   if (host.ends_with('.')) host.pop_back();
   if (host.starts_with("www.")) host.erase(0, 4);
-  return host + normalize_path(path, host) + normalize_query(query);
+  std::string out = std::move(host);
+  out += normalize_path(path, out);
+  out += normalize_query(query);
+  return out;
 }
 
 }  // namespace
@@ -112,7 +115,10 @@ normalized_link normalize_link(std::string_view raw) {
   const bool bare = raw.find('/') == std::string_view::npos && raw.find('.') == std::string_view::npos;
   if (raw.starts_with('@') || (bare && !raw.empty())) {
     if (raw.starts_with('@')) raw.remove_prefix(1);
-    text = "@" + to_lower(raw);
+    // Appending (not "@" + string) also sidesteps GCC 12's false -Wrestrict at -O3.
+    text.reserve(raw.size() + 1);
+    text += '@';
+    text += to_lower(raw);
   } else {
     text = normalize_url(raw);
   }

@@ -1,6 +1,10 @@
 #pragma once
 // Which orders are running on each normalized link, and the newest order ever placed
 // on it (refill rule 5). Keyed by the link hash; in memory, rebuilt from the store.
+// The newest-placement table is read on the hot path (every refill check), so it is a
+// flat open-addressing table: one probe, usually one cache line, no node chasing. It
+// only grows (placements are never forgotten while the process runs). Running sets
+// change only when orders start and end, so a node map is fine for them.
 // Thread safety: none; owned by the dispatcher's strand.
 #include <cstdint>
 #include <optional>
@@ -32,19 +36,27 @@ class link_index {
   std::span<const std::int64_t> running(std::uint64_t link) const;
   /// True when any order is running on the link: the duplicate-link policy applies.
   bool has_running(std::uint64_t link) const { return !running(link).empty(); }
+  /// Links with at least one running order.
+  std::size_t running_links() const { return running_.size(); }
+
   /// Notes a placement; keeps only the newest per link.
   void record_placement(std::uint64_t link, std::int64_t order_id, std::int64_t placed_at);
   /// The newest order placed on the link, if any.
-  std::optional<link_placement> newest_placement(std::uint64_t link) const;
-  /// Links the index knows (running or placed).
-  std::size_t size() const { return links_.size(); }
+  std::optional<link_placement> newest_placement(std::uint64_t link) const noexcept;
+  /// Links with a recorded placement.
+  std::size_t placed_links() const { return placed_count_; }
 
  private:
-  struct entry {
-    std::vector<std::int64_t> running_;  // usually 0 or 1 orders
-    std::optional<link_placement> newest_;
+  struct slot {
+    std::uint64_t link = 0;  // 0 marks an empty slot; a real hash 0 is stored as 1
+    link_placement newest;
   };
-  std::unordered_map<std::uint64_t, entry> links_;
+  std::size_t find_slot(std::uint64_t key) const noexcept;
+  void grow();
+
+  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> running_;
+  std::vector<slot> slots_;  // size is a power of two, at most half full
+  std::size_t placed_count_ = 0;
 };
 
 }  // namespace smm

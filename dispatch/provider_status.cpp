@@ -38,6 +38,42 @@ constexpr std::array<exact_entry, 22> exact_table{{
     {"Active", provider_status::in_progress},
 }};
 
+// The exact table grouped by length, built at compile time: lookups skip every entry
+// whose length differs without touching its text.
+struct length_bucket {
+  std::uint8_t first = 0;  // index into exact_table of the first entry of this length
+  std::uint8_t count = 0;
+};
+constexpr std::size_t max_exact_len = 16;
+
+constexpr std::array<exact_entry, exact_table.size()> sorted_by_length(
+    std::array<exact_entry, exact_table.size()> t) {
+  // Stable insertion sort: constexpr-friendly and the table is tiny.
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    for (std::size_t j = i; j > 0 && t[j - 1].text.size() > t[j].text.size(); --j) {
+      const exact_entry tmp = t[j];
+      t[j] = t[j - 1];
+      t[j - 1] = tmp;
+    }
+  }
+  return t;
+}
+
+constexpr auto exact_sorted = sorted_by_length(exact_table);
+
+constexpr std::array<length_bucket, max_exact_len> build_buckets() {
+  std::array<length_bucket, max_exact_len> b{};
+  for (std::size_t i = exact_sorted.size(); i-- > 0;) {
+    auto& bucket = b[exact_sorted[i].text.size()];
+    bucket.first = static_cast<std::uint8_t>(i);
+    ++bucket.count;
+  }
+  return b;
+}
+
+constexpr auto by_length = build_buckets();
+static_assert(exact_sorted.back().text.size() < max_exact_len, "raise max_exact_len");
+
 // Longer folded strings are not statuses; they map to unknown without a search.
 constexpr std::size_t max_folded = 48;
 
@@ -92,9 +128,12 @@ std::string_view to_string(provider_status s) {
 }
 
 provider_status map_provider_status(std::string_view raw) noexcept {
-  for (const auto& e : exact_table) {
-    if (e.text.size() == raw.size() && std::memcmp(e.text.data(), raw.data(), raw.size()) == 0) {
-      return e.status;
+  if (raw.size() < by_length.size()) {
+    // Only the entries of the same length are compared: at most a few memcmp calls.
+    const auto& bucket = by_length[raw.size()];
+    for (std::uint8_t k = 0; k < bucket.count; ++k) {
+      const auto& e = exact_sorted[bucket.first + k];
+      if (std::memcmp(e.text.data(), raw.data(), raw.size()) == 0) return e.status;
     }
   }
   return fold_and_search(raw);

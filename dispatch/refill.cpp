@@ -20,8 +20,11 @@ std::string_view to_string(refill_reason r) {
   return "invalid";
 }
 
-refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
-                           const refill_query& q) noexcept {
+namespace {
+
+// Rules 1 to 4: everything the order and its service say on their own.
+refill_reason check_own_rules(const order& o, const service_def& svc, const policy_def& policy,
+                              const refill_query& q) noexcept {
   // 1. A guarantee period exists (0 or fewer days is no guarantee).
   if (!svc.refill_days || *svc.refill_days <= 0) return refill_reason::no_refill_guarantee;
 
@@ -45,7 +48,12 @@ refill_reason check_refill(const order& o, const service_def& svc, const policy_
   // 4. Small accounts only: the guarantee does not cover a start count at the limit.
   if (o.start_count == no_value) return refill_reason::start_count_unknown;
   if (o.start_count >= policy.refill_max_start_count) return refill_reason::start_count_too_high;
+  return refill_reason::eligible;
+}
 
+// Rules 5 to 7: the link's history, refills in flight, the provider's word.
+refill_reason check_history_rules(const order& o, const policy_def& policy,
+                                  const refill_query& q) noexcept {
   // 5. A newer order on the same link voids this one's guarantee.
   if (q.newest_on_link && q.newest_on_link->order_id != o.panel_order_id &&
       q.newest_on_link->newer_than(link_placement{o.placed_at, o.panel_order_id})) {
@@ -61,6 +69,25 @@ refill_reason check_refill(const order& o, const service_def& svc, const policy_
   // 7. The provider is the last word (private accounts): its refusal stands.
   if (o.refill_refused != refill_refusal::none) return refill_reason::provider_refused;
   return refill_reason::eligible;
+}
+
+}  // namespace
+
+refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
+                           const refill_query& q) noexcept {
+  const refill_reason own = check_own_rules(o, svc, policy, q);
+  if (own != refill_reason::eligible) return own;
+  return check_history_rules(o, policy, q);
+}
+
+refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
+                           std::int64_t now, std::optional<std::int64_t> current_count,
+                           const link_index& links) noexcept {
+  refill_query q{now, current_count, std::nullopt};
+  const refill_reason own = check_own_rules(o, svc, policy, q);
+  if (own != refill_reason::eligible) return own;
+  q.newest_on_link = links.newest_placement(o.link_hash);
+  return check_history_rules(o, policy, q);
 }
 
 }  // namespace smm

@@ -47,4 +47,10 @@ struct refill_query {
 refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
                            const refill_query& q) noexcept;
 
+/// The same rules, reading rule 5's link history from `links` (by o.link_hash), and
+/// only for orders that pass rules 1 to 4: the hot path skips the probe for most orders.
+refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
+                           std::int64_t now, std::optional<std::int64_t> current_count,
+                           const link_index& links) noexcept;
+
 }  // namespace smm

@@ -24,7 +24,7 @@ TEST(link_index, tracks_running_orders_per_link) {
   EXPECT_TRUE(idx.remove_running(1, 11));
   EXPECT_FALSE(idx.has_running(1));
   EXPECT_FALSE(idx.remove_running(3, 1));
-  EXPECT_EQ(idx.size(), 1u);  // link 1 forgotten, it never had a placement
+  EXPECT_EQ(idx.running_links(), 1u);  // link 1 has nothing running any more
 }
 
 TEST(link_index, remembers_newest_placement_after_orders_end) {
@@ -41,6 +41,25 @@ TEST(link_index, remembers_newest_placement_after_orders_end) {
   EXPECT_EQ(n->placed_at, 1001);
   idx.record_placement(7, 4, 1001);  // same second, higher id: newer
   EXPECT_EQ(idx.newest_placement(7)->order_id, 4);
+  EXPECT_EQ(idx.placed_links(), 1u);
+}
+
+TEST(link_index, placements_survive_growth_and_hash_zero) {
+  link_index idx;
+  // Enough links to force several rehashes; keys chosen to collide in low bits.
+  for (std::int64_t i = 0; i < 5000; ++i) {
+    idx.record_placement(static_cast<std::uint64_t>(i) << 20, i, 1000 + i);
+  }
+  EXPECT_EQ(idx.placed_links(), 5000u);
+  for (std::int64_t i = 0; i < 5000; ++i) {
+    const auto n = idx.newest_placement(static_cast<std::uint64_t>(i) << 20);
+    ASSERT_TRUE(n) << i;
+    EXPECT_EQ(n->order_id, i);
+    EXPECT_EQ(n->placed_at, 1000 + i);
+  }
+  EXPECT_FALSE(idx.newest_placement(12345));
+  // Link hash 0 (shares the slot of 1 by design) is still found.
+  EXPECT_EQ(idx.newest_placement(0)->order_id, 0);
 }
 
 }  // namespace

@@ -117,6 +117,21 @@ TEST(refill, rule5_newer_order_on_same_link) {
   EXPECT_EQ(f.check(), refill_reason::eligible);
 }
 
+TEST(refill, rule5_through_the_link_index) {
+  fixture f;
+  f.o.link_hash = 77;
+  link_index links;
+  links.record_placement(77, f.o.panel_order_id, f.o.placed_at);
+  links.record_placement(78, 901, t0 + 5);  // another link: irrelevant
+  const auto check = [&] { return check_refill(f.o, f.svc, f.policy, f.q.now, f.q.current_count, links); };
+  EXPECT_EQ(check(), refill_reason::eligible);
+  links.record_placement(77, 900, t0 + 1);  // newer order on the same link, 1 s later
+  EXPECT_EQ(check(), refill_reason::newer_order_on_link);
+  f.q.current_count.reset();
+  f.o.start_count = 100'000;  // rule 4 fails first, whatever the link says
+  EXPECT_EQ(check(), refill_reason::start_count_too_high);
+}
+
 TEST(refill, rule6_one_refill_at_a_time_within_72h) {
   fixture f;
   f.o.refill = refill_state::in_progress;
