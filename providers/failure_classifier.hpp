@@ -32,7 +32,7 @@ struct attempt_report {
   attempt_stage stage = attempt_stage::not_sent;
   int http_status = 0;  ///< for http_status
   error_category category = error_category::other;  ///< for provider_error
-  std::optional<std::chrono::seconds> retry_after;   ///< parsed Retry-After, when sent
+  std::optional<std::chrono::seconds> retry_after{};  ///< parsed Retry-After, when sent
 };
 
 /// What the caller does next.

@@ -54,24 +54,24 @@ struct http_request {
 /// An `add` order. Which fields are sent depends on `type` (api-v2.md §3); fields the type
 /// does not take are ignored, fields it needs must be set.
 struct add_order {
-  std::string service;  ///< the provider's service id, opaque
+  std::string service{};  ///< the provider's service id, opaque
   service_type type = service_type::default_;
-  std::string link;
-  std::optional<std::int64_t> quantity;
-  std::optional<std::int64_t> runs;      ///< drip-feed: number of runs (quantity is per run)
-  std::optional<std::int64_t> interval;  ///< drip-feed: minutes between runs
-  std::vector<std::string> comments;     ///< custom comments, one per line
-  std::vector<std::string> usernames;    ///< mentions, mentions custom list / with hashtags
-  std::vector<std::string> hashtags;     ///< mentions with hashtags
-  std::vector<std::string> keywords;     ///< seo
-  std::vector<std::string> groups;       ///< invites from groups
-  std::string hashtag;                   ///< mentions hashtag
-  std::string username;  ///< mentions user followers, comment likes, subscriptions
-  std::string media;     ///< mentions media likers
-  std::string answer_number;  ///< poll
+  std::string link{};
+  std::optional<std::int64_t> quantity{};
+  std::optional<std::int64_t> runs{};      ///< drip-feed: number of runs (quantity is per run)
+  std::optional<std::int64_t> interval{};  ///< drip-feed: minutes between runs
+  std::vector<std::string> comments{};     ///< custom comments, one per line
+  std::vector<std::string> usernames{};    ///< mentions, mentions custom list / with hashtags
+  std::vector<std::string> hashtags{};     ///< mentions with hashtags
+  std::vector<std::string> keywords{};     ///< seo
+  std::vector<std::string> groups{};       ///< invites from groups
+  std::string hashtag{};                   ///< mentions hashtag
+  std::string username{};  ///< mentions user followers, comment likes, subscriptions
+  std::string media{};     ///< mentions media likers
+  std::string answer_number{};  ///< poll
   // Subscriptions.
-  std::optional<std::int64_t> min, max, posts, old_posts, delay;
-  std::string expiry;  ///< d/m/Y, optional
+  std::optional<std::int64_t> min{}, max{}, posts{}, old_posts{}, delay{};
+  std::string expiry{};  ///< d/m/Y, optional
 };
 
 /// A built request or why none could be built.
