@@ -1,0 +1,225 @@
+// The provider's request handling without sockets: canonical JSON of every action, keys,
+// quirks, fault decisions, the audit and /admin/*.
+#include "tools/mockprovider/provider.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace smm::mock {
+namespace {
+
+struct fixture : ::testing::Test {
+  std::int64_t now = 0;
+  provider_options options() {
+    provider_options o;
+    o.key = "k";
+    o.sim.initial_balance = money::from_units(100);
+    o.sim.speed_per_s = 10;
+    o.sim.pending_ms = 1000;
+    o.sim.start_count_max = 0;  // start_count "0": exact bodies
+    return o;
+  }
+  std::unique_ptr<provider> p = std::make_unique<provider>(options(), [this] { return now; });
+
+  reply post(const std::string& body, const std::string& target = "/api/v2") {
+    incoming in;
+    in.target = target;
+    in.content_type = "application/x-www-form-urlencoded";
+    in.body = body;
+    return p->handle(in);
+  }
+  std::string api(const std::string& body) { return post("key=k&" + body).body; }
+  std::string get_audit() {
+    incoming in;
+    in.method = "GET";
+    in.target = "/admin/audit";
+    return p->handle(in).body;
+  }
+};
+
+TEST_F(fixture, ServicesUseTheCanonicalShape) {
+  const std::string body = api("action=services");
+  EXPECT_EQ(body.rfind(R"([{"service":1,"name":"Followers","type":"Default","category":"Mock Default","rate":"0.90",)"
+            R"("min":"50","max":"10000","refill":true,"cancel":true},{"service":2,)", 0), 0u) << body;
+}
+
+TEST_F(fixture, AddStatusBalanceAreCanonical) {
+  EXPECT_EQ(api("action=add&service=1&link=https%3A%2F%2Fx%2Fa&quantity=100"), R"({"order":1})");
+  EXPECT_EQ(api("action=status&order=1"),
+            R"({"charge":"0.09","start_count":"0","status":"Pending","remains":"100","currency":"USD"})");
+  now = 6000;
+  EXPECT_EQ(api("action=status&orders=1,77"),
+            R"({"1":{"charge":"0.09","start_count":"0","status":"In progress","remains":"50","currency":"USD"},)"
+            R"("77":{"error":"Incorrect order ID"}})");
+  EXPECT_EQ(api("action=status&order=77"), R"({"error":"Incorrect order ID"})");
+  EXPECT_EQ(api("action=status"), R"({"error":"Order ID is required parameter. Please check your API Manual"})");
+  EXPECT_EQ(api("action=balance"), R"({"balance":"99.91","currency":"USD"})");
+}
+
+TEST_F(fixture, KeysActionsAndRequestStyles) {
+  EXPECT_EQ(post("key=wrong&action=balance").body, R"({"error":"Invalid API key"})");
+  EXPECT_EQ(post("action=balance").body, R"({"error":"Invalid API key"})");
+  EXPECT_EQ(api("action=nope"), R"({"error":"This action is Invalid"})");
+  EXPECT_EQ(api(""), R"({"error":"This action is Invalid"})");
+  incoming in;
+  in.body = "action=balance";
+  in.x_api_key = "k";
+  EXPECT_EQ(p->handle(in).body, R"({"balance":"100.00","currency":"USD"})");
+  in.x_api_key.clear();
+  in.authorization = "Bearer k";
+  EXPECT_EQ(p->handle(in).body, R"({"balance":"100.00","currency":"USD"})");
+  incoming json;
+  json.content_type = "application/json";
+  json.body = R"({"key":"k","action":"add","service":1,"link":"https://x/j","quantity":"60"})";
+  EXPECT_EQ(p->handle(json).body, R"({"order":1})");
+  incoming get;
+  get.method = "GET";
+  get.target = "/api/v2?key=k&action=status&order=1";
+  EXPECT_NE(p->handle(get).body.find(R"("remains":"60")"), std::string::npos);
+  EXPECT_EQ(post("key=k&action=balance", "/elsewhere").status, 404);
+}
+
+TEST_F(fixture, AddHandlesEveryServiceType) {
+  // Custom comments: quantity is the number of non-empty lines.
+  EXPECT_EQ(api("action=add&service=2&link=l1&comments=good%0A%0Agreat%0D%0A%3A)%0A"), R"({"order":1})");
+  EXPECT_NE(get_audit().find(R"("quantity":3)"), std::string::npos);
+  EXPECT_EQ(api("action=add&service=2&link=l2"),
+            R"({"error":"There are missing required parameters. Please check your API Manual"})");
+  EXPECT_EQ(api("action=add&service=4&link=l3"), R"({"order":2})");  // package: no quantity
+  EXPECT_EQ(api("action=add&service=5&link=l4&quantity=100&usernames=a&hashtags=%23b"), R"({"order":3})");
+  EXPECT_EQ(api("action=add&service=5&link=l5&quantity=100&usernames=a"),
+            R"({"error":"There are missing required parameters. Please check your API Manual"})");
+  EXPECT_EQ(api("action=add&service=12&link=l6&quantity=100&answer_number=7"), R"({"order":4})");
+  EXPECT_EQ(api("action=add&service=15&username=u&min=100&max=110&delay=30"), R"({"order":5})");
+  EXPECT_EQ(api("action=add&service=1&link=l7&quantity=100&runs=3&interval=5"), R"({"order":6})");
+  EXPECT_EQ(api("action=status&order=6").find(R"("charge":"0.27")"), 1u);  // 300 units at 0.90
+  EXPECT_EQ(api("action=add&service=99&link=l8&quantity=100"), R"({"error":"Service ID does not exists"})");
+  EXPECT_EQ(api("action=add&service=1&link=l9&quantity=10"),
+            R"({"error":"Quantity must to be greater than or equal to minimum amount"})");
+  EXPECT_EQ(api("action=add&service=1&link=l9&quantity=10001"),
+            R"({"error":"Quantity must to be less than or equal to maximum amount"})");
+  EXPECT_EQ(api("action=add&service=1&link=bad%20link&quantity=100"), R"({"error":"Invalid Link"})");
+  EXPECT_EQ(api("action=add&service=1&link=l7&quantity=100"),
+            R"({"error":"You have active order with this link. Please wait until order being completed."})");
+}
+
+TEST_F(fixture, RefillRefillStatusAndCancelAreCanonical) {
+  api("action=add&service=1&link=a&quantity=100");  // refill + cancel
+  api("action=add&service=3&link=b&quantity=100");  // neither
+  EXPECT_EQ(api("action=cancel&orders=2,9"),
+            R"([{"order":2,"cancel":{"error":"Order not eligible for cancel."}},)"
+            R"({"order":9,"cancel":{"error":"Incorrect order ID"}}])");
+  now = 20'000;  // both completed
+  EXPECT_EQ(api("action=refill&order=1"), R"({"refill":"1"})");
+  EXPECT_EQ(api("action=refill&orders=1,2,5"),
+            R"([{"order":1,"refill":{"error":"Order not eligible for refill."}},)"
+            R"({"order":2,"refill":{"error":"Order not eligible for refill."}},)"
+            R"({"order":5,"refill":{"error":"Incorrect order ID"}}])");
+  EXPECT_EQ(api("action=refill_status&refill=1"), R"({"status":"Pending"})");
+  EXPECT_EQ(api("action=refill_status&refills=1,8"),
+            R"([{"refill":1,"status":"Pending"},{"refill":8,"status":{"error":"Refill not found"}}])");
+  EXPECT_EQ(api("action=refill_status&refill=8"), R"({"error":"Refill not found"})");
+  api("action=add&service=1&link=c&quantity=100");
+  EXPECT_EQ(api("action=cancel&orders=3"), R"([{"order":3,"cancel":1}])");
+  EXPECT_NE(api("action=status&order=3").find(R"("status":"Canceled")"), std::string::npos);
+  std::string many = "action=status&orders=1";
+  for (int i = 2; i <= 101; ++i) many += "," + std::to_string(i);
+  EXPECT_EQ(api(many), R"({"error":"Invalid Request"})");
+}
+
+TEST_F(fixture, QuirksChangeTheShapes) {
+  ASSERT_EQ(post("numbers=numbers&status_style=alt&bare_errors=1&string_ids=1", "/admin/quirks").status, 200);
+  EXPECT_EQ(api("action=add&service=1&link=a&quantity=100"), R"({"order":"ord_1"})");
+  EXPECT_EQ(api("action=status&orders=ord_1,2"),
+            R"({"ord_1":{"charge":0.09,"start_count":0,"status":"Pending","remains":100,"currency":"USD"},)"
+            R"("2":"Incorrect order ID"})");
+  now = 5000;
+  EXPECT_NE(api("action=status&order=ord_1").find(R"("status":"Inprogress")"), std::string::npos);
+  EXPECT_EQ(api("action=cancel&orders=ord_1"), R"([{"order":"ord_1","cancel":1}])");
+  EXPECT_NE(api("action=status&order=ord_1").find(R"("status":"Partially Completed")"), std::string::npos);
+  EXPECT_EQ(post("status_style=snake", "/admin/quirks").status, 200);
+  EXPECT_NE(api("action=status&order=ord_1").find(R"("status":"partial")"), std::string::npos);
+  EXPECT_EQ(post("bogus=1", "/admin/quirks").status, 400);
+}
+
+TEST_F(fixture, FaultRulesMatchActionsAndCountsAndAreAudited) {
+  ASSERT_EQ(post(R"({"kind":"http_5xx","action":"add","count":2,"status":502})", "/admin/faults").status, 200);
+  EXPECT_EQ(post("key=k&action=balance").status, 200);  // other actions untouched
+  const reply first = post("key=k&action=add&service=1&link=a&quantity=100");
+  EXPECT_EQ(first.status, 502);
+  EXPECT_EQ(post("key=k&action=add&service=1&link=a&quantity=100").status, 502);
+  EXPECT_EQ(post("key=k&action=add&service=1&link=a&quantity=100").body, R"({"order":1})");  // count used up
+
+  post("kind=rate_limit&retry_after=7&count=1", "/admin/faults");
+  const reply limited = post("key=k&action=status&order=1");
+  EXPECT_EQ(limited.status, 429);
+  ASSERT_EQ(limited.headers.size(), 1u);
+  EXPECT_EQ(limited.headers[0], (std::pair<std::string, std::string>{"Retry-After", "7"}));
+
+  // A reset after the action ran: the order exists though the client never hears of it.
+  post("kind=reset&action=add&count=1", "/admin/faults");
+  const reply lost = post("key=k&action=add&service=1&link=b&quantity=100");
+  EXPECT_EQ(lost.transport, fault_kind::reset);
+  p->finish(lost.audit_seq, false);
+  post("kind=html&count=1", "/admin/faults");
+  const reply html = post("key=k&action=balance");
+  EXPECT_EQ(html.status, 502);
+  EXPECT_EQ(html.content_type.substr(0, 9), "text/html");
+  post("kind=invalid_json&count=1", "/admin/faults");
+  EXPECT_EQ(post("key=k&action=balance").body, R"({"balance":"99.82","currency":"USD")");
+  post("kind=error&message=Server%20busy&count=1", "/admin/faults");
+  EXPECT_EQ(post("key=k&action=add&service=1&link=c&quantity=100").body, R"({"error":"Server busy"})");
+
+  const std::string audit = get_audit();
+  const std::regex order_field(R"re("order":"(\d+)")re");
+  int orders = 0;
+  for (auto it = std::sregex_iterator(audit.begin(), audit.end(), order_field); it != std::sregex_iterator(); ++it)
+    ++orders;
+  EXPECT_EQ(orders, 2) << audit;  // order 1 and the lost order 2
+  EXPECT_NE(audit.find(R"("order":"2","error":null,"fault":"reset","delivered":false)"), std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("order":null,"error":null,"fault":"http_5xx")"), std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("order":null,"error":"Server busy","fault":"error")"), std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("counts":{"add":5,"balance":3,"status":1})"), std::string::npos) << audit;
+  EXPECT_EQ(audit.find("\"k\""), std::string::npos);  // the key itself is never listed
+
+  EXPECT_EQ(post("", "/admin/reset").status, 200);
+  EXPECT_EQ(get_audit(),
+            R"({"adds":[],"counts":{},"requests":0,"in_flight":0,"peak_in_flight":0})");
+  EXPECT_EQ(api("action=balance"), R"({"balance":"100.00","currency":"USD"})");
+}
+
+TEST(MockFaults, SpecsParseAndRejectNonsense) {
+  std::string error;
+  const auto rule = parse_fault_spec("trickle,action=status,count=3,trickle_bytes=4,trickle_ms=10", error);
+  ASSERT_TRUE(rule) << error;
+  EXPECT_EQ(rule->kind, fault_kind::trickle);
+  EXPECT_EQ(rule->action, "status");
+  EXPECT_EQ(rule->remaining, 3);
+  EXPECT_TRUE(rule->after);
+  EXPECT_FALSE(parse_fault_spec("melt", error));
+  EXPECT_FALSE(parse_fault_spec("http_5xx,status=404", error));
+  EXPECT_FALSE(parse_fault_spec("reset,rate=2", error));
+  EXPECT_FALSE(parse_fault_spec("reset,colour=red", error));
+
+  fault_plan plan;
+  plan.add(*parse_fault_spec("error,rate=0.25", error));
+  std::mt19937_64 rng(3);
+  int hits = 0;
+  for (int i = 0; i < 1000; ++i) hits += plan.decide("add", rng) ? 1 : 0;
+  EXPECT_GT(hits, 150);  // p=0.25 over 1000 fixed-seed draws
+  EXPECT_LT(hits, 350);
+
+  ASSERT_TRUE(parse_latency("uniform:5-10"));
+  for (int i = 0; i < 100; ++i) {
+    const auto ms = parse_latency("uniform:5-10")->sample(rng);
+    EXPECT_GE(ms, 5);
+    EXPECT_LE(ms, 10);
+  }
+  EXPECT_EQ(parse_latency("fixed:12")->sample(rng), 12);
+  EXPECT_FALSE(parse_latency("uniform:10-5"));
+  EXPECT_FALSE(parse_latency("gauss:3"));
+}
+
+}  // namespace
+}  // namespace smm::mock
