@@ -9,7 +9,7 @@
 namespace smm::mock {
 namespace {
 
-struct fixture : ::testing::Test {
+struct MockProvider : ::testing::Test {
   std::int64_t now = 0;
   provider_options options() {
     provider_options o;
@@ -38,13 +38,13 @@ struct fixture : ::testing::Test {
   }
 };
 
-TEST_F(fixture, ServicesUseTheCanonicalShape) {
+TEST_F(MockProvider, ServicesUseTheCanonicalShape) {
   const std::string body = api("action=services");
   EXPECT_EQ(body.rfind(R"([{"service":1,"name":"Followers","type":"Default","category":"Mock Default","rate":"0.90",)"
             R"("min":"50","max":"10000","refill":true,"cancel":true},{"service":2,)", 0), 0u) << body;
 }
 
-TEST_F(fixture, AddStatusBalanceAreCanonical) {
+TEST_F(MockProvider, AddStatusBalanceAreCanonical) {
   EXPECT_EQ(api("action=add&service=1&link=https%3A%2F%2Fx%2Fa&quantity=100"), R"({"order":1})");
   EXPECT_EQ(api("action=status&order=1"),
             R"({"charge":"0.09","start_count":"0","status":"Pending","remains":"100","currency":"USD"})");
@@ -57,7 +57,7 @@ TEST_F(fixture, AddStatusBalanceAreCanonical) {
   EXPECT_EQ(api("action=balance"), R"({"balance":"99.91","currency":"USD"})");
 }
 
-TEST_F(fixture, KeysActionsAndRequestStyles) {
+TEST_F(MockProvider, KeysActionsAndRequestStyles) {
   EXPECT_EQ(post("key=wrong&action=balance").body, R"({"error":"Invalid API key"})");
   EXPECT_EQ(post("action=balance").body, R"({"error":"Invalid API key"})");
   EXPECT_EQ(api("action=nope"), R"({"error":"This action is Invalid"})");
@@ -80,7 +80,7 @@ TEST_F(fixture, KeysActionsAndRequestStyles) {
   EXPECT_EQ(post("key=k&action=balance", "/elsewhere").status, 404);
 }
 
-TEST_F(fixture, AddHandlesEveryServiceType) {
+TEST_F(MockProvider, AddHandlesEveryServiceType) {
   // Custom comments: quantity is the number of non-empty lines.
   EXPECT_EQ(api("action=add&service=2&link=l1&comments=good%0A%0Agreat%0D%0A%3A)%0A"), R"({"order":1})");
   EXPECT_NE(get_audit().find(R"("quantity":3)"), std::string::npos);
@@ -104,7 +104,7 @@ TEST_F(fixture, AddHandlesEveryServiceType) {
             R"({"error":"You have active order with this link. Please wait until order being completed."})");
 }
 
-TEST_F(fixture, RefillRefillStatusAndCancelAreCanonical) {
+TEST_F(MockProvider, RefillRefillStatusAndCancelAreCanonical) {
   api("action=add&service=1&link=a&quantity=100");  // refill + cancel
   api("action=add&service=3&link=b&quantity=100");  // neither
   EXPECT_EQ(api("action=cancel&orders=2,9"),
@@ -128,7 +128,7 @@ TEST_F(fixture, RefillRefillStatusAndCancelAreCanonical) {
   EXPECT_EQ(api(many), R"({"error":"Invalid Request"})");
 }
 
-TEST_F(fixture, QuirksChangeTheShapes) {
+TEST_F(MockProvider, QuirksChangeTheShapes) {
   ASSERT_EQ(post("numbers=numbers&status_style=alt&bare_errors=1&string_ids=1", "/admin/quirks").status, 200);
   EXPECT_EQ(api("action=add&service=1&link=a&quantity=100"), R"({"order":"ord_1"})");
   EXPECT_EQ(api("action=status&orders=ord_1,2"),
@@ -143,7 +143,7 @@ TEST_F(fixture, QuirksChangeTheShapes) {
   EXPECT_EQ(post("bogus=1", "/admin/quirks").status, 400);
 }
 
-TEST_F(fixture, FaultRulesMatchActionsAndCountsAndAreAudited) {
+TEST_F(MockProvider, FaultRulesMatchActionsAndCountsAndAreAudited) {
   ASSERT_EQ(post(R"({"kind":"http_5xx","action":"add","count":2,"status":502})", "/admin/faults").status, 200);
   EXPECT_EQ(post("key=k&action=balance").status, 200);  // other actions untouched
   const reply first = post("key=k&action=add&service=1&link=a&quantity=100");
