@@ -27,8 +27,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // Parameters that only say where a click came from; they never change the target.
 constexpr std::array<std::string_view, 17> tracking_keys{
-    "igshid", "igsh", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid",
-    "si", "ref", "ref_src", "ref_url", "feature", "share_id", "_ga", "_gl"};
+    "igshid", "igsh", "fbclid",  "gclid",   "dclid",   "msclkid",  "yclid", "mc_cid", "mc_eid",
+    "si",     "ref",  "ref_src", "ref_url", "feature", "share_id", "_ga",   "_gl"};
 
 bool is_tracking(std::string_view key) {
   if (key.size() >= 4 && iequals(key.substr(0, 4), "utm_")) return true;
@@ -37,9 +37,8 @@ bool is_tracking(std::string_view key) {
 }
 
 // Hosts whose single path segment is a case-sensitive id, not a username.
-constexpr std::array<std::string_view, 8> id_hosts{
-    "youtu.be", "vm.tiktok.com", "vt.tiktok.com", "t.co", "bit.ly", "goo.gl", "tinyurl.com",
-    "fb.watch"};
+constexpr std::array<std::string_view, 8> id_hosts{"youtu.be", "vm.tiktok.com", "vt.tiktok.com", "t.co",
+                                                   "bit.ly",   "goo.gl",        "tinyurl.com",   "fb.watch"};
 
 std::string normalize_query(std::string_view q) {
   std::vector<std::string_view> kept;

@@ -4,20 +4,28 @@ namespace smm {
 
 std::string_view to_string(refill_state s) {
   switch (s) {
-    case refill_state::none: return "none";
-    case refill_state::in_progress: return "in_progress";
-    case refill_state::completed: return "completed";
-    case refill_state::rejected: return "rejected";
+    case refill_state::none:
+      return "none";
+    case refill_state::in_progress:
+      return "in_progress";
+    case refill_state::completed:
+      return "completed";
+    case refill_state::rejected:
+      return "rejected";
   }
   return "invalid";
 }
 
 std::string_view to_string(refill_refusal r) {
   switch (r) {
-    case refill_refusal::none: return "none";
-    case refill_refusal::private_account: return "private_account";
-    case refill_refusal::not_eligible: return "not_eligible";
-    case refill_refusal::other: return "other";
+    case refill_refusal::none:
+      return "none";
+    case refill_refusal::private_account:
+      return "private_account";
+    case refill_refusal::not_eligible:
+      return "not_eligible";
+    case refill_refusal::other:
+      return "other";
   }
   return "invalid";
 }

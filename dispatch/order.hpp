@@ -45,10 +45,10 @@ struct order {
   std::int64_t panel_order_id = 0;  ///< the panel's id: unique, the idempotency key
   std::int64_t service_id = 0;      ///< panel service id (service_def::id)
   std::int64_t quantity = 0;
-  money charge;                     ///< what the customer paid for this order
-  std::uint64_t link_hash = 0;      ///< hash of the normalized link (link.hpp)
-  std::int64_t start_count = no_value;  ///< provider's count before delivery, if known
-  std::int64_t remains = no_value;      ///< provider's remains, raw (may be negative)
+  money charge;                                   ///< what the customer paid for this order
+  std::uint64_t link_hash = 0;                    ///< hash of the normalized link (link.hpp)
+  std::int64_t start_count = no_value;            ///< provider's count before delivery, if known
+  std::int64_t remains = no_value;                ///< provider's remains, raw (may be negative)
   std::int64_t received_at = no_value;            ///< panel handed it over
   std::int64_t placed_at = no_value;              ///< provider order id learned
   std::int64_t completed_at = no_value;           ///< reached a final provider state

@@ -51,28 +51,44 @@ static_assert(transitions[idx(st::sending)][idx(st::placed)] == transition_resul
 
 std::string_view to_string(order_state s) {
   switch (s) {
-    case st::received: return "received";
-    case st::queued: return "queued";
-    case st::sending: return "sending";
-    case st::placed: return "placed";
-    case st::unknown: return "unknown";
-    case st::rejected: return "rejected";
-    case st::pending: return "pending";
-    case st::in_progress: return "in_progress";
-    case st::completed: return "completed";
-    case st::partial: return "partial";
-    case st::canceled: return "canceled";
-    case st::refunded: return "refunded";
-    case st::failed: return "failed";
+    case st::received:
+      return "received";
+    case st::queued:
+      return "queued";
+    case st::sending:
+      return "sending";
+    case st::placed:
+      return "placed";
+    case st::unknown:
+      return "unknown";
+    case st::rejected:
+      return "rejected";
+    case st::pending:
+      return "pending";
+    case st::in_progress:
+      return "in_progress";
+    case st::completed:
+      return "completed";
+    case st::partial:
+      return "partial";
+    case st::canceled:
+      return "canceled";
+    case st::refunded:
+      return "refunded";
+    case st::failed:
+      return "failed";
   }
   return "invalid";
 }
 
 std::string_view to_string(transition_result r) {
   switch (r) {
-    case transition_result::applied: return "applied";
-    case transition_result::duplicate: return "duplicate";
-    case transition_result::anomaly: return "anomaly";
+    case transition_result::applied:
+      return "applied";
+    case transition_result::duplicate:
+      return "duplicate";
+    case transition_result::anomaly:
+      return "anomaly";
   }
   return "invalid";
 }

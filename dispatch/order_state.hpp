@@ -38,9 +38,8 @@ std::string_view to_string(order_state s);
 
 /// Final states never change again (only an anomaly is recorded).
 constexpr bool is_final(order_state s) {
-  return s == order_state::rejected || s == order_state::completed ||
-         s == order_state::partial || s == order_state::canceled ||
-         s == order_state::refunded || s == order_state::failed;
+  return s == order_state::rejected || s == order_state::completed || s == order_state::partial ||
+         s == order_state::canceled || s == order_state::refunded || s == order_state::failed;
 }
 
 /// True for the states a provider reports (pending .. failed).
@@ -58,15 +57,23 @@ constexpr bool is_running_upstream(order_state s) {
 /// "Processing" and "In progress" are the same state; the raw string keeps the difference.
 constexpr std::optional<order_state> state_for(provider_status s) {
   switch (s) {
-    case provider_status::pending: return order_state::pending;
+    case provider_status::pending:
+      return order_state::pending;
     case provider_status::in_progress:
-    case provider_status::processing: return order_state::in_progress;
-    case provider_status::completed: return order_state::completed;
-    case provider_status::partial: return order_state::partial;
-    case provider_status::canceled: return order_state::canceled;
-    case provider_status::refunded: return order_state::refunded;
-    case provider_status::failed: return order_state::failed;
-    case provider_status::unknown: break;
+    case provider_status::processing:
+      return order_state::in_progress;
+    case provider_status::completed:
+      return order_state::completed;
+    case provider_status::partial:
+      return order_state::partial;
+    case provider_status::canceled:
+      return order_state::canceled;
+    case provider_status::refunded:
+      return order_state::refunded;
+    case provider_status::failed:
+      return order_state::failed;
+    case provider_status::unknown:
+      break;
   }
   return std::nullopt;
 }

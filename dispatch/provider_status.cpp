@@ -114,15 +114,24 @@ provider_status fold_and_search(std::string_view raw) {
 
 std::string_view to_string(provider_status s) {
   switch (s) {
-    case provider_status::unknown: return "unknown";
-    case provider_status::pending: return "pending";
-    case provider_status::in_progress: return "in_progress";
-    case provider_status::processing: return "processing";
-    case provider_status::completed: return "completed";
-    case provider_status::partial: return "partial";
-    case provider_status::canceled: return "canceled";
-    case provider_status::refunded: return "refunded";
-    case provider_status::failed: return "failed";
+    case provider_status::unknown:
+      return "unknown";
+    case provider_status::pending:
+      return "pending";
+    case provider_status::in_progress:
+      return "in_progress";
+    case provider_status::processing:
+      return "processing";
+    case provider_status::completed:
+      return "completed";
+    case provider_status::partial:
+      return "partial";
+    case provider_status::canceled:
+      return "canceled";
+    case provider_status::refunded:
+      return "refunded";
+    case provider_status::failed:
+      return "failed";
   }
   return "unknown";
 }

@@ -8,15 +8,15 @@ namespace smm {
 
 /// A provider's order status after normalization.
 enum class provider_status : std::uint8_t {
-  unknown,      ///< not recognized: never treated as any other status
+  unknown,  ///< not recognized: never treated as any other status
   pending,
   in_progress,  ///< "In progress", "Inprogress", "Active" (drip-feed)
   processing,
   completed,
   partial,
-  canceled,     ///< "Canceled", "Cancelled", "Cancel"
+  canceled,  ///< "Canceled", "Cancelled", "Cancel"
   refunded,
-  failed,       ///< "Fail", "Failed", "Error"
+  failed,  ///< "Fail", "Failed", "Error"
 };
 
 /// Lower-case name ("in_progress").
@@ -32,9 +32,8 @@ provider_status map_provider_status(std::string_view raw) noexcept;
 
 /// True for the statuses after which a provider no longer changes the order.
 constexpr bool is_final(provider_status s) {
-  return s == provider_status::completed || s == provider_status::partial ||
-         s == provider_status::canceled || s == provider_status::refunded ||
-         s == provider_status::failed;
+  return s == provider_status::completed || s == provider_status::partial || s == provider_status::canceled ||
+         s == provider_status::refunded || s == provider_status::failed;
 }
 
 }  // namespace smm

@@ -4,18 +4,30 @@ namespace smm {
 
 std::string_view to_string(refill_reason r) {
   switch (r) {
-    case refill_reason::eligible: return "eligible";
-    case refill_reason::no_refill_guarantee: return "no_refill_guarantee";
-    case refill_reason::not_completed: return "not_completed";
-    case refill_reason::nothing_delivered: return "nothing_delivered";
-    case refill_reason::guarantee_expired: return "guarantee_expired";
-    case refill_reason::start_count_unknown: return "start_count_unknown";
-    case refill_reason::count_not_dropped: return "count_not_dropped";
-    case refill_reason::dropped_below_start_count: return "dropped_below_start_count";
-    case refill_reason::start_count_too_high: return "start_count_too_high";
-    case refill_reason::newer_order_on_link: return "newer_order_on_link";
-    case refill_reason::refill_in_progress: return "refill_in_progress";
-    case refill_reason::provider_refused: return "provider_refused";
+    case refill_reason::eligible:
+      return "eligible";
+    case refill_reason::no_refill_guarantee:
+      return "no_refill_guarantee";
+    case refill_reason::not_completed:
+      return "not_completed";
+    case refill_reason::nothing_delivered:
+      return "nothing_delivered";
+    case refill_reason::guarantee_expired:
+      return "guarantee_expired";
+    case refill_reason::start_count_unknown:
+      return "start_count_unknown";
+    case refill_reason::count_not_dropped:
+      return "count_not_dropped";
+    case refill_reason::dropped_below_start_count:
+      return "dropped_below_start_count";
+    case refill_reason::start_count_too_high:
+      return "start_count_too_high";
+    case refill_reason::newer_order_on_link:
+      return "newer_order_on_link";
+    case refill_reason::refill_in_progress:
+      return "refill_in_progress";
+    case refill_reason::provider_refused:
+      return "provider_refused";
   }
   return "invalid";
 }
@@ -52,8 +64,7 @@ refill_reason check_own_rules(const order& o, const service_def& svc, const poli
 }
 
 // Rules 5 to 7: the link's history, refills in flight, the provider's word.
-refill_reason check_history_rules(const order& o, const policy_def& policy,
-                                  const refill_query& q) noexcept {
+refill_reason check_history_rules(const order& o, const policy_def& policy, const refill_query& q) noexcept {
   // 5. A newer order on the same link voids this one's guarantee.
   if (q.newest_on_link && q.newest_on_link->order_id != o.panel_order_id &&
       q.newest_on_link->newer_than(link_placement{o.placed_at, o.panel_order_id})) {
@@ -80,9 +91,8 @@ refill_reason check_refill(const order& o, const service_def& svc, const policy_
   return check_history_rules(o, policy, q);
 }
 
-refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
-                           std::int64_t now, std::optional<std::int64_t> current_count,
-                           const link_index& links) noexcept {
+refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy, std::int64_t now,
+                           std::optional<std::int64_t> current_count, const link_index& links) noexcept {
   refill_query q{now, current_count, std::nullopt};
   const refill_reason own = check_own_rules(o, svc, policy, q);
   if (own != refill_reason::eligible) return own;

@@ -32,8 +32,8 @@ std::string_view to_string(refill_reason r);
 
 /// Everything the refill rules read besides the order itself.
 struct refill_query {
-  std::int64_t now = 0;                        ///< Unix seconds
-  std::optional<std::int64_t> current_count;   ///< none: rule 3 left to the provider
+  std::int64_t now = 0;                          ///< Unix seconds
+  std::optional<std::int64_t> current_count;     ///< none: rule 3 left to the provider
   std::optional<link_placement> newest_on_link;  ///< newest order placed on the order's link
 };
 
@@ -49,8 +49,7 @@ refill_reason check_refill(const order& o, const service_def& svc, const policy_
 
 /// The same rules, reading rule 5's link history from `links` (by o.link_hash), and
 /// only for orders that pass rules 1 to 4: the hot path skips the probe for most orders.
-refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy,
-                           std::int64_t now, std::optional<std::int64_t> current_count,
-                           const link_index& links) noexcept;
+refill_reason check_refill(const order& o, const service_def& svc, const policy_def& policy, std::int64_t now,
+                           std::optional<std::int64_t> current_count, const link_index& links) noexcept;
 
 }  // namespace smm

@@ -11,14 +11,14 @@ namespace smm {
 
 /// Why a refund is what it is.
 enum class refund_reason : std::uint8_t {
-  not_final,           ///< order still running: nothing yet
-  completed,           ///< delivered in full: zero
-  canceled,            ///< whole charge
-  refunded,            ///< provider reports it refunded: whole charge
-  failed,              ///< provider failed to deliver: whole charge (seed 003)
-  rejected,            ///< never placed (provider or policy said no): whole charge
-  partial,             ///< charge * clamped remains / quantity, rounded down
-  needs_review,        ///< partial with unknown remains or bad figures: no refund on a guess
+  not_final,     ///< order still running: nothing yet
+  completed,     ///< delivered in full: zero
+  canceled,      ///< whole charge
+  refunded,      ///< provider reports it refunded: whole charge
+  failed,        ///< provider failed to deliver: whole charge (seed 003)
+  rejected,      ///< never placed (provider or policy said no): whole charge
+  partial,       ///< charge * clamped remains / quantity, rounded down
+  needs_review,  ///< partial with unknown remains or bad figures: no refund on a guess
 };
 
 /// Lower-case name ("needs_review").

@@ -4,11 +4,16 @@ namespace smm {
 
 std::string_view to_string(speedup_reason r) {
   switch (r) {
-    case speedup_reason::eligible: return "eligible";
-    case speedup_reason::slow_service: return "slow_service";
-    case speedup_reason::not_running: return "not_running";
-    case speedup_reason::not_stuck: return "not_stuck";
-    case speedup_reason::too_soon: return "too_soon";
+    case speedup_reason::eligible:
+      return "eligible";
+    case speedup_reason::slow_service:
+      return "slow_service";
+    case speedup_reason::not_running:
+      return "not_running";
+    case speedup_reason::not_stuck:
+      return "not_stuck";
+    case speedup_reason::too_soon:
+      return "too_soon";
   }
   return "invalid";
 }

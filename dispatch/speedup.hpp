@@ -12,10 +12,10 @@ namespace smm {
 /// Eligible, or why not (checked in this order).
 enum class speedup_reason : std::uint8_t {
   eligible,
-  slow_service,   ///< the service is marked slow: never
-  not_running,    ///< not with a provider, or already final
-  not_stuck,      ///< status changed within policy.speedup_stuck_after_s (3 days)
-  too_soon,       ///< last speed-up less than policy.speedup_min_interval_s (24 h) ago
+  slow_service,  ///< the service is marked slow: never
+  not_running,   ///< not with a provider, or already final
+  not_stuck,     ///< status changed within policy.speedup_stuck_after_s (3 days)
+  too_soon,      ///< last speed-up less than policy.speedup_min_interval_s (24 h) ago
 };
 
 /// Lower-case name ("too_soon").

@@ -33,10 +33,22 @@ struct weighted {
   int weight;
 };
 constexpr std::array<weighted, 16> spellings{{
-    {"In progress", 280}, {"Completed", 330}, {"Partial", 80}, {"Canceled", 60},
-    {"Pending", 70},      {"Processing", 50}, {"Inprogress", 20}, {"Partially Completed", 15},
-    {"Cancelled", 20},    {"Refunded", 15},   {"IN PROGRESS", 15}, {"completed", 15},
-    {"Fail", 5},          {"Error", 5},       {"", 5},             {"Awaiting moderation", 15},
+    {"In progress", 280},
+    {"Completed", 330},
+    {"Partial", 80},
+    {"Canceled", 60},
+    {"Pending", 70},
+    {"Processing", 50},
+    {"Inprogress", 20},
+    {"Partially Completed", 15},
+    {"Cancelled", 20},
+    {"Refunded", 15},
+    {"IN PROGRESS", 15},
+    {"completed", 15},
+    {"Fail", 5},
+    {"Error", 5},
+    {"", 5},
+    {"Awaiting moderation", 15},
 }};
 
 struct world {
@@ -76,8 +88,7 @@ world build_world() {
     o.panel_order_id = static_cast<std::int64_t>(i + 1);
     o.service_id = static_cast<std::int64_t>(rng() % w.services.size());
     o.quantity = static_cast<std::int64_t>(100 + rng() % 50'000);
-    o.charge = charge_for(w.services[static_cast<std::size_t>(o.service_id)].rate_per_1000,
-                          o.quantity).value;
+    o.charge = charge_for(w.services[static_cast<std::size_t>(o.service_id)].rate_per_1000, o.quantity).value;
     // ~700k distinct links: some links carry several orders over time.
     o.link_hash = link_hash(std::to_string(rng() % 700'000));
     o.start_count = rng() % 10 == 0 ? no_value : static_cast<std::int64_t>(rng() % 150'000);
@@ -154,8 +165,8 @@ void BM_status_mapping(benchmark::State& state) {
 BENCHMARK(BM_status_mapping)->Unit(benchmark::kMillisecond);
 
 // The hot path: status -> transition -> refund -> refill eligibility (with the link
-// index probe rule 5 needs, done only for orders that pass rules 1-4). Each order is copied so every iteration sees the same
-// starting states.
+// index probe rule 5 needs, done only for orders that pass rules 1-4). Each order is copied so every
+// iteration sees the same starting states.
 void BM_hot_path(benchmark::State& state) {
   auto& w = the_world();
   for (auto _ : state) {
@@ -168,8 +179,8 @@ void BM_hot_path(benchmark::State& state) {
       const refund_decision r = compute_refund(o);
       refunded += r.amount.micros();
       const service_def& svc = w.services[static_cast<std::size_t>(o.service_id)];
-      reasons += static_cast<std::uint64_t>(
-          check_refill(o, svc, w.policy, now + 2 * day, std::nullopt, w.links));
+      reasons +=
+          static_cast<std::uint64_t>(check_refill(o, svc, w.policy, now + 2 * day, std::nullopt, w.links));
     }
     benchmark::DoNotOptimize(refunded);
     benchmark::DoNotOptimize(reasons);

@@ -47,8 +47,7 @@ TEST(link, usernames_case_insensitive) {
   EXPECT_EQ(norm("SomeUser"), "@someuser");
   EXPECT_EQ(norm("@some.user"), "@some.user");
   EXPECT_EQ(norm("https://instagram.com/SomeUser/"), norm("instagram.com/someuser"));
-  EXPECT_EQ(norm("https://www.tiktok.com/@SomeUser/video/7312345"),
-            "tiktok.com/@someuser/video/7312345");
+  EXPECT_EQ(norm("https://www.tiktok.com/@SomeUser/video/7312345"), "tiktok.com/@someuser/video/7312345");
   EXPECT_EQ(norm("https://www.youtube.com/@Channel"), norm("youtube.com/@channel"));
 }
 

@@ -10,15 +10,13 @@ namespace {
 using st = order_state;
 using tr = transition_result;
 
-constexpr st all_states[] = {st::received, st::queued,      st::sending,   st::placed,
-                             st::unknown,  st::rejected,    st::pending,   st::in_progress,
-                             st::completed, st::partial,    st::canceled,  st::refunded,
-                             st::failed};
+constexpr st all_states[] = {st::received, st::queued,   st::sending,     st::placed,    st::unknown,
+                             st::rejected, st::pending,  st::in_progress, st::completed, st::partial,
+                             st::canceled, st::refunded, st::failed};
 
 TEST(order_state, happy_path_applies) {
   st s = st::received;
-  for (const st next : {st::queued, st::sending, st::placed, st::pending, st::in_progress,
-                        st::completed}) {
+  for (const st next : {st::queued, st::sending, st::placed, st::pending, st::in_progress, st::completed}) {
     EXPECT_EQ(apply_transition(s, next), tr::applied) << to_string(next);
     EXPECT_EQ(s, next);
   }
@@ -28,8 +26,8 @@ TEST(order_state, daemon_side_paths) {
   EXPECT_EQ(check_transition(st::sending, st::queued), tr::applied);   // never left: retry
   EXPECT_EQ(check_transition(st::sending, st::unknown), tr::applied);  // may have left
   EXPECT_EQ(check_transition(st::sending, st::rejected), tr::applied);
-  EXPECT_EQ(check_transition(st::unknown, st::placed), tr::applied);   // proved present
-  EXPECT_EQ(check_transition(st::unknown, st::queued), tr::applied);   // proved absent
+  EXPECT_EQ(check_transition(st::unknown, st::placed), tr::applied);  // proved present
+  EXPECT_EQ(check_transition(st::unknown, st::queued), tr::applied);  // proved absent
   EXPECT_EQ(check_transition(st::received, st::rejected), tr::applied);
   // An unknown order is never resent automatically.
   EXPECT_EQ(check_transition(st::unknown, st::sending), tr::anomaly);

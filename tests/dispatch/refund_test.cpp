@@ -17,9 +17,9 @@ order make(order_state s, std::int64_t charge_micros, std::int64_t quantity,
 
 TEST(refund, canceled_refunded_failed_rejected_return_the_whole_charge) {
   for (const auto& [s, reason] : {std::pair{order_state::canceled, refund_reason::canceled},
-                                 std::pair{order_state::refunded, refund_reason::refunded},
-                                 std::pair{order_state::failed, refund_reason::failed},
-                                 std::pair{order_state::rejected, refund_reason::rejected}}) {
+                                  std::pair{order_state::refunded, refund_reason::refunded},
+                                  std::pair{order_state::failed, refund_reason::failed},
+                                  std::pair{order_state::rejected, refund_reason::rejected}}) {
     const auto r = compute_refund(make(s, 1'234'567, 1000, 400));
     EXPECT_EQ(r.amount.micros(), 1'234'567) << to_string(s);
     EXPECT_EQ(r.reason, reason);
@@ -34,9 +34,8 @@ TEST(refund, completed_is_zero) {
 }
 
 TEST(refund, running_orders_get_nothing_yet) {
-  for (const auto s : {order_state::received, order_state::queued, order_state::sending,
-                       order_state::placed, order_state::unknown, order_state::pending,
-                       order_state::in_progress}) {
+  for (const auto s : {order_state::received, order_state::queued, order_state::sending, order_state::placed,
+                       order_state::unknown, order_state::pending, order_state::in_progress}) {
     const auto r = compute_refund(make(s, 1'000'000, 1000, 500));
     EXPECT_TRUE(r.amount.is_zero()) << to_string(s);
     EXPECT_EQ(r.reason, refund_reason::not_final);

@@ -48,8 +48,8 @@ TEST(speedup, never_for_slow_services) {
 
 TEST(speedup, only_running_orders) {
   for (const auto s : {order_state::completed, order_state::partial, order_state::canceled,
-                       order_state::refunded, order_state::failed, order_state::rejected,
-                       order_state::queued, order_state::sending, order_state::unknown}) {
+                       order_state::refunded, order_state::failed, order_state::rejected, order_state::queued,
+                       order_state::sending, order_state::unknown}) {
     fixture f;
     f.o.state = s;
     EXPECT_EQ(f.check(), speedup_reason::not_running) << to_string(s);
