@@ -141,13 +141,22 @@ asio::awaitable<void> session(tcp::socket socket, provider& p, const server_opti
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);  // not_connected after a reset is fine
 }
 
-asio::awaitable<void> listen(tcp::acceptor& acceptor, provider& p, const server_options& options) {
+asio::awaitable<void> listen(tcp::acceptor& acceptor, provider& p, const server_options& options,
+                             const std::function<void(const std::string&)>& on_error) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(acceptor.get_executor()), use_tuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket), p, options), asio::detached);
+    // A failing session (say, bad_alloc) is reported and ends alone; the server keeps going.
+    asio::co_spawn(ex, session(std::move(socket), p, options), [&on_error](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        on_error(std::string("session failed: ") + ex.what());
+      }
+    });
   }
 }
 
@@ -178,6 +187,16 @@ int run_server(std::vector<std::unique_ptr<provider>>& providers, const server_o
   const auto address = asio::ip::make_address(options.bind);
   asio::io_context ioc{std::max(1, options.threads)};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // Installed before the "listening" lines: a test may signal as soon as it reads them.
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code&, int) {
+    // Stop accepting, then stop the loop; open sessions end with the process.
+    for (auto& acceptor : acceptors) {
+      beast::error_code ec;
+      acceptor->close(ec);
+    }
+    ioc.stop();
+  });
   for (std::size_t i = 0; i < providers.size(); ++i) {
     const std::uint16_t port = i < options.ports.size() ? options.ports[i] : 0;
     auto acceptor = std::make_unique<tcp::acceptor>(ioc);
@@ -199,17 +218,9 @@ int run_server(std::vector<std::unique_ptr<provider>>& providers, const server_o
     on_listening(host + ":" + std::to_string(ep.port()));
   }
   for (std::size_t i = 0; i < acceptors.size(); ++i)
-    asio::co_spawn(acceptors[i]->get_executor(), listen(*acceptors[i], *providers[i], options), asio::detached);
+    asio::co_spawn(acceptors[i]->get_executor(), listen(*acceptors[i], *providers[i], options, on_error),
+                   asio::detached);
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const beast::error_code&, int) {
-    // Stop accepting, then stop the loop; open sessions end with the process.
-    for (auto& acceptor : acceptors) {
-      beast::error_code ec;
-      acceptor->close(ec);
-    }
-    ioc.stop();
-  });
   std::vector<std::thread> extra;
   for (int i = 1; i < options.threads; ++i) extra.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
