@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -295,7 +296,9 @@ std::optional<service_def> load_service(const table_entry& entry, load_context& 
       } else {
         std::string message = "unknown provider '" + *p + "'";
         if (auto near = closest_key(*p, provider_names)) message += " (did you mean '" + std::string(*near) + "'?)";
-        message += "; expected one of the [[providers]] names";
+        std::string known;
+        for (auto n : provider_names) known += (known.empty() ? "" : ", ") + std::string(n);
+        message += "; expected a [[providers]] name: " + known;
         h.error("provider", std::move(message));
       }
     }
@@ -387,6 +390,13 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
 
   result.errors = std::move(ctx.diag.errors());
   result.warnings = std::move(ctx.diag.warnings());
+  // Sections are checked in dependency order (providers before the routes naming them);
+  // the operator reads the file top to bottom.
+  auto by_place = [](const config_error& a, const config_error& b) {
+    return std::pair{a.line, a.column} < std::pair{b.line, b.column};
+  };
+  std::stable_sort(result.errors.begin(), result.errors.end(), by_place);
+  std::stable_sort(result.warnings.begin(), result.warnings.end(), by_place);
   if (result.errors.empty()) result.value = std::move(c);
   return result;
 }

@@ -1,8 +1,11 @@
 #include "config/schema.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 
 namespace smm {
 namespace {
@@ -104,7 +107,7 @@ constexpr std::array specs{
              .description = "Warn when the provider balance falls below this amount; unset = never."},
     // ---- [[services]]
     key_spec{.table = "services", .key = "id", .kind = k::integer, .required = true, .min = 1,
-             .max = 9.2e18, .description = "Panel service id, unique."},
+             .max = 1e15, .description = "Panel service id, unique."},
     key_spec{.table = "services", .key = "name", .kind = k::string, .required = true,
              .description = "Name shown to customers."},
     key_spec{.table = "services", .key = "type", .kind = k::choice, .default_value = "default",
@@ -157,12 +160,6 @@ constexpr std::array specs{
 };
 #pragma GCC diagnostic pop
 
-std::string number_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-
 bool is_quoted_kind(value_kind kind) {
   switch (kind) {
     case k::integer:
@@ -176,7 +173,50 @@ bool is_quoted_kind(value_kind kind) {
   }
 }
 
+// Optimal string alignment distance: Levenshtein plus adjacent transpositions, so
+// "max_in_fligth" is one edit from "max_in_flight".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
 }  // namespace
+
+std::optional<std::string_view> closest_key(std::string_view word,
+                                            const std::vector<std::string_view>& candidates) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = 0;
+  for (auto c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (!best || d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  // Close enough to be a typo: two edits, or a third of the word for long keys.
+  if (best && (best_distance <= 2 || best_distance * 3 <= word.size())) return best;
+  return std::nullopt;
+}
+
+std::string format_number(double v) {
+  // Integral values print in full ("1000000000000000", not "1e+15").
+  if (v > -1e18 && v < 1e18 && v == static_cast<double>(static_cast<std::int64_t>(v)))
+    return std::to_string(static_cast<std::int64_t>(v));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
 
 std::string key_spec::display_path() const {
   std::string out;
@@ -243,7 +283,7 @@ std::string_view match_choice(const key_spec& spec, std::string_view value) {
 
 std::string describe_type(const key_spec& spec) {
   std::string range;
-  if (spec.has_range()) range = ' ' + number_text(spec.min) + ".." + number_text(spec.max);
+  if (spec.has_range()) range = ' ' + format_number(spec.min) + ".." + format_number(spec.max);
   switch (spec.kind) {
     case k::table: return "table";
     case k::table_array: return "array of tables";

@@ -2,6 +2,7 @@
 // The config schema as data: every key with its type, default and a one-line description.
 // The loader validates against it (unknown keys, types, ranges, choices, defaults) and
 // --print-config-schema prints it, so the documentation cannot drift from the checks.
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,11 +62,19 @@ std::string fold_name(std::string_view text);
 /// The canonical choice of `spec` that `value` folds to, or "" when none does.
 std::string_view match_choice(const key_spec& spec, std::string_view value);
 
+/// The closest of `candidates` to `word` if it is close enough to be a likely typo
+/// (edit distance with transpositions: at most 2, or a third of the word).
+std::optional<std::string_view> closest_key(std::string_view word,
+                                            const std::vector<std::string_view>& candidates);
+
 /// The choices of a choice key, split on '|'.
 std::vector<std::string_view> split_choices(std::string_view choices);
 
 /// Human text for a kind, with range or choices: "integer 1..1024", "one of form, get, json".
 std::string describe_type(const key_spec& spec);
+
+/// A number as a person writes it: "1024", "0.01", "1000000000000000".
+std::string format_number(double v);
 
 /// The whole schema as a Markdown table (Key | Type | Default | Description).
 std::string schema_markdown();

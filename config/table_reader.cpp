@@ -7,12 +7,6 @@
 namespace smm {
 namespace {
 
-std::string number_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-
 std::string_view toml_type_name(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::table: return "a table";
@@ -27,24 +21,6 @@ std::string_view toml_type_name(const toml::node& n) {
     case toml::node_type::none: break;
   }
   return "nothing";
-}
-
-// Optimal string alignment distance: Levenshtein plus adjacent transpositions, so
-// "max_in_fligth" is one edit from "max_in_flight".
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[n][m];
 }
 
 std::string join(const std::vector<std::string_view>& words) {
@@ -71,22 +47,6 @@ void diagnostics::error(const toml::source_region& where, std::string key, std::
 void diagnostics::warning(const toml::source_region& where, std::string key,
                           std::string message) {
   warnings_.push_back(make(where, std::move(key), std::move(message)));
-}
-
-std::optional<std::string_view> closest_key(std::string_view word,
-                                            const std::vector<std::string_view>& candidates) {
-  std::optional<std::string_view> best;
-  std::size_t best_distance = 0;
-  for (auto c : candidates) {
-    const std::size_t d = edit_distance(word, c);
-    if (!best || d < best_distance) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  // Close enough to be a typo: two edits, or a third of the word for long keys.
-  if (best && (best_distance <= 2 || best_distance * 3 <= word.size())) return best;
-  return std::nullopt;
 }
 
 table_reader::table_reader(const toml::table& table, std::string_view schema_table,
@@ -142,8 +102,8 @@ void table_reader::type_error(const key_spec& s, const toml::node& n) {
 
 bool table_reader::in_range(const key_spec& s, double v) {
   if (!s.has_range() || (v >= s.min && v <= s.max)) return true;
-  error(s.key, "must be in " + number_text(s.min) + ".." + number_text(s.max) + ", got " +
-                   number_text(v));
+  error(s.key, "must be in " + format_number(s.min) + ".." + format_number(s.max) + ", got " +
+                   format_number(v));
   return false;
 }
 
@@ -157,7 +117,7 @@ std::optional<std::string> table_reader::get_string(std::string_view key) {
   if (s.kind == value_kind::id && n.is_integer()) return std::to_string(n.as_integer()->get());
   if (s.kind == value_kind::decimal && (n.is_integer() || n.is_floating_point())) {
     const std::string text = n.is_integer() ? std::to_string(n.as_integer()->get())
-                                            : number_text(n.as_floating_point()->get());
+                                            : format_number(n.as_floating_point()->get());
     error(key, "expected a quoted decimal string (write " + std::string(key) + " = \"" + text +
                    "\"): a TOML number cannot hold every price exactly");
     return std::nullopt;

@@ -44,10 +44,6 @@ struct table_entry {
   std::string path;
 };
 
-/// The closest of `candidates` to `word` if it is close enough to be a likely typo.
-std::optional<std::string_view> closest_key(std::string_view word,
-                                            const std::vector<std::string_view>& candidates);
-
 /// Typed access to a table's keys. Each getter reports its own problems and returns
 /// nullopt when the value is unusable; an absent optional key gives its schema default.
 class table_reader {

@@ -1,0 +1,251 @@
+// The loader against good configs: the examples, defaults, spellings, lookups.
+#include "config/loader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "tests/config/test_util.hpp"
+
+namespace smm {
+namespace {
+
+using test::load;
+using test::minimal_config;
+
+money m(std::string_view text) { return parse_money(text).value; }
+
+TEST(ConfigExamples, DemoLoadsWithItsValues) {
+  const auto r = load_config_file(SMM_SOURCE_DIR "/config/examples/demo.toml");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  const config& c = *r.value;
+  ASSERT_EQ(c.providers.size(), 3u);
+  ASSERT_EQ(c.services.size(), 6u);
+  EXPECT_EQ(c.daemon.http_listen, (listen_address{"127.0.0.1", 8080}));
+  EXPECT_EQ(c.daemon.log_level, spdlog::level::debug);
+  ASSERT_EQ(c.daemon.panel_keys.size(), 1u);
+  EXPECT_EQ(c.daemon.panel_keys[0].key.reveal(), "demo-panel-key");
+
+  const provider_config* beta = c.find_provider("beta");
+  ASSERT_NE(beta, nullptr);
+  EXPECT_EQ(beta->style, request_style::json);
+  EXPECT_EQ(beta->key_in, key_placement::header);
+  EXPECT_FALSE(beta->https);
+  EXPECT_EQ(beta->host, "127.0.0.1");
+  EXPECT_EQ(beta->port, 18082);
+  EXPECT_EQ(beta->target, "/api/v2");
+  EXPECT_EQ(c.find_provider("alpha")->balance_warn_below, m("10"));
+
+  const service_def* likes = c.find_service(2);
+  ASSERT_NE(likes, nullptr);
+  EXPECT_EQ(likes->rate_per_1000, m("0.27819"));
+  EXPECT_FALSE(likes->refill_days.has_value());
+  ASSERT_EQ(likes->route.size(), 3u);
+  EXPECT_EQ(likes->route[1].provider, "gamma");
+  EXPECT_EQ(likes->route[1].provider_service_id, "33");
+
+  const service_def* followers = c.find_service(1);
+  EXPECT_EQ(followers->refill_days, 30);
+  EXPECT_TRUE(followers->cancel_allowed);
+  EXPECT_EQ(followers->route[0].provider_service_id, "101");  // written as an integer
+  EXPECT_EQ(c.find_service(3)->type, service_type::custom_comments);
+  EXPECT_EQ(c.find_service(4)->type, service_type::package);
+  EXPECT_TRUE(c.find_service(5)->dripfeed);
+  EXPECT_TRUE(c.find_service(6)->slow);
+  EXPECT_EQ(c.find_service(6)->rate_per_1000, m("95200"));
+  EXPECT_EQ(c.find_service(99), nullptr);
+}
+
+TEST(ConfigExamples, ProductionLoadsWithKeyFilesAndEnv) {
+  test::scratch_dir dir;
+  const auto file = dir.path() / "production.toml";
+  std::filesystem::copy_file(SMM_SOURCE_DIR "/config/examples/production.toml", file);
+  dir.write("keys/main-panel.key", "  panel-secret\n");
+  dir.write("keys/upstream-a.key", "a-secret\n");
+  ::setenv("SMM_UPSTREAM_B_KEY", "b-secret", 1);
+  const auto r = load_config_file(file);
+  ::unsetenv("SMM_UPSTREAM_B_KEY");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_TRUE(r.warnings.empty()) << to_string(r.warnings);
+  const config& c = *r.value;
+  EXPECT_EQ(c.daemon.panel_keys.at(0).key.reveal(), "panel-secret");  // trimmed
+  EXPECT_EQ(c.find_provider("upstream-a")->key.reveal(), "a-secret");
+  EXPECT_EQ(c.find_provider("upstream-b")->key.reveal(), "b-secret");
+  EXPECT_TRUE(c.find_provider("upstream-a")->https);
+  EXPECT_EQ(c.find_provider("upstream-a")->port, 443);
+  EXPECT_DOUBLE_EQ(c.find_provider("upstream-b")->requests_per_second, 2.5);
+  EXPECT_EQ(c.find_service(2)->route[0].provider, "upstream-b");
+}
+
+// The schema's default texts are what an absent key becomes; they must agree with the
+// domain's own defaults (dispatch/service.hpp) and the struct defaults.
+TEST(ConfigDefaults, AbsentKeysTakeSchemaDefaultsEqualToDomainDefaults) {
+  const auto r = load(minimal_config());
+  ASSERT_TRUE(r) << to_string(r.errors);
+  const config& c = *r.value;
+  const policy_def want_policy;
+  EXPECT_EQ(c.policy.duplicate_link, want_policy.duplicate_link);
+  EXPECT_EQ(c.policy.refill_max_start_count, want_policy.refill_max_start_count);
+  EXPECT_EQ(c.policy.refill_in_progress_s, want_policy.refill_in_progress_s);
+  EXPECT_EQ(c.policy.claim_window_s, want_policy.claim_window_s);
+  EXPECT_EQ(c.policy.speedup_stuck_after_s, want_policy.speedup_stuck_after_s);
+  EXPECT_EQ(c.policy.speedup_min_interval_s, want_policy.speedup_min_interval_s);
+
+  const provider_config want;
+  const provider_config& p = c.providers.at(0);
+  EXPECT_EQ(p.style, want.style);
+  EXPECT_EQ(p.key_in, want.key_in);
+  EXPECT_EQ(p.tls_verify, want.tls_verify);
+  EXPECT_EQ(p.max_in_flight, want.max_in_flight);
+  EXPECT_DOUBLE_EQ(p.requests_per_second, want.requests_per_second);
+  EXPECT_EQ(p.connect_timeout, want.connect_timeout);
+  EXPECT_EQ(p.request_timeout, want.request_timeout);
+  EXPECT_EQ(p.call_deadline, want.call_deadline);
+  EXPECT_EQ(p.max_retries, want.max_retries);
+  EXPECT_EQ(p.status_poll_interval, want.status_poll_interval);
+  EXPECT_EQ(p.currency, "USD");
+  EXPECT_FALSE(p.balance_warn_below.has_value());
+
+  const service_def want_service;
+  const service_def& s = c.services.at(0);
+  EXPECT_EQ(s.type, service_type::default_);
+  EXPECT_EQ(s.min_quantity, want_service.min_quantity);
+  EXPECT_EQ(s.max_quantity, want_service.max_quantity);
+  EXPECT_FALSE(s.refill_days.has_value());
+  EXPECT_FALSE(s.cancel_allowed || s.slow || s.dripfeed);
+
+  const daemon_config& d = c.daemon;
+  EXPECT_EQ(d.socket_path, "/run/smm-dispatchd/panel.sock");
+  EXPECT_EQ(d.api_socket_path, "/run/smm-dispatchd/api.sock");
+  EXPECT_FALSE(d.http_listen.has_value());
+  EXPECT_EQ(d.metrics_listen, (listen_address{"127.0.0.1", 9464}));
+  EXPECT_EQ(d.log_level, spdlog::level::info);
+  EXPECT_EQ(d.retention_days, 90);
+}
+
+TEST(ConfigPolicy, HoursAndDaysBecomeSeconds) {
+  const auto r = load(minimal_config() + R"(
+[policy]
+duplicate_link = "hold"
+refill_in_progress_hours = 48
+claim_window_days = 7
+speedup_stuck_after_hours = 96
+speedup_min_interval_hours = 12
+refill_max_start_count = 50000
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_EQ(r.value->policy.duplicate_link, duplicate_link_policy::hold);
+  EXPECT_EQ(r.value->policy.refill_in_progress_s, 48 * 3600);
+  EXPECT_EQ(r.value->policy.claim_window_s, 7 * 86400);
+  EXPECT_EQ(r.value->policy.speedup_stuck_after_s, 96 * 3600);
+  EXPECT_EQ(r.value->policy.speedup_min_interval_s, 12 * 3600);
+  EXPECT_EQ(r.value->policy.refill_max_start_count, 50000);
+}
+
+TEST(ConfigServices, TypeSpellingsAreCaseAndSeparatorInsensitive) {
+  for (std::string_view spelling : {"Custom Comments", "custom_comments", "CUSTOM-COMMENTS", "customComments"}) {
+    const auto r = load(std::string(test::minimal_providers) + R"(
+[[services]]
+id = 1
+name = "c"
+type = ")" + std::string(spelling) + R"("
+rate = "8"
+route = [{ provider = "alpha", service = 1 }]
+)");
+    ASSERT_TRUE(r) << spelling << ": " << to_string(r.errors);
+    EXPECT_EQ(r.value->services[0].type, service_type::custom_comments) << spelling;
+  }
+  EXPECT_EQ(parse_service_type("Mentions with Hashtags"), service_type::mentions_with_hashtags);
+  EXPECT_EQ(parse_service_type("SEO"), service_type::seo);
+  EXPECT_EQ(parse_service_type("Default"), service_type::default_);
+  EXPECT_FALSE(parse_service_type("Custom Replies").has_value());
+  for (service_type t : all_service_types()) EXPECT_EQ(parse_service_type(to_string(t)), t);
+}
+
+TEST(ConfigServices, RefillDaysIntegerOrNone) {
+  auto with_refill = [](std::string_view value) {
+    return load(std::string(test::minimal_providers) + R"(
+[[services]]
+id = 1
+name = "f"
+rate = "1"
+refill_days = )" + std::string(value) + R"(
+route = [{ provider = "alpha", service = 1 }]
+)");
+  };
+  EXPECT_EQ(with_refill("30").value->services[0].refill_days, 30);
+  EXPECT_FALSE(with_refill("\"none\"").value->services[0].refill_days.has_value());
+  EXPECT_FALSE(with_refill("\"None\"").value->services[0].refill_days.has_value());
+  EXPECT_FALSE(with_refill("0"));
+  EXPECT_FALSE(with_refill("-5"));
+  EXPECT_FALSE(with_refill("\"never\""));
+  EXPECT_FALSE(with_refill("true"));
+}
+
+TEST(ConfigLookup, PanelKeyFoundOnlyByExactKey) {
+  const auto r = load(minimal_config() + R"(
+[daemon]
+panel_keys = [{ name = "a", key = "key-a" }, { name = "b", key = "key-b" }]
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  ASSERT_NE(r.value->find_panel_key("key-b"), nullptr);
+  EXPECT_EQ(r.value->find_panel_key("key-b")->name, "b");
+  EXPECT_EQ(r.value->find_panel_key("key-"), nullptr);
+  EXPECT_EQ(r.value->find_panel_key("key-bb"), nullptr);
+  EXPECT_EQ(r.value->find_panel_key(""), nullptr);
+}
+
+TEST(ConfigPaths, RelativePathsAreRelativeToTheConfigFile) {
+  test::scratch_dir dir;
+  const auto r = load(minimal_config() + R"(
+[daemon]
+socket_path = "run/panel.sock"
+journal_path = "/var/tmp/j.sqlite"
+)", dir.path());
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_EQ(r.value->daemon.socket_path, dir.path() / "run/panel.sock");
+  EXPECT_EQ(r.value->daemon.journal_path, "/var/tmp/j.sqlite");
+}
+
+TEST(ConfigDaemon, MetricsCanBeSwitchedOffAndHttpListenTakesIpv6Loopback) {
+  const auto r = load(minimal_config() + R"(
+[daemon]
+metrics_listen = ""
+http_listen = "[::1]:8081"
+panel_keys = [{ name = "p", key = "x" }]
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_FALSE(r.value->daemon.metrics_listen.has_value());
+  EXPECT_EQ(r.value->daemon.http_listen, (listen_address{"::1", 8081}));
+  EXPECT_EQ(r.value->daemon.http_listen->to_string(), "[::1]:8081");
+}
+
+TEST(ConfigWarnings, TlsVerifyOffWarnsButLoads) {
+  const auto r = load(minimal_config() + R"(
+[[providers]]
+name = "beta"
+api_url = "https://127.0.0.1:18082/api/v2"
+key = "k"
+tls_verify = false
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].key, "providers[1].tls_verify");
+  EXPECT_FALSE(r.value->providers[1].tls_verify);
+}
+
+TEST(ConfigWarnings, PlainHttpToARemoteHostWarns) {
+  const auto r = load(minimal_config() + R"(
+[[providers]]
+name = "beta"
+api_url = "http://provider.example.com/api/v2"
+key = "k"
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].key, "providers[1].api_url");
+}
+
+}  // namespace
+}  // namespace smm
