@@ -1,7 +1,12 @@
-// The simulated provider without sockets: time is a number the test moves.
+// The simulated provider without sockets: time is a number the test moves. Also the
+// catalogue file loader.
 #include "tools/mockprovider/simulation.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
 
 namespace smm::mock {
 namespace {
@@ -173,6 +178,55 @@ TEST(MockSimulation, CancelStopsDeliveryAndRefundsTheUndelivered) {
   const auto no_cancel = sim.add(req(3, "c", 10), 0);
   EXPECT_EQ(sim.cancel(*no_cancel.order, 1).error, msg::no_cancel);
   EXPECT_EQ(sim.cancel(424242, 1).error, msg::bad_order);
+}
+
+}  // namespace
+}  // namespace smm::mock
+
+// The catalogue file: a valid file loads exactly; every mistake names the key.
+namespace smm::mock {
+namespace {
+
+std::string write_temp(const std::string& text) {
+  const std::string path = "/tmp/mock_catalogue_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                           "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(MockCatalogue, LoadsServiceTablesExactly) {
+  const std::string path = write_temp(
+      "[[service]]\nservice = 7\nname = \"Views\"\ntype = \"Custom Comments\"\nrate = \"0.123456\"\n"
+      "min = 5\nmax = 50\nrefill = true\n");
+  const auto services = load_catalogue(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].id, 7);
+  EXPECT_EQ(services[0].rate, money::from_micros(123456));
+  EXPECT_EQ(services[0].min, 5);
+  EXPECT_TRUE(services[0].refill);
+  EXPECT_FALSE(services[0].cancel);
+  EXPECT_EQ(normalized_type(services[0].type), "custom_comments");
+}
+
+TEST(MockCatalogue, RejectsUnknownKeysAndInexactRates) {
+  auto error_of = [](const std::string& text) {
+    const std::string path = write_temp(text);
+    std::string what;
+    try {
+      load_catalogue(path);
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+    }
+    std::remove(path.c_str());
+    return what;
+  };
+  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"1\"\ncolour = \"red\"\n").find("unknown key 'colour'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = 0.9\n").find("'rate'"), std::string::npos);
+  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"0.1234567\"\n").find("'rate'"), std::string::npos);
+  EXPECT_NE(error_of("[[service]]\nrate = \"1\"\n").find("missing key 'service'"), std::string::npos);
+  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"1\"\nmin = 10\nmax = 5\n").find("min"), std::string::npos);
 }
 
 }  // namespace

@@ -42,10 +42,10 @@ int main(int argc, char** argv) {
   app.add_option("--balance", balance, "initial prepaid balance, decimal text")->capture_default_str();
   app.add_option("--currency", base.sim.currency, "currency code in answers")->capture_default_str();
   app.add_option("--speed", base.sim.speed_per_s, "units delivered per second while In progress (0: never)")
-      ->capture_default_str();
-  app.add_option("--pending-ms", base.sim.pending_ms, "time an order stays Pending")->capture_default_str();
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--pending-ms", base.sim.pending_ms, "time an order stays Pending")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--start-count-max", base.sim.start_count_max, "start counts are uniform in [0, this]")
-      ->capture_default_str();
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--partial-prob", base.sim.partial_probability, "probability an order ends Partial")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   app.add_option("--cancel-prob", base.sim.cancel_probability, "probability the provider cancels an order")
@@ -55,11 +55,11 @@ int main(int argc, char** argv) {
   app.add_option("--drop-fraction", base.sim.drop_fraction, "share of delivered units that drop")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   app.add_option("--drop-after-ms", base.sim.drop_after_ms, "delay from completion to the drop")
-      ->capture_default_str();
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--refill-pending-ms", base.sim.refill_pending_ms, "a refill stays Pending this long")
-      ->capture_default_str();
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--refill-ms", base.sim.refill_ms, "then In progress this long, then Completed/Rejected")
-      ->capture_default_str();
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--first-order-id", base.sim.first_order_id, "id of the first order")->capture_default_str();
   app.add_option("--latency", latency, "answer delay: fixed:MS, uniform:MIN-MAX or exp:MEAN")->capture_default_str();
   app.add_option("--fault", fault_specs,
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   app.add_flag("--string-ids", string_ids, "order ids ord_N and refill ids ref_N");
   app.add_option("--body-limit", server.body_limit, "largest request body in bytes")->capture_default_str();
   app.add_option("--idle-timeout-ms", server.idle_timeout_ms, "close keep-alive connections idle this long")
-      ->capture_default_str();
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   const auto money = smm::parse_money(balance);
