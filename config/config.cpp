@@ -1,9 +1,9 @@
 #include "config/config.hpp"
 
-#include "config/schema.hpp"
-
 #include <algorithm>
 #include <array>
+
+#include "config/schema.hpp"
 
 namespace smm {
 
@@ -30,8 +30,7 @@ namespace {
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -93,22 +92,26 @@ const std::vector<service_type>& all_service_types() {
 
 std::string_view to_string(request_style s) {
   switch (s) {
-    case request_style::form: return "form";
-    case request_style::get: return "get";
-    case request_style::json: return "json";
+    case request_style::form:
+      return "form";
+    case request_style::get:
+      return "get";
+    case request_style::json:
+      return "json";
   }
   return "form";
 }
 
-std::string_view to_string(key_placement k) {
-  return k == key_placement::header ? "header" : "body";
-}
+std::string_view to_string(key_placement k) { return k == key_placement::header ? "header" : "body"; }
 
 std::string_view to_string(duplicate_link_policy p) {
   switch (p) {
-    case duplicate_link_policy::reject: return "reject";
-    case duplicate_link_policy::hold: return "hold";
-    case duplicate_link_policy::allow: return "allow";
+    case duplicate_link_policy::reject:
+      return "reject";
+    case duplicate_link_policy::hold:
+      return "hold";
+    case duplicate_link_policy::allow:
+      return "allow";
   }
   return "reject";
 }

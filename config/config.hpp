@@ -36,8 +36,8 @@ struct panel_key {
 
 /// [daemon]
 struct daemon_config {
-  std::filesystem::path socket_path;      ///< panel NDJSON unix socket
-  std::filesystem::path api_socket_path;  ///< API v2 over a unix socket
+  std::filesystem::path socket_path;             ///< panel NDJSON unix socket
+  std::filesystem::path api_socket_path;         ///< API v2 over a unix socket
   std::optional<listen_address> http_listen;     ///< API v2 over loopback TCP, if set
   std::optional<listen_address> metrics_listen;  ///< Prometheus endpoint, if set
   std::filesystem::path journal_path;
@@ -58,10 +58,10 @@ enum class key_placement : std::uint8_t { body, header };
 
 /// One [[providers]] entry.
 struct provider_config {
-  std::string name;     ///< unique, [a-z0-9_-]
-  std::string api_url;  ///< as written, e.g. "https://panel.example/api/v2"
-  bool https = true;    ///< scheme of api_url
-  std::string host;     ///< host of api_url (no brackets for IPv6)
+  std::string name;          ///< unique, [a-z0-9_-]
+  std::string api_url;       ///< as written, e.g. "https://panel.example/api/v2"
+  bool https = true;         ///< scheme of api_url
+  std::string host;          ///< host of api_url (no brackets for IPv6)
   std::uint16_t port = 443;  ///< explicit port, or 443/80 from the scheme
   std::string target = "/";  ///< path (and query) of api_url, "/" when empty
   secret key;

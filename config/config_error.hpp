@@ -9,11 +9,11 @@ namespace smm {
 
 /// An error (or a warning) about one key of a config file.
 struct config_error {
-  std::string file;         ///< the file name as given to the loader
-  std::uint32_t line = 0;   ///< 1-based; 0 when the problem has no place (unreadable file)
-  std::uint32_t column = 0; ///< 1-based; 0 when unknown
-  std::string key;          ///< full key path, e.g. "providers[2].max_in_flight"; may be empty
-  std::string message;      ///< what is wrong and what was expected; never contains a secret
+  std::string file;          ///< the file name as given to the loader
+  std::uint32_t line = 0;    ///< 1-based; 0 when the problem has no place (unreadable file)
+  std::uint32_t column = 0;  ///< 1-based; 0 when unknown
+  std::string key;           ///< full key path, e.g. "providers[2].max_in_flight"; may be empty
+  std::string message;       ///< what is wrong and what was expected; never contains a secret
 
   friend bool operator==(const config_error&, const config_error&) = default;
 };

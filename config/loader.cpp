@@ -68,7 +68,8 @@ std::optional<secret> read_key_source(table_reader& r, load_context& ctx) {
     return std::nullopt;
   }
   if (given.size() > 1) {
-    r.error(given[1], "'" + std::string(given[0]) + "' is given too: use exactly one of key, key_file, key_env");
+    r.error(given[1],
+            "'" + std::string(given[0]) + "' is given too: use exactly one of key, key_file, key_env");
     return std::nullopt;
   }
   const std::string_view source = given[0];
@@ -180,7 +181,8 @@ daemon_config load_daemon(const toml::table* t, load_context& ctx) {
     if (name && key) d.panel_keys.push_back(panel_key{std::move(*name), std::move(*key)});
   }
   if (d.http_listen && t != nullptr && !t->contains("panel_keys"))
-    r.warning("http_listen", "API v2 is served on TCP but no panel_keys are configured: every request will be refused");
+    r.warning("http_listen",
+              "API v2 is served on TCP but no panel_keys are configured: every request will be refused");
   return d;
 }
 
@@ -207,9 +209,11 @@ std::optional<provider_config> load_provider(const table_entry& entry, load_cont
   if (auto key = read_key_source(r, ctx)) p.key = std::move(*key);
   if (auto s = r.get_string("request_style"))
     p.style = *s == "get" ? request_style::get : *s == "json" ? request_style::json : request_style::form;
-  if (auto s = r.get_string("key_in")) p.key_in = *s == "header" ? key_placement::header : key_placement::body;
+  if (auto s = r.get_string("key_in"))
+    p.key_in = *s == "header" ? key_placement::header : key_placement::body;
   if (auto v = r.get_boolean("tls_verify")) p.tls_verify = *v;
-  if (!p.tls_verify) r.warning("tls_verify", "TLS certificate verification is off for provider '" + p.name + "'");
+  if (!p.tls_verify)
+    r.warning("tls_verify", "TLS certificate verification is off for provider '" + p.name + "'");
   if (auto ca = r.get_string("ca_file")) {
     const fs::path file = ctx.resolve(*ca);
     if (std::ifstream in(file); !in)
@@ -223,8 +227,9 @@ std::optional<provider_config> load_provider(const table_entry& entry, load_cont
   if (auto v = r.get_integer("request_timeout_ms")) p.request_timeout = std::chrono::milliseconds{*v};
   if (auto v = r.get_integer("call_deadline_ms")) p.call_deadline = std::chrono::milliseconds{*v};
   if (p.call_deadline < p.request_timeout)
-    r.error("call_deadline_ms", "must be >= request_timeout_ms (" + std::to_string(p.request_timeout.count()) +
-                                    "), got " + std::to_string(p.call_deadline.count()));
+    r.error("call_deadline_ms", "must be >= request_timeout_ms (" +
+                                    std::to_string(p.request_timeout.count()) + "), got " +
+                                    std::to_string(p.call_deadline.count()));
   if (auto v = r.get_integer("max_retries")) p.max_retries = static_cast<std::int32_t>(*v);
   if (auto v = r.get_integer("status_poll_interval_s")) p.status_poll_interval = std::chrono::seconds{*v};
   if (auto c = r.get_string("currency")) {
@@ -250,7 +255,8 @@ std::optional<std::optional<std::int32_t>> read_refill_days(table_reader& r) {
     return std::nullopt;
   }
   if (const auto* i = n->as_integer()) {
-    if (i->get() >= s.min && i->get() <= s.max) return std::optional<std::int32_t>{static_cast<std::int32_t>(i->get())};
+    if (i->get() >= s.min && i->get() <= s.max)
+      return std::optional<std::int32_t>{static_cast<std::int32_t>(i->get())};
     r.error("refill_days", "must be in 1..3650 days or \"none\", got " + std::to_string(i->get()));
     return std::nullopt;
   }
@@ -279,8 +285,8 @@ std::optional<service_def> load_service(const table_entry& entry, load_context& 
   if (min) s.min_quantity = *min;
   if (max) s.max_quantity = *max;
   if (min && max && *min > *max)
-    r.error(r.has("max") ? "max" : "min", "max (" + std::to_string(*max) + ") is less than min (" +
-                                              std::to_string(*min) + ")");
+    r.error(r.has("max") ? "max" : "min",
+            "max (" + std::to_string(*max) + ") is less than min (" + std::to_string(*min) + ")");
   if (auto days = read_refill_days(r)) s.refill_days = *days;
   if (auto v = r.get_boolean("cancel")) s.cancel_allowed = *v;
   if (auto v = r.get_boolean("slow")) s.slow = *v;
@@ -295,7 +301,8 @@ std::optional<service_def> load_service(const table_entry& entry, load_context& 
         hop.provider = *p;
       } else {
         std::string message = "unknown provider '" + *p + "'";
-        if (auto near = closest_key(*p, provider_names)) message += " (did you mean '" + std::string(*near) + "'?)";
+        if (auto near = closest_key(*p, provider_names))
+          message += " (did you mean '" + std::string(*near) + "'?)";
         std::string known;
         for (auto n : provider_names) known += (known.empty() ? "" : ", ") + std::string(n);
         message += "; expected a [[providers]] name: " + known;
@@ -318,7 +325,7 @@ policy_def load_policy(const toml::table* t, load_context& ctx) {
   table_reader r(t != nullptr ? *t : empty, "policy", "policy", ctx.diag);
   policy_def p;
   if (auto v = r.get_string("duplicate_link"))
-    p.duplicate_link = *v == "hold" ? duplicate_link_policy::hold
+    p.duplicate_link = *v == "hold"    ? duplicate_link_policy::hold
                        : *v == "allow" ? duplicate_link_policy::allow
                                        : duplicate_link_policy::reject;
   // Ranges in the schema keep every product below 2^40: no overflow.
@@ -362,8 +369,8 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
   try {
     root = toml::parse(text, std::string_view{name});
   } catch (const toml::parse_error& e) {
-    result.errors.push_back(config_error{std::string(name), e.source().begin.line, e.source().begin.column, "",
-                                         syntax_error_text(text, e)});
+    result.errors.push_back(config_error{std::string(name), e.source().begin.line, e.source().begin.column,
+                                         "", syntax_error_text(text, e)});
     return result;
   }
   load_context ctx{diagnostics{std::string(name)}, std::move(base_dir)};
@@ -407,7 +414,8 @@ config_result load_config_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     config_result r;
-    r.errors.push_back(config_error{file.string(), 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
+    r.errors.push_back(
+        config_error{file.string(), 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
     return r;
   }
   std::ostringstream content;

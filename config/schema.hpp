@@ -38,7 +38,7 @@ struct key_spec {
   std::string_view default_value;  ///< text, parsed like a value of `kind`; "" = unset
   double min = 0;                  ///< integer/number range (inclusive) when min < max
   double max = 0;
-  std::string_view choices;        ///< "a|b|c" for value_kind::choice
+  std::string_view choices;  ///< "a|b|c" for value_kind::choice
   std::string_view description;
 
   bool has_range() const { return min < max; }

@@ -9,16 +9,26 @@ namespace {
 
 std::string_view toml_type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -34,23 +44,20 @@ std::string join(const std::vector<std::string_view>& words) {
 
 }  // namespace
 
-config_error diagnostics::make(const toml::source_region& where, std::string key,
-                               std::string message) const {
-  return config_error{file_, where.begin.line, where.begin.column, std::move(key),
-                      std::move(message)};
+config_error diagnostics::make(const toml::source_region& where, std::string key, std::string message) const {
+  return config_error{file_, where.begin.line, where.begin.column, std::move(key), std::move(message)};
 }
 
 void diagnostics::error(const toml::source_region& where, std::string key, std::string message) {
   errors_.push_back(make(where, std::move(key), std::move(message)));
 }
 
-void diagnostics::warning(const toml::source_region& where, std::string key,
-                          std::string message) {
+void diagnostics::warning(const toml::source_region& where, std::string key, std::string message) {
   warnings_.push_back(make(where, std::move(key), std::move(message)));
 }
 
-table_reader::table_reader(const toml::table& table, std::string_view schema_table,
-                           std::string path, diagnostics& diag)
+table_reader::table_reader(const toml::table& table, std::string_view schema_table, std::string path,
+                           diagnostics& diag)
     : table_(table), schema_table_(schema_table), path_(std::move(path)), diag_(diag) {
   const auto known = keys_of(schema_table_);
   for (auto&& [k, v] : table_) {
@@ -85,7 +92,8 @@ void table_reader::warning(std::string_view key, std::string message) {
 const key_spec& table_reader::spec(std::string_view key) const {
   // The loader asks only for keys of the schema; a miss is a bug in the loader.
   const key_spec* s = find_key_spec(schema_table_, key);
-  if (s == nullptr) throw std::logic_error("config key not in schema: " + schema_table_ + "." + std::string(key));
+  if (s == nullptr)
+    throw std::logic_error("config key not in schema: " + schema_table_ + "." + std::string(key));
   return *s;
 }
 
@@ -102,8 +110,8 @@ void table_reader::type_error(const key_spec& s, const toml::node& n) {
 
 bool table_reader::in_range(const key_spec& s, double v) {
   if (!s.has_range() || (v >= s.min && v <= s.max)) return true;
-  error(s.key, "must be in " + format_number(s.min) + ".." + format_number(s.max) + ", got " +
-                   format_number(v));
+  error(s.key,
+        "must be in " + format_number(s.min) + ".." + format_number(s.max) + ", got " + format_number(v));
   return false;
 }
 
@@ -116,8 +124,8 @@ std::optional<std::string> table_reader::get_string(std::string_view key) {
   const toml::node& n = *table_.get(key);
   if (s.kind == value_kind::id && n.is_integer()) return std::to_string(n.as_integer()->get());
   if (s.kind == value_kind::decimal && (n.is_integer() || n.is_floating_point())) {
-    const std::string text = n.is_integer() ? std::to_string(n.as_integer()->get())
-                                            : format_number(n.as_floating_point()->get());
+    const std::string text =
+        n.is_integer() ? std::to_string(n.as_integer()->get()) : format_number(n.as_floating_point()->get());
     error(key, "expected a quoted decimal string (write " + std::string(key) + " = \"" + text +
                    "\"): a TOML number cannot hold every price exactly");
     return std::nullopt;
@@ -214,8 +222,10 @@ std::vector<table_entry> table_reader::get_table_array(std::string_view key) {
   const auto* arr = n.as_array();
   if (arr == nullptr) {
     std::string message = "expected an array of tables";
-    if (n.is_table()) message += " ([[" + path_of(key) + "]] or " + std::string(key) + " = [{...}]), got a table";
-    else message += ", got " + std::string(toml_type_name(n));
+    if (n.is_table())
+      message += " ([[" + path_of(key) + "]] or " + std::string(key) + " = [{...}]), got a table";
+    else
+      message += ", got " + std::string(toml_type_name(n));
     error(key, std::move(message));
     return out;
   }

@@ -50,8 +50,7 @@ class table_reader {
  public:
   /// `schema_table` names the table in the schema ("providers"); `path` is its key path
   /// in this file ("providers[2]"). Reports unknown keys immediately.
-  table_reader(const toml::table& table, std::string_view schema_table, std::string path,
-               diagnostics& diag);
+  table_reader(const toml::table& table, std::string_view schema_table, std::string path, diagnostics& diag);
 
   bool has(std::string_view key) const { return table_.get(key) != nullptr; }
   const toml::node* node(std::string_view key) const { return table_.get(key); }

@@ -23,8 +23,7 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
   unsigned value = 0;
   const auto* end = text.data() + text.size();
   const auto [p, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || p != end || value == 0 || value > 65535)
-    return std::nullopt;
+  if (text.empty() || ec != std::errc{} || p != end || value == 0 || value > 65535) return std::nullopt;
   return static_cast<std::uint16_t>(value);
 }
 
@@ -111,7 +110,8 @@ parsed<url_parts> parse_url(std::string_view text) {
 
 parsed<listen_address> parse_listen_address(std::string_view text) {
   using result = parsed<listen_address>;
-  constexpr std::string_view expected = " (expected \"127.0.0.1:8080\", \"[::1]:8080\" or \"localhost:8080\")";
+  constexpr std::string_view expected =
+      " (expected \"127.0.0.1:8080\", \"[::1]:8080\" or \"localhost:8080\")";
   std::string host;
   std::string_view port_text;
   if (text.starts_with('[')) {
@@ -119,7 +119,8 @@ parsed<listen_address> parse_listen_address(std::string_view text) {
     if (close == std::string_view::npos) return result::fail("has no port" + std::string(expected));
     host = std::string(text.substr(1, close - 1));
     port_text = text.substr(close + 2);
-    if (!is_ip_literal(host, AF_INET6)) return result::fail("has an invalid IPv6 address" + std::string(expected));
+    if (!is_ip_literal(host, AF_INET6))
+      return result::fail("has an invalid IPv6 address" + std::string(expected));
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) return result::fail("has no port" + std::string(expected));

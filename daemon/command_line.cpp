@@ -1,7 +1,6 @@
 #include "daemon/command_line.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <ostream>
 
 #include "config/loader.hpp"

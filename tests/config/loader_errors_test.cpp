@@ -9,13 +9,13 @@
 namespace smm {
 namespace {
 
-using ::testing::HasSubstr;
 using test::error_for;
 using test::line_of;
 using test::load;
 using test::minimal_config;
 using test::minimal_providers;
 using test::minimal_services;
+using ::testing::HasSubstr;
 
 /// Asserts one error about `key` on the line holding `needle`, whose message has `text`.
 void expect_error(const config_result& r, const std::string& config_text, std::string_view key,
@@ -39,7 +39,8 @@ max_in_fligth = 4
 )";
   const auto r = load(text);
   expect_error(r, text, "providers[1].max_in_fligth", "max_in_fligth", "unknown key 'max_in_fligth'");
-  EXPECT_THAT(error_for(r, "providers[1].max_in_fligth")->message, HasSubstr("did you mean 'max_in_flight'?"));
+  EXPECT_THAT(error_for(r, "providers[1].max_in_fligth")->message,
+              HasSubstr("did you mean 'max_in_flight'?"));
   EXPECT_EQ(r.errors.size(), 1u) << to_string(r.errors);
 }
 
@@ -115,7 +116,8 @@ TEST(ConfigErrors, ChoiceNotOfferedSuggestsTheClosest) {
 duplicate_link = "hodl"
 )";
   const auto r = load(text);
-  expect_error(r, text, "policy.duplicate_link", "hodl", "'hodl' is not one of reject, hold, allow (did you mean 'hold'?)");
+  expect_error(r, text, "policy.duplicate_link", "hodl",
+               "'hodl' is not one of reject, hold, allow (did you mean 'hold'?)");
 }
 
 TEST(ConfigErrors, RateAsFloatOrIntegerIsRejectedWithHowToQuoteIt) {
@@ -151,7 +153,8 @@ TEST(ConfigErrors, RateNegativeOrGarbageIsRejected) {
 [[services]]
 id = 1
 name = "s"
-rate = ")" + std::string(rate) + R"("
+rate = ")" + std::string(rate) +
+                             R"("
 route = [{ provider = "alpha", service = "1" }]
 )";
     EXPECT_NE(error_for(load(text), "services[0].rate"), nullptr) << rate;
@@ -196,7 +199,8 @@ TEST(ConfigErrors, BadProviderNames) {
   for (std::string_view name : {"Alpha", "a b", "a.b", ""}) {
     const std::string text = R"(
 [[providers]]
-name = ")" + std::string(name) + R"("
+name = ")" + std::string(name) +
+                             R"("
 api_url = "http://127.0.0.1:1/"
 key = "k"
 )" + std::string(minimal_services);
@@ -222,7 +226,8 @@ TEST(ConfigErrors, BadUrlsAreNamedWithWhatWasExpected) {
     const std::string text = R"(
 [[providers]]
 name = "alpha"
-api_url = ")" + std::string(url) + R"("
+api_url = ")" + std::string(url) +
+                             R"("
 key = "k"
 )" + std::string(minimal_services);
     const auto r = load(text);
@@ -277,7 +282,8 @@ route = [
 ]
 )";
   const auto r = load(text);
-  expect_error(r, text, "services[0].route[1].provider", "alpah", "unknown provider 'alpah' (did you mean 'alpha'?)");
+  expect_error(r, text, "services[0].route[1].provider", "alpah",
+               "unknown provider 'alpah' (did you mean 'alpha'?)");
   expect_error(r, text, "services[0].route[2].provider", "nobody",
                "unknown provider 'nobody'; expected a [[providers]] name: alpha");
   EXPECT_EQ(r.errors.size(), 2u) << to_string(r.errors);
@@ -418,8 +424,9 @@ TEST(ConfigErrors, UnreadableFileNamesIt) {
 }
 
 TEST(ConfigErrorFormat, FileLineColumnKeyMessage) {
-  EXPECT_EQ(to_string(config_error{"a.toml", 12, 5, "providers[2].max_in_flight", "must be in 1..1024, got 0"}),
-            "a.toml:12:5: providers[2].max_in_flight: must be in 1..1024, got 0");
+  EXPECT_EQ(
+      to_string(config_error{"a.toml", 12, 5, "providers[2].max_in_flight", "must be in 1..1024, got 0"}),
+      "a.toml:12:5: providers[2].max_in_flight: must be in 1..1024, got 0");
   EXPECT_EQ(to_string(config_error{"a.toml", 12, 0, "x", "m"}), "a.toml:12: x: m");
   EXPECT_EQ(to_string(config_error{"a.toml", 0, 0, "", "m"}), "a.toml: m");
 }

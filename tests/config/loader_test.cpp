@@ -144,12 +144,14 @@ refill_max_start_count = 50000
 }
 
 TEST(ConfigServices, TypeSpellingsAreCaseAndSeparatorInsensitive) {
-  for (std::string_view spelling : {"Custom Comments", "custom_comments", "CUSTOM-COMMENTS", "customComments"}) {
+  for (std::string_view spelling :
+       {"Custom Comments", "custom_comments", "CUSTOM-COMMENTS", "customComments"}) {
     const auto r = load(std::string(test::minimal_providers) + R"(
 [[services]]
 id = 1
 name = "c"
-type = ")" + std::string(spelling) + R"("
+type = ")" + std::string(spelling) +
+                        R"("
 rate = "8"
 route = [{ provider = "alpha", service = 1 }]
 )");
@@ -170,7 +172,8 @@ TEST(ConfigServices, RefillDaysIntegerOrNone) {
 id = 1
 name = "f"
 rate = "1"
-refill_days = )" + std::string(value) + R"(
+refill_days = )" +
+                std::string(value) + R"(
 route = [{ provider = "alpha", service = 1 }]
 )");
   };
@@ -202,7 +205,8 @@ TEST(ConfigPaths, RelativePathsAreRelativeToTheConfigFile) {
 [daemon]
 socket_path = "run/panel.sock"
 journal_path = "/var/tmp/j.sqlite"
-)", dir.path());
+)",
+                      dir.path());
   ASSERT_TRUE(r) << to_string(r.errors);
   EXPECT_EQ(r.value->daemon.socket_path, dir.path() / "run/panel.sock");
   EXPECT_EQ(r.value->daemon.journal_path, "/var/tmp/j.sqlite");

@@ -6,7 +6,6 @@
 
 #include <set>
 
-
 namespace smm {
 namespace {
 
@@ -33,7 +32,8 @@ TEST(ConfigSchema, EveryKeyHasTypeDescriptionAndDefaultOrRequired) {
     // Every table named in a key's table is itself declared.
     if (!s.table.empty()) {
       const auto dot = s.table.rfind('.');
-      const std::string_view parent = dot == std::string_view::npos ? std::string_view{} : s.table.substr(0, dot);
+      const std::string_view parent =
+          dot == std::string_view::npos ? std::string_view{} : s.table.substr(0, dot);
       const std::string_view name = dot == std::string_view::npos ? s.table : s.table.substr(dot + 1);
       EXPECT_NE(find_key_spec(parent, name), nullptr) << s.display_path();
     }

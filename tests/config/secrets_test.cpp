@@ -13,11 +13,11 @@
 namespace smm {
 namespace {
 
-using ::testing::HasSubstr;
 using test::error_for;
 using test::line_of;
 using test::load;
 using test::minimal_services;
+using ::testing::HasSubstr;
 
 constexpr std::string_view the_secret = "S3cr3tV4lue";
 
@@ -26,7 +26,8 @@ std::string provider_with(std::string_view key_lines) {
 [[providers]]
 name = "alpha"
 api_url = "http://127.0.0.1:18081/api/v2"
-)" + std::string(key_lines) + "\n" + std::string(minimal_services);
+)" + std::string(key_lines) +
+         "\n" + std::string(minimal_services);
 }
 
 /// Everything a user could see from a load: errors and warnings.
@@ -135,10 +136,10 @@ TEST(ConfigKeys, SecretNeverAppearsInAnyErrorOrWarning) {
   const std::vector<std::string> configs = {
       provider_with("key = \"" + s + "\"\nkey_file = \"/nonexistent\"\nmax_in_fligth = 3"),
       provider_with("key = \"" + s + "\"\ntls_verify = false\nrate = 5"),
-      provider_with("key = " + s),                      // unquoted: TOML syntax error
-      provider_with("key = \"" + s),                    // unterminated string
+      provider_with("key = " + s),                          // unquoted: TOML syntax error
+      provider_with("key = \"" + s),                        // unterminated string
       provider_with("key = 98765432123\nkey_env = \"X\""),  // integer key
-      provider_with("kye = \"" + s + "\""),             // misspelled key name
+      provider_with("kye = \"" + s + "\""),                 // misspelled key name
       test::minimal_config() + "[daemon]\npanel_keys = [{ name = \"Bad Name\", key = \"" + s + "\" }]\n",
       test::minimal_config() + "[daemon]\npanel_keys = [{ name = \"p\", key = [\"" + s + "\"] }]\n",
   };

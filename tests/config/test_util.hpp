@@ -29,9 +29,7 @@ rate = "0.90"
 route = [{ provider = "alpha", service = "101" }]
 )";
 
-inline std::string minimal_config() {
-  return std::string(minimal_providers) + std::string(minimal_services);
-}
+inline std::string minimal_config() { return std::string(minimal_providers) + std::string(minimal_services); }
 
 /// 1-based number of the first line of `text` containing `needle`; 0 if none.
 inline std::uint32_t line_of(std::string_view text, std::string_view needle) {

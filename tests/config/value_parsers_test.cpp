@@ -37,9 +37,9 @@ TEST(ParseUrl, SplitsSchemeHostPortTarget) {
 }
 
 TEST(ParseUrl, RejectsWhatIsNotAProviderUrl) {
-  for (std::string_view bad : {"", "h.example/api", "ftp://h/", "https://", "http://:80/", "https://a@b/",
-                               "https://h:65536/", "https://h:x/", "http://[::1/", "http://[zz]:1/",
-                               "https://h/\tx", "https://h/#f"})
+  for (std::string_view bad :
+       {"", "h.example/api", "ftp://h/", "https://", "http://:80/", "https://a@b/", "https://h:65536/",
+        "https://h:x/", "http://[::1/", "http://[zz]:1/", "https://h/\tx", "https://h/#f"})
     EXPECT_FALSE(parse_url(bad).value) << bad;
 }
 
@@ -47,8 +47,8 @@ TEST(ParseListenAddress, AcceptsIpLiteralsAndLocalhost) {
   EXPECT_EQ(parse_listen_address("127.0.0.1:8080").value, (listen_address{"127.0.0.1", 8080}));
   EXPECT_EQ(parse_listen_address("[::1]:9464").value, (listen_address{"::1", 9464}));
   EXPECT_EQ(parse_listen_address("localhost:1").value, (listen_address{"localhost", 1}));
-  for (std::string_view bad : {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "example.com:80", "[::1]", ":80",
-                               "300.1.1.1:80"})
+  for (std::string_view bad :
+       {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "example.com:80", "[::1]", ":80", "300.1.1.1:80"})
     EXPECT_FALSE(parse_listen_address(bad).value) << bad;
 }
 
