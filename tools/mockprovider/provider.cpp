@@ -133,8 +133,8 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
     add_record rec;
     rec.time_ms = now;
     rec.key_hash = key_hash(key);
-    rec.service = run ? answer.service : std::string(find_param(params, "service").value_or(""));
-    rec.link = run ? answer.link : std::string(find_param(params, "link").value_or(""));
+    rec.service = std::string(find_param(params, "service").value_or(""));
+    rec.link = !answer.link.empty() ? answer.link : std::string(find_param(params, "link").value_or(""));
     rec.quantity = answer.quantity;
     rec.order_id = answer.order_id;
     rec.error = answer.error;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <tuple>
 
 namespace smm::mock {
 namespace {
@@ -110,7 +111,13 @@ asio::awaitable<void> session(tcp::socket socket, provider& p, const server_opti
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
     stream.expires_after(std::chrono::milliseconds(options.idle_timeout_ms));
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      // curl (and so PHP clients) send this for bodies over 1 KiB and stall a second without it.
+      http::response<http::empty_body> go_on{http::status::continue_, 11};
+      std::tie(ec, n) = co_await http::async_write(stream, go_on, use_tuple);
+    }
+    if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (ec == http::error::body_limit) {
       http::response<http::string_body> res{http::status::payload_too_large, 11};
       res.body() = error_body("Request body too large");
