@@ -145,14 +145,14 @@ std::string sanitise(std::string_view text, std::size_t max) {
   return out;
 }
 
-simdjson::error_code read_text(od::value v, std::optional<std::string>& out) {
+simdjson::error_code read_text(od::value v, std::optional<std::string_view>& out) {
   od::json_type t;
   if (auto e = v.type().get(t)) return e;
   switch (t) {
     case od::json_type::string: {
       std::string_view s;
       if (auto e = v.get_string().get(s)) return e;
-      out = std::string(s);
+      out = s;
       return simdjson::SUCCESS;
     }
     case od::json_type::number: {
@@ -160,13 +160,13 @@ simdjson::error_code read_text(od::value v, std::optional<std::string>& out) {
       // check a number it is not asked to convert, so check the JSON grammar here.
       const std::string_view token = trim(v.raw_json_token());
       if (!valid_json_number(token)) return simdjson::NUMBER_ERROR;
-      out = std::string(token);
+      out = token;
       return simdjson::SUCCESS;
     }
     case od::json_type::boolean: {
       bool b = false;
       if (auto e = v.get_bool().get(b)) return e;
-      out = b ? "true" : "false";
+      out = b ? std::string_view("true") : std::string_view("false");
       return simdjson::SUCCESS;
     }
     case od::json_type::null:
@@ -217,7 +217,7 @@ bool read_error_value(od::value v, std::string& out) {
       if (key != "error" && key != "message") continue;
       od::value inner;
       if (field.value().get(inner)) return found;
-      std::optional<std::string> text;
+      std::optional<std::string_view> text;
       if (read_text(inner, text) == simdjson::SUCCESS && text && !text->empty() && !found) {
         out = *text;
         found = true;
@@ -225,7 +225,7 @@ bool read_error_value(od::value v, std::string& out) {
     }
     return found;
   }
-  std::optional<std::string> text;
+  std::optional<std::string_view> text;
   if (read_text(v, text) != simdjson::SUCCESS || !text || text->empty()) return false;
   out = *text;
   return true;

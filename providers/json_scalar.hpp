@@ -38,7 +38,8 @@ std::string sanitise(std::string_view text, std::size_t max = 80);
 
 /// A scalar's text: string contents, the exact number token, "true"/"false"; nullopt for null.
 /// Objects and arrays give INCORRECT_TYPE and are left for the caller's iterator to skip.
-simdjson::error_code read_text(od::value v, std::optional<std::string>& out);
+/// The view points into the parser or the body: valid until the parser's next document.
+simdjson::error_code read_text(od::value v, std::optional<std::string_view>& out);
 
 /// A whole number from text, tolerant of spaces and a zero fraction ("157.0"). Nullopt for
 /// "Unknown", "", junk, overflow. With `plus_is_negative`, "+N" means -N: SmartPanel stores an

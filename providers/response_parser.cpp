@@ -1,5 +1,6 @@
 #include "providers/response_parser.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -11,6 +12,10 @@ namespace {
 using namespace detail;
 using simdjson::error_code;
 using simdjson::SUCCESS;
+
+// Upper bound for the reserve() guess: a multi reply asks for at most 100 ids, but a
+// provider may answer with more; the vector still grows past this when it must.
+constexpr std::size_t max_ids_per_reply_guess = 256;
 
 // Runs `fn(document, reply)` on a prepared body. `fn` sets the reply's kind; a simdjson error
 // it returns becomes a malformed reply with a clear message. Nothing escapes.
@@ -68,7 +73,7 @@ error_code for_each_field(od::object obj, F&& f) {
 }
 
 // Text of a scalar; objects/arrays and null leave `out` unset. Structural errors propagate.
-error_code text_of(od::value v, std::optional<std::string>& out) {
+error_code text_of(od::value v, std::optional<std::string_view>& out) {
   out.reset();
   const error_code e = read_text(v, out);
   return e == simdjson::INCORRECT_TYPE ? SUCCESS : e;
@@ -106,7 +111,7 @@ error_code expect_type(od::document& doc, od::json_type want, reply<T>& r, bool&
 
 error_code read_status_object(od::object obj, order_status& st, std::string& error) {
   return for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
-    std::optional<std::string> text;
+    std::optional<std::string_view> text;
     if (key == "error") {
       read_error_value(v, error);
       return SUCCESS;
@@ -121,7 +126,7 @@ error_code read_status_object(od::object obj, order_status& st, std::string& err
         od::value iv;
         if (auto e = item.get(iv)) return e;
         if (auto e = text_of(iv, text)) return e;
-        if (text && !text->empty()) st.child_orders.push_back(*text);
+        if (text && !text->empty()) st.child_orders.emplace_back(*text);
       }
       return SUCCESS;
     }
@@ -168,7 +173,7 @@ reply<std::vector<id_result>> parse_id_array(body_ref body, std::string_view id_
       if (auto e = iv.get_object().get(obj)) return e;
       std::string message;
       if (auto e = for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
-            std::optional<std::string> text;
+            std::optional<std::string_view> text;
             if (key == id_key) {
               if (auto e2 = text_of(v, text)) return e2;
               if (text) res.id = *text;
@@ -206,7 +211,7 @@ reply<add_result> parse_add(body_ref body) noexcept {
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return e;
     std::string message;
-    std::optional<std::string> order;
+    std::optional<std::string_view> order;
     if (auto e = for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
           if (key == "error") read_error_value(v, message);
           if (key == "order") return text_of(v, order);
@@ -220,7 +225,7 @@ reply<add_result> parse_add(body_ref body) noexcept {
       set_malformed(r, "no order id in add reply");
     } else {
       r.kind = reply_kind::ok;
-      r.value.order = std::move(*order);
+      r.value.order = *order;
     }
     return SUCCESS;
   });
@@ -247,11 +252,14 @@ reply<order_status> parse_status(body_ref body) noexcept {
 
 reply<std::vector<status_entry>> parse_status_multi(body_ref body) noexcept {
   using R = reply<std::vector<status_entry>>;
-  return run<std::vector<status_entry>>(body, [](od::document& doc, R& r) -> error_code {
+  const std::size_t body_size = body.text().size();
+  return run<std::vector<status_entry>>(body, [body_size](od::document& doc, R& r) -> error_code {
     bool is_object = false;
     if (auto e = expect_type(doc, od::json_type::object, r, is_object); e || !is_object) return e;
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return e;
+    // About 90 bytes per order in the template's shape: one allocation for typical replies.
+    r.value.reserve(std::min<std::size_t>(body_size / 64 + 1, max_ids_per_reply_guess));
     std::string top_error;
     if (auto e = for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
           od::json_type t;
@@ -261,16 +269,17 @@ reply<std::vector<status_entry>> parse_status_multi(body_ref body) noexcept {
             read_error_value(v, top_error);
             return SUCCESS;
           }
-          status_entry entry;
-          entry.id = std::string(key);
+          // Filled in place: an order_status is large, and moving it per entry showed up.
+          status_entry& entry = r.value.emplace_back();
+          entry.id = key;
           std::string message;
           if (t == od::json_type::object) {
             od::object inner;
             if (auto e2 = v.get_object().get(inner)) return e2;
-            order_status st;
+            order_status& st = entry.status.emplace();
             if (auto e2 = read_status_object(inner, st, message)) return e2;
             if (message.empty() && st.status.empty()) message = "no status for this order";
-            if (message.empty()) entry.status = std::move(st);
+            if (!message.empty()) entry.status.reset();
           } else if (t == od::json_type::string) {
             // ipanel.me: "2": "Incorrect order ID" (§4.3).
             read_error_value(v, message);
@@ -279,7 +288,6 @@ reply<std::vector<status_entry>> parse_status_multi(body_ref body) noexcept {
             message = "unexpected " + std::string(type_name(t)) + " for this order";
           }
           if (!message.empty()) entry.error = item_error{message, classify_error(message)};
-          r.value.push_back(std::move(entry));
           return SUCCESS;
         }))
       return e;
@@ -311,7 +319,7 @@ reply<services_result> parse_services(body_ref body) noexcept {
       if (auto e = iv.get_object().get(obj)) return e;
       provider_service s;
       if (auto e = for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
-            std::optional<std::string> text;
+            std::optional<std::string_view> text;
             if (auto e2 = text_of(v, text)) return e2;
             if (!text) return SUCCESS;
             if (key == "service") s.service = *text;
@@ -349,7 +357,7 @@ reply<std::string> parse_refill(body_ref body) noexcept {
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return e;
     std::string message;
-    std::optional<std::string> id;
+    std::optional<std::string_view> id;
     if (auto e = for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
           if (key == "error") read_error_value(v, message);
           if (key != "refill") return SUCCESS;
@@ -368,7 +376,7 @@ reply<std::string> parse_refill(body_ref body) noexcept {
       set_malformed(r, "no refill id in refill reply");
     } else {
       r.kind = reply_kind::ok;
-      r.value = std::move(*id);
+      r.value = *id;
     }
     return SUCCESS;
   });
@@ -385,7 +393,7 @@ reply<std::string> parse_refill_status(body_ref body) noexcept {
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return e;
     std::string message;
-    std::optional<std::string> status;
+    std::optional<std::string_view> status;
     if (auto e = for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
           if (key == "error") read_error_value(v, message);
           if (key != "status") return SUCCESS;
@@ -404,7 +412,7 @@ reply<std::string> parse_refill_status(body_ref body) noexcept {
       set_malformed(r, "no status in refill_status reply");
     } else {
       r.kind = reply_kind::ok;
-      r.value = std::move(*status);
+      r.value = *status;
     }
     return SUCCESS;
   });
@@ -430,7 +438,7 @@ reply<balance_result> parse_balance(body_ref body) noexcept {
             read_error_value(v, message);
             return SUCCESS;
           }
-          std::optional<std::string> text;
+          std::optional<std::string_view> text;
           if (auto e2 = text_of(v, text)) return e2;
           if (!text) return SUCCESS;
           if (key == "balance") {
