@@ -61,7 +61,13 @@ void classify_read_error(const error_code& ec, const Parser& parser, const beast
   r.error = "read: " + ec.message();
   const bool got_bytes = parser.got_some() || buf.size() > 0;
   if (!got_bytes) {
-    r.progress = r.timed_out ? request_progress::sent_timeout : request_progress::sent_closed;
+    if (r.timed_out) {
+      r.progress = request_progress::sent_timeout;
+    } else if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+      r.progress = request_progress::sent_reset;
+    } else {
+      r.progress = request_progress::sent_closed;
+    }
     return;
   }
   // An HTTP parse error (other than the peer stopping mid-message) is a reply we cannot read.
@@ -84,6 +90,7 @@ const char* to_string(request_progress p) noexcept {
     case request_progress::write_partial: return "write_partial";
     case request_progress::sent_timeout: return "sent_timeout";
     case request_progress::sent_closed: return "sent_closed";
+    case request_progress::sent_reset: return "sent_reset";
     case request_progress::reply_truncated: return "reply_truncated";
     case request_progress::reply_invalid: return "reply_invalid";
     case request_progress::reply_complete: return "reply_complete";

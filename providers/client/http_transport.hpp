@@ -52,7 +52,8 @@ enum class request_progress : std::uint8_t {
   not_sent,             ///< nothing sent: deadline or cancellation before the first byte
   write_partial,        ///< some bytes of the request left, then the write failed
   sent_timeout,         ///< request written, no byte of a reply before the deadline
-  sent_closed,          ///< request written, connection reset or closed with no reply byte
+  sent_closed,          ///< request written, connection closed (EOF) with no reply byte
+  sent_reset,           ///< request written, connection reset with no reply byte
   reply_truncated,      ///< part of a reply arrived, then reset, close or deadline
   reply_invalid,        ///< a reply arrived but is not valid HTTP, or exceeds a size cap
   reply_complete,       ///< a whole HTTP response arrived (any status)
