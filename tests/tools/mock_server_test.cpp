@@ -270,6 +270,13 @@ TEST_F(MockServer, EachFaultIsVisibleFromTheClient) {
     ASSERT_FALSE(r.ec) << r.ec.message();
     EXPECT_EQ(r.res.body(), R"({"balance":"1000.00","currency":"USD"})");
   }
+  fault("kind=trickle&trickle_bytes=1&trickle_ms=200&count=1");
+  {
+    // 39 body bytes at 1 per 200 ms take ~8 s: a 500 ms whole-call deadline must fire.
+    client c(port());
+    const auto r = c.post("key=k&action=balance", 500ms);
+    EXPECT_EQ(r.ec, beast::error::timeout) << r.ec.message();
+  }
   fault("kind=black_hole&count=1");
   {
     client c(port());

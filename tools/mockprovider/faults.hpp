@@ -43,8 +43,8 @@ struct fault_rule {
   int status = 0;              ///< 5xx code or html status; 0: the kind's default
   std::string message = "Service temporarily unavailable";  ///< for `error`
   int retry_after_s = 1;       ///< for `rate_limit`
-  std::size_t trickle_bytes = 1;       ///< bytes per write for `trickle`
-  std::int64_t trickle_interval_ms = 50;
+  std::size_t trickle_bytes = 8;       ///< body bytes per write for `trickle`
+  std::int64_t trickle_interval_ms = 50;  ///< pause between writes
 };
 
 /// Builds a rule from parameters: kind (required), action, count, rate, apply=before|after,

@@ -48,7 +48,7 @@ struct reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   fault_kind transport = fault_kind::none;  ///< black_hole, reset, truncated or trickle
-  std::size_t trickle_bytes = 1;
+  std::size_t trickle_bytes = 8;
   std::int64_t trickle_interval_ms = 0;
   std::int64_t delay_ms = 0;   ///< wait this long before answering
   std::uint64_t audit_seq = 0; ///< non-zero: report delivery through finish()

@@ -76,15 +76,18 @@ asio::awaitable<bool> deliver(beast::tcp_stream& stream, const reply& r, unsigne
       co_return false;
     }
     case fault_kind::trickle: {
+      // Headers at once, then the body a few bytes at a time: a per-read deadline alone
+      // never fires, only a deadline on the whole call does.
       keep_alive = false;
-      const std::string bytes = raw_head(r, r.body.size()) + r.body;
+      const std::string head = raw_head(r, r.body.size());
+      stream.expires_after(std::chrono::seconds(30));
+      if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), use_tuple); ec) co_return false;
       const std::size_t step = std::max<std::size_t>(1, r.trickle_bytes);
-      for (std::size_t at = 0; at < bytes.size(); at += step) {
-        if (at > 0) co_await sleep_ms(r.trickle_interval_ms);
+      for (std::size_t at = 0; at < r.body.size(); at += step) {
+        co_await sleep_ms(r.trickle_interval_ms);
         stream.expires_after(std::chrono::seconds(30));
-        auto [ec, n] =
-            co_await asio::async_write(stream, asio::buffer(bytes.data() + at, std::min(step, bytes.size() - at)),
-                                       use_tuple);
+        auto [ec, n] = co_await asio::async_write(
+            stream, asio::buffer(r.body.data() + at, std::min(step, r.body.size() - at)), use_tuple);
         if (ec) co_return false;
       }
       co_return true;
