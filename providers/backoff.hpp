@@ -24,6 +24,7 @@ std::chrono::nanoseconds backoff_ceiling(const backoff_policy& p, std::uint32_t 
 /// clamped to `remaining` (the time left before the call's deadline). Nullopt when no time
 /// is left: give up instead of sleeping past the deadline.
 std::optional<std::chrono::nanoseconds> backoff_delay(const backoff_policy& p, std::uint32_t attempt,
-                                                      std::chrono::nanoseconds remaining, const random_source& rng);
+                                                      std::chrono::nanoseconds remaining,
+                                                      const random_source& rng);
 
 }  // namespace smm::providers

@@ -47,8 +47,9 @@ void circuit_breaker::record_failure(clock::time_point now) {
   ++consecutive_;
   push_outcome(true);
   const auto samples = static_cast<std::uint32_t>(ring_.size());
-  const bool ratio_tripped = samples >= policy_.min_samples &&
-                             std::uint64_t{ring_failures_} * 100 >= std::uint64_t{policy_.failure_percent} * samples;
+  const bool ratio_tripped =
+      samples >= policy_.min_samples &&
+      std::uint64_t{ring_failures_} * 100 >= std::uint64_t{policy_.failure_percent} * samples;
   if (consecutive_ >= policy_.consecutive_failures || ratio_tripped) open(now);
 }
 
@@ -72,9 +73,12 @@ void circuit_breaker::push_outcome(bool failure) {
 
 std::string_view to_string(breaker_state s) {
   switch (s) {
-    case breaker_state::closed: return "closed";
-    case breaker_state::open: return "open";
-    case breaker_state::half_open: return "half_open";
+    case breaker_state::closed:
+      return "closed";
+    case breaker_state::open:
+      return "open";
+    case breaker_state::half_open:
+      return "half_open";
   }
   return "closed";
 }

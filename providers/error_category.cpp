@@ -84,16 +84,26 @@ constexpr std::array patterns{
 
 std::string_view to_string(error_category c) {
   switch (c) {
-    case ec::not_enough_funds: return "not_enough_funds";
-    case ec::duplicate_active_order: return "duplicate_active_order";
-    case ec::invalid_link: return "invalid_link";
-    case ec::quantity_out_of_range: return "quantity_out_of_range";
-    case ec::unknown_service: return "unknown_service";
-    case ec::bad_key: return "bad_key";
-    case ec::rate_limited: return "rate_limited";
-    case ec::order_not_found: return "order_not_found";
-    case ec::refill_not_allowed: return "refill_not_allowed";
-    case ec::other: return "other";
+    case ec::not_enough_funds:
+      return "not_enough_funds";
+    case ec::duplicate_active_order:
+      return "duplicate_active_order";
+    case ec::invalid_link:
+      return "invalid_link";
+    case ec::quantity_out_of_range:
+      return "quantity_out_of_range";
+    case ec::unknown_service:
+      return "unknown_service";
+    case ec::bad_key:
+      return "bad_key";
+    case ec::rate_limited:
+      return "rate_limited";
+    case ec::order_not_found:
+      return "order_not_found";
+    case ec::refill_not_allowed:
+      return "refill_not_allowed";
+    case ec::other:
+      return "other";
   }
   return "other";
 }

@@ -13,9 +13,9 @@ enum class error_category : std::uint8_t {
   invalid_link,
   quantity_out_of_range,
   unknown_service,
-  bad_key,                 ///< our API key is wrong or disabled: pause the provider
-  rate_limited,            ///< slow down: retry later
-  order_not_found,         ///< the order or refill id is unknown there
+  bad_key,          ///< our API key is wrong or disabled: pause the provider
+  rate_limited,     ///< slow down: retry later
+  order_not_found,  ///< the order or refill id is unknown there
   refill_not_allowed,
   other,
 };

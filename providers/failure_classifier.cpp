@@ -5,7 +5,9 @@ namespace {
 
 using k = outcome_kind;
 
-failure_outcome make(k kind, std::string_view reason) { return failure_outcome{kind, std::nullopt, error_category::other, reason}; }
+failure_outcome make(k kind, std::string_view reason) {
+  return failure_outcome{kind, std::nullopt, error_category::other, reason};
+}
 
 // After a byte may have reached the provider: idempotent reads are retried; add, refill and
 // cancel may have taken effect, so they are unknown. Refill and cancel repeated are mostly
@@ -19,16 +21,25 @@ failure_outcome after_write(action a, std::string_view reason) {
 
 failure_outcome classify_failure(const attempt_report& r) {
   switch (r.stage) {
-    case attempt_stage::success: return make(k::success, "success");
+    case attempt_stage::success:
+      return make(k::success, "success");
     // Nothing could have been delivered: safe for every action, add included.
-    case attempt_stage::not_sent: return make(k::retry, "not sent");
-    case attempt_stage::connect_failed: return make(k::retry, "connect failed");
-    case attempt_stage::tls_failed: return make(k::retry, "tls handshake failed");
-    case attempt_stage::written_no_response: return after_write(r.act, "closed after write");
-    case attempt_stage::timeout_after_write: return after_write(r.act, "timeout after write");
-    case attempt_stage::reset_after_write: return after_write(r.act, "reset after write");
-    case attempt_stage::truncated_reply: return after_write(r.act, "truncated reply");
-    case attempt_stage::garbled_body: return after_write(r.act, "garbled body");
+    case attempt_stage::not_sent:
+      return make(k::retry, "not sent");
+    case attempt_stage::connect_failed:
+      return make(k::retry, "connect failed");
+    case attempt_stage::tls_failed:
+      return make(k::retry, "tls handshake failed");
+    case attempt_stage::written_no_response:
+      return after_write(r.act, "closed after write");
+    case attempt_stage::timeout_after_write:
+      return after_write(r.act, "timeout after write");
+    case attempt_stage::reset_after_write:
+      return after_write(r.act, "reset after write");
+    case attempt_stage::truncated_reply:
+      return after_write(r.act, "truncated reply");
+    case attempt_stage::garbled_body:
+      return after_write(r.act, "garbled body");
     case attempt_stage::http_status: {
       const int s = r.http_status;
       // 429 is refused before processing (rate-limit checks run first), so even add retries.
@@ -82,7 +93,8 @@ failure_outcome classify_failure(const attempt_report& r) {
           o.after = r.retry_after.value_or(duplicate_link_wait);
           o.reason = "active order on link";
           break;
-        default: break;
+        default:
+          break;
       }
       return o;
     }
@@ -92,29 +104,46 @@ failure_outcome classify_failure(const attempt_report& r) {
 
 std::string_view to_string(outcome_kind kind) {
   switch (kind) {
-    case k::retry: return "retry";
-    case k::retry_later: return "retry_later";
-    case k::unknown: return "unknown";
-    case k::rejected: return "rejected";
-    case k::pause_provider: return "pause_provider";
-    case k::success: return "success";
+    case k::retry:
+      return "retry";
+    case k::retry_later:
+      return "retry_later";
+    case k::unknown:
+      return "unknown";
+    case k::rejected:
+      return "rejected";
+    case k::pause_provider:
+      return "pause_provider";
+    case k::success:
+      return "success";
   }
   return "unknown";
 }
 
 std::string_view to_string(attempt_stage s) {
   switch (s) {
-    case attempt_stage::not_sent: return "not_sent";
-    case attempt_stage::connect_failed: return "connect_failed";
-    case attempt_stage::tls_failed: return "tls_failed";
-    case attempt_stage::written_no_response: return "written_no_response";
-    case attempt_stage::timeout_after_write: return "timeout_after_write";
-    case attempt_stage::reset_after_write: return "reset_after_write";
-    case attempt_stage::truncated_reply: return "truncated_reply";
-    case attempt_stage::http_status: return "http_status";
-    case attempt_stage::garbled_body: return "garbled_body";
-    case attempt_stage::provider_error: return "provider_error";
-    case attempt_stage::success: return "success";
+    case attempt_stage::not_sent:
+      return "not_sent";
+    case attempt_stage::connect_failed:
+      return "connect_failed";
+    case attempt_stage::tls_failed:
+      return "tls_failed";
+    case attempt_stage::written_no_response:
+      return "written_no_response";
+    case attempt_stage::timeout_after_write:
+      return "timeout_after_write";
+    case attempt_stage::reset_after_write:
+      return "reset_after_write";
+    case attempt_stage::truncated_reply:
+      return "truncated_reply";
+    case attempt_stage::http_status:
+      return "http_status";
+    case attempt_stage::garbled_body:
+      return "garbled_body";
+    case attempt_stage::provider_error:
+      return "provider_error";
+    case attempt_stage::success:
+      return "success";
   }
   return "unknown";
 }

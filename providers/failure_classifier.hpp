@@ -30,8 +30,8 @@ enum class attempt_stage : std::uint8_t {
 struct attempt_report {
   action act = action::status;
   attempt_stage stage = attempt_stage::not_sent;
-  int http_status = 0;  ///< for http_status
-  error_category category = error_category::other;  ///< for provider_error
+  int http_status = 0;                                ///< for http_status
+  error_category category = error_category::other;    ///< for provider_error
   std::optional<std::chrono::seconds> retry_after{};  ///< parsed Retry-After, when sent
 };
 

@@ -102,9 +102,12 @@ bool looks_truncated(std::string_view t) {
   bool escaped = false;
   for (const char c : t) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -172,7 +175,8 @@ simdjson::error_code read_text(od::value v, std::optional<std::string_view>& out
     case od::json_type::null:
       out.reset();
       return simdjson::SUCCESS;
-    default: return simdjson::INCORRECT_TYPE;
+    default:
+      return simdjson::INCORRECT_TYPE;
   }
 }
 
@@ -233,12 +237,18 @@ bool read_error_value(od::value v, std::string& out) {
 
 std::string_view type_name(od::json_type t) {
   switch (t) {
-    case od::json_type::object: return "object";
-    case od::json_type::array: return "array";
-    case od::json_type::string: return "string";
-    case od::json_type::number: return "number";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
+    case od::json_type::object:
+      return "object";
+    case od::json_type::array:
+      return "array";
+    case od::json_type::string:
+      return "string";
+    case od::json_type::number:
+      return "number";
+    case od::json_type::boolean:
+      return "boolean";
+    case od::json_type::null:
+      return "null";
   }
   return "unknown";
 }

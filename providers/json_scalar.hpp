@@ -2,12 +2,12 @@
 // Internal helpers of response_parser: body checks before simdjson sees a byte, and readers for
 // fields that providers send as a number, a string, or a sentinel ("Unknown", "", null).
 // Not part of the public API; includes simdjson.
+#include <simdjson.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <simdjson.h>
 
 #include "providers/response_parser.hpp"
 

@@ -14,11 +14,21 @@ std::string json_escape(std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -57,11 +67,14 @@ struct type_shape {
 type_shape shape_of(service_type t) {
   switch (t) {
     case service_type::package:
-    case service_type::custom_comments:          // quantity is inferred from the lines
+    case service_type::custom_comments:  // quantity is inferred from the lines
     case service_type::custom_comments_package:
-    case service_type::mentions_custom_list: return {true, false};
-    case service_type::subscriptions: return {false, false};
-    default: return {true, true};
+    case service_type::mentions_custom_list:
+      return {true, false};
+    case service_type::subscriptions:
+      return {false, false};
+    default:
+      return {true, true};
   }
 }
 
@@ -88,8 +101,8 @@ std::string form_urlencode(std::string_view s) {
   out.reserve(s.size() * 3);
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.') {
       out += ch;
     } else if (c == ' ') {
       out += '+';
@@ -142,7 +155,8 @@ std::optional<param_list> add_params(const add_order& o, std::string* error) {
   };
   switch (o.type) {
     case service_type::default_:
-    case service_type::package: break;
+    case service_type::package:
+      break;
     case service_type::custom_comments:
     case service_type::custom_comments_package:
       if (!lines("comments", o.comments)) return missing("comments");

@@ -66,9 +66,9 @@ struct add_order {
   std::vector<std::string> keywords{};     ///< seo
   std::vector<std::string> groups{};       ///< invites from groups
   std::string hashtag{};                   ///< mentions hashtag
-  std::string username{};  ///< mentions user followers, comment likes, subscriptions
-  std::string media{};     ///< mentions media likers
-  std::string answer_number{};  ///< poll
+  std::string username{};                  ///< mentions user followers, comment likes, subscriptions
+  std::string media{};                     ///< mentions media likers
+  std::string answer_number{};             ///< poll
   // Subscriptions.
   std::optional<std::int64_t> min{}, max{}, posts{}, old_posts{}, delay{};
   std::string expiry{};  ///< d/m/Y, optional

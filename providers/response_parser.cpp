@@ -152,8 +152,10 @@ error_code read_status_object(od::object obj, order_status& st, std::string& err
 
 // [{"<id_key>": .., "<value_key>": scalar | {"error": ..}}, ...] as used by multi refill,
 // multi refill_status and cancel.
-reply<std::vector<id_result>> parse_id_array(body_ref body, std::string_view id_key, std::string_view value_key) {
-  return run<std::vector<id_result>>(body, [&](od::document& doc, reply<std::vector<id_result>>& r) -> error_code {
+reply<std::vector<id_result>> parse_id_array(body_ref body, std::string_view id_key,
+                                             std::string_view value_key) {
+  return run<
+      std::vector<id_result>>(body, [&](od::document& doc, reply<std::vector<id_result>>& r) -> error_code {
     bool is_array = false;
     if (auto e = expect_type(doc, od::json_type::array, r, is_array); e || !is_array) return e;
     od::array arr;
@@ -165,7 +167,8 @@ reply<std::vector<id_result>> parse_id_array(body_ref body, std::string_view id_
       if (auto e = iv.type().get(t)) return e;
       id_result res;
       if (t != od::json_type::object) {
-        res.error = item_error{"unexpected " + std::string(type_name(t)) + " in reply array", error_category::other};
+        res.error =
+            item_error{"unexpected " + std::string(type_name(t)) + " in reply array", error_category::other};
         r.value.push_back(std::move(res));
         continue;
       }
@@ -322,20 +325,30 @@ reply<services_result> parse_services(body_ref body) noexcept {
             std::optional<std::string_view> text;
             if (auto e2 = text_of(v, text)) return e2;
             if (!text) return SUCCESS;
-            if (key == "service") s.service = *text;
-            else if (key == "name") s.name = *text;
-            else if (key == "type") s.type = *text;
-            else if (key == "category") s.category = *text;
+            if (key == "service")
+              s.service = *text;
+            else if (key == "name")
+              s.name = *text;
+            else if (key == "type")
+              s.type = *text;
+            else if (key == "category")
+              s.category = *text;
             else if (key == "rate") {
               s.rate_text = *text;
               // A price must be exact: more than six decimals leaves the rate unknown.
               if (auto m = parse_money(*text, excess_decimals::reject)) s.rate = m.value;
-            } else if (key == "min") s.min = to_int(*text);
-            else if (key == "max") s.max = to_int(*text);
-            else if (key == "refill") s.refill = to_bool(*text);
-            else if (key == "cancel") s.cancel = to_bool(*text);
-            else if (key == "dripfeed") s.dripfeed = to_bool(*text);
-            else if (key == "desc" || key == "description") s.description = *text;
+            } else if (key == "min")
+              s.min = to_int(*text);
+            else if (key == "max")
+              s.max = to_int(*text);
+            else if (key == "refill")
+              s.refill = to_bool(*text);
+            else if (key == "cancel")
+              s.cancel = to_bool(*text);
+            else if (key == "dripfeed")
+              s.dripfeed = to_bool(*text);
+            else if (key == "desc" || key == "description")
+              s.description = *text;
             return SUCCESS;
           }))
         return e;
@@ -453,8 +466,9 @@ reply<balance_result> parse_balance(body_ref body) noexcept {
     if (!message.empty()) {
       set_provider_error(r, std::move(message));
     } else if (!r.value.balance) {
-      set_malformed(r, r.value.balance_text.empty() ? "no balance in balance reply"
-                                                     : "balance '" + sanitise(r.value.balance_text) + "' is not a number");
+      set_malformed(r, r.value.balance_text.empty()
+                           ? "no balance in balance reply"
+                           : "balance '" + sanitise(r.value.balance_text) + "' is not a number");
     } else {
       r.kind = reply_kind::ok;
     }

@@ -24,7 +24,7 @@ class body_ref {
  public:
   body_ref(const std::string& s) : text_(s), capacity_(s.capacity()) {}  // NOLINT: implicit on purpose
   body_ref(std::string_view s) : text_(s), capacity_(s.size()) {}        // NOLINT
-  body_ref(const char* s) : body_ref(std::string_view(s)) {}              // NOLINT
+  body_ref(const char* s) : body_ref(std::string_view(s)) {}             // NOLINT
   /// A buffer the caller promises has `capacity` readable bytes (capacity >= size).
   body_ref(std::string_view s, std::size_t capacity) : text_(s), capacity_(capacity) {}
 
@@ -48,7 +48,7 @@ template <class T>
 struct reply {
   reply_kind kind = reply_kind::malformed;
   T value{};
-  std::string error;  ///< provider message, or why the body is malformed
+  std::string error;                                ///< provider message, or why the body is malformed
   error_category category = error_category::other;  ///< for provider_error
   bool ok() const { return kind == reply_kind::ok; }
 };
@@ -67,8 +67,8 @@ struct add_result {
 /// One order's status. Numeric fields are empty when the provider said "Unknown", "", null,
 /// or something that is not a number: unknown, never zero.
 struct order_status {
-  std::string status;       ///< as sent ("Partial", "In progress", "processing")
-  std::string charge_text;  ///< exact text as sent ("0.27819", "0.08011655652")
+  std::string status;           ///< as sent ("Partial", "In progress", "processing")
+  std::string charge_text;      ///< exact text as sent ("0.27819", "0.08011655652")
   std::optional<money> charge;  ///< charge_text, digits past the sixth decimal dropped (toward zero)
   std::optional<std::int64_t> start_count;
   std::optional<std::int64_t> remains;  ///< may be negative (over-delivery)
@@ -90,7 +90,7 @@ struct provider_service {
   std::string name;
   std::string type;  ///< as sent ("Default", "default", "Custom Comments")
   std::string category;
-  std::string rate_text;     ///< exact decimal text, per 1000
+  std::string rate_text;      ///< exact decimal text, per 1000
   std::optional<money> rate;  ///< empty when rate_text is not exact money (> 6 decimals, junk)
   std::optional<std::int64_t> min, max;
   std::optional<bool> refill, cancel, dripfeed;
@@ -112,7 +112,7 @@ struct id_result {
 
 /// action=balance.
 struct balance_result {
-  std::string balance_text;  ///< exact text as sent
+  std::string balance_text;      ///< exact text as sent
   std::optional<money> balance;  ///< digits past the sixth decimal dropped (toward zero)
   std::string currency;
 };

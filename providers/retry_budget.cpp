@@ -31,7 +31,8 @@ std::uint64_t retry_budget::available(clock::time_point now) {
     }
   }
   // Rounds down: the budget never exceeds the configured share.
-  const std::uint64_t allowed = std::max<std::uint64_t>(policy_.min_retries, requests * policy_.percent / 100);
+  const std::uint64_t allowed =
+      std::max<std::uint64_t>(policy_.min_retries, requests * policy_.percent / 100);
   return allowed > retries ? allowed - retries : 0;
 }
 

@@ -12,7 +12,7 @@ struct retry_budget_policy {
   std::uint32_t percent = 20;      ///< retries allowed per 100 first attempts in the window
   std::uint32_t min_retries = 10;  ///< always allowed in the window, even with few requests
   std::chrono::steady_clock::duration window{std::chrono::seconds{10}};
-  std::uint32_t buckets = 10;      ///< the window slides in steps of window / buckets
+  std::uint32_t buckets = 10;  ///< the window slides in steps of window / buckets
 };
 
 /// Sliding-window retry budget. Thread safety: none; owned by one provider client's strand.

@@ -23,11 +23,13 @@ std::string make_reply(int orders) {
     if (i % 25 == 7) {
       s += "\"" + id + "\":{\"error\":\"Incorrect order ID\"}";
     } else if (i % 2 == 0) {
-      s += "\"" + id + "\":{\"charge\":\"0.27819\",\"start_count\":\"3572\",\"status\":\"Partial\",\"remains\":\"157\","
-                       "\"currency\":\"USD\"}";
+      s += "\"" + id +
+           "\":{\"charge\":\"0.27819\",\"start_count\":\"3572\",\"status\":\"Partial\",\"remains\":\"157\","
+           "\"currency\":\"USD\"}";
     } else {
-      s += "\"" + id + "\":{\"charge\":1.44219,\"start_count\":234,\"status\":\"In progress\",\"remains\":10,"
-                       "\"currency\":\"USD\"}";
+      s += "\"" + id +
+           "\":{\"charge\":1.44219,\"start_count\":234,\"status\":\"In progress\",\"remains\":10,"
+           "\"currency\":\"USD\"}";
     }
   }
   s += "}";

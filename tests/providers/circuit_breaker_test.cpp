@@ -43,8 +43,10 @@ TEST(CircuitBreaker, OpensOnFailureRatio) {
   circuit_breaker b(policy());
   // Alternate: never 3 in a row, but 5 of 10 fail.
   for (int i = 0; i < 9; ++i) {
-    if (i % 2 == 0) b.record_failure(t0);
-    else b.record_success(t0);
+    if (i % 2 == 0)
+      b.record_failure(t0);
+    else
+      b.record_success(t0);
     EXPECT_EQ(b.state(), breaker_state::closed) << i;
   }
   b.record_success(t0);  // 10 samples, 5 failures; only a failure re-checks the ratio

@@ -50,7 +50,8 @@ const row table[] = {
     {"Min quantity", ec::quantity_out_of_range},
     {"Max quantity", ec::quantity_out_of_range},
     // Duplicate-link text
-    {"You have active order with this link. Please wait until order being completed.", ec::duplicate_active_order},
+    {"You have active order with this link. Please wait until order being completed.",
+     ec::duplicate_active_order},
     // Other
     {"Invalid API key", ec::bad_key},
     {"Incorrect request key", ec::bad_key},
@@ -71,7 +72,8 @@ const row table[] = {
 TEST(ErrorCategory, Table) {
   for (const auto& r : table)
     EXPECT_EQ(classify_error(r.message), r.expected)
-        << '"' << r.message << "\" -> " << to_string(classify_error(r.message)) << ", want " << to_string(r.expected);
+        << '"' << r.message << "\" -> " << to_string(classify_error(r.message)) << ", want "
+        << to_string(r.expected);
 }
 
 TEST(ErrorCategory, CaseInsensitive) {

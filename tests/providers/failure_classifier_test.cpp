@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 using k = outcome_kind;
 using st = attempt_stage;
 
-constexpr action all_actions[] = {action::services, action::add,    action::status, action::refill,
+constexpr action all_actions[] = {action::services,      action::add,    action::status, action::refill,
                                   action::refill_status, action::cancel, action::balance};
 
 bool idempotent(action a) {
@@ -75,8 +75,8 @@ const http_row http_table[] = {
 TEST(FailureClassifier, HttpStatusTable) {
   for (const auto& row : http_table) {
     for (action a : all_actions) {
-      const auto o =
-          classify_failure({.act = a, .stage = st::http_status, .http_status = row.status, .retry_after = row.retry_after});
+      const auto o = classify_failure(
+          {.act = a, .stage = st::http_status, .http_status = row.status, .retry_after = row.retry_after});
       const k want = idempotent(a) ? row.if_idempotent : row.otherwise;
       EXPECT_EQ(o.kind, want) << to_string(a) << " / http " << row.status << " -> " << to_string(o.kind);
       if (o.kind == k::retry_later) {
@@ -115,8 +115,10 @@ TEST(FailureClassifier, DefinitiveErrorTable) {
       EXPECT_EQ(o.after, row.after) << to_string(row.category);
     }
   }
-  const auto honoured = classify_failure(
-      {.act = action::add, .stage = st::provider_error, .category = error_category::rate_limited, .retry_after = 3s});
+  const auto honoured = classify_failure({.act = action::add,
+                                          .stage = st::provider_error,
+                                          .category = error_category::rate_limited,
+                                          .retry_after = 3s});
   EXPECT_EQ(honoured.after, 3s);
 }
 
@@ -127,7 +129,8 @@ TEST(FailureClassifier, AddIsNeverRetriedOnceWritten) {
     EXPECT_EQ(classify_failure({.act = action::add, .stage = s}).kind, k::unknown) << to_string(s);
   }
   for (int code = 500; code < 600; ++code) {
-    const auto o = classify_failure({.act = action::add, .stage = st::http_status, .http_status = code, .retry_after = 1s});
+    const auto o = classify_failure(
+        {.act = action::add, .stage = st::http_status, .http_status = code, .retry_after = 1s});
     EXPECT_EQ(o.kind, k::unknown) << code;
   }
 }

@@ -17,7 +17,8 @@ const std::string form_ct = "application/x-www-form-urlencoded";
 
 TEST(RequestBuilder, UrlencodeMatchesPhp) {
   EXPECT_EQ(form_urlencode("aZ09-_.~ +/&=\n:é"), "aZ09-_.%7E+%2B%2F%26%3D%0A%3A%C3%A9");
-  EXPECT_EQ(form_urlencode("http://example.com/test?a=1&b=2"), "http%3A%2F%2Fexample.com%2Ftest%3Fa%3D1%26b%3D2");
+  EXPECT_EQ(form_urlencode("http://example.com/test?a=1&b=2"),
+            "http%3A%2F%2Fexample.com%2Ftest%3Fa%3D1%26b%3D2");
 }
 
 TEST(RequestBuilder, FormPostEveryAction) {
@@ -65,48 +66,80 @@ TEST(RequestBuilder, AddEveryServiceType) {
   add_order p{.service = "1", .type = st::package, .link = "http://example.com/test", .quantity = 5};
   EXPECT_EQ(add_body(p), head);  // no quantity for packages
 
-  add_order c{.service = "1", .type = st::custom_comments, .link = "http://example.com/test",
+  add_order c{.service = "1",
+              .type = st::custom_comments,
+              .link = "http://example.com/test",
               .comments = {"good pic", "great photo", ":)", ";)"}};
   EXPECT_EQ(add_body(c), head + "&comments=good+pic%0Agreat+photo%0A%3A%29%0A%3B%29");
 
-  add_order mh{.service = "1", .type = st::mentions_with_hashtags, .link = "http://example.com/test",
-               .quantity = 100, .usernames = {"test", "testing"}, .hashtags = {"#goodphoto"}};
+  add_order mh{.service = "1",
+               .type = st::mentions_with_hashtags,
+               .link = "http://example.com/test",
+               .quantity = 100,
+               .usernames = {"test", "testing"},
+               .hashtags = {"#goodphoto"}};
   EXPECT_EQ(add_body(mh), head + "&quantity=100&usernames=test%0Atesting&hashtags=%23goodphoto");
 
-  add_order ml{.service = "1", .type = st::mentions_custom_list, .link = "http://example.com/test",
+  add_order ml{.service = "1",
+               .type = st::mentions_custom_list,
+               .link = "http://example.com/test",
                .usernames = {"test", "example", "fb"}};
   EXPECT_EQ(add_body(ml), head + "&usernames=test%0Aexample%0Afb");
 
-  add_order mhash{.service = "1", .type = st::mentions_hashtag, .link = "http://example.com/test", .quantity = 100,
+  add_order mhash{.service = "1",
+                  .type = st::mentions_hashtag,
+                  .link = "http://example.com/test",
+                  .quantity = 100,
                   .hashtag = "test"};
   EXPECT_EQ(add_body(mhash), head + "&quantity=100&hashtag=test");
 
-  add_order mentions{.service = "1", .type = st::mentions, .link = "http://example.com/test", .quantity = 1000,
+  add_order mentions{.service = "1",
+                     .type = st::mentions,
+                     .link = "http://example.com/test",
+                     .quantity = 1000,
                      .usernames = {"test"}};
   EXPECT_EQ(add_body(mentions), head + "&quantity=1000&usernames=test");
 
-  add_order muf{.service = "1", .type = st::mentions_user_followers, .link = "http://example.com/test",
-                .quantity = 1000, .username = "test"};
+  add_order muf{.service = "1",
+                .type = st::mentions_user_followers,
+                .link = "http://example.com/test",
+                .quantity = 1000,
+                .username = "test"};
   EXPECT_EQ(add_body(muf), head + "&quantity=1000&username=test");
 
-  add_order media{.service = "1", .type = st::mentions_media_likers, .link = "http://example.com/test",
-                  .quantity = 100, .media = "http://example.com/p/1"};
+  add_order media{.service = "1",
+                  .type = st::mentions_media_likers,
+                  .link = "http://example.com/test",
+                  .quantity = 100,
+                  .media = "http://example.com/p/1"};
   EXPECT_EQ(add_body(media), head + "&quantity=100&media=http%3A%2F%2Fexample.com%2Fp%2F1");
 
-  add_order likes{.service = "1", .type = st::comment_likes, .link = "http://example.com/test", .quantity = 100,
+  add_order likes{.service = "1",
+                  .type = st::comment_likes,
+                  .link = "http://example.com/test",
+                  .quantity = 100,
                   .username = "test"};
   EXPECT_EQ(add_body(likes), head + "&quantity=100&username=test");
 
-  add_order poll{.service = "1", .type = st::poll, .link = "http://example.com/test", .quantity = 100,
+  add_order poll{.service = "1",
+                 .type = st::poll,
+                 .link = "http://example.com/test",
+                 .quantity = 100,
                  .answer_number = "7"};
   EXPECT_EQ(add_body(poll), head + "&quantity=100&answer_number=7");
 
-  add_order seo{.service = "1", .type = st::seo, .link = "http://example.com/test", .quantity = 100,
+  add_order seo{.service = "1",
+                .type = st::seo,
+                .link = "http://example.com/test",
+                .quantity = 100,
                 .keywords = {"buy likes", "smm"}};
   EXPECT_EQ(add_body(seo), head + "&quantity=100&keywords=buy+likes%0Asmm");
 
-  add_order groups{.service = "1", .type = st::invites_from_groups, .link = "http://example.com/test",
-                   .quantity = 100, .groups = {"group1", "group2"}};
+  add_order groups{.service = "1",
+                   .type = st::invites_from_groups,
+                   .link = "http://example.com/test",
+                   .quantity = 100,
+                   .groups = {"group1", "group2"}};
   EXPECT_EQ(add_body(groups), head + "&quantity=100&groups=group1%0Agroup2");
 
   add_order sub{.service = "1", .type = st::subscriptions, .link = "ignored", .username = "username"};
@@ -115,19 +148,22 @@ TEST(RequestBuilder, AddEveryServiceType) {
   sub.posts = 0;
   sub.delay = 30;
   sub.expiry = "11/11/2022";
-  EXPECT_EQ(add_body(sub), "key=k3y&action=add&service=1&username=username&min=100&max=110&posts=0&delay=30"
-                           "&expiry=11%2F11%2F2022");
+  EXPECT_EQ(add_body(sub),
+            "key=k3y&action=add&service=1&username=username&min=100&max=110&posts=0&delay=30"
+            "&expiry=11%2F11%2F2022");
   sub.posts.reset();
   sub.old_posts = 5;
   sub.expiry.clear();
-  EXPECT_EQ(add_body(sub), "key=k3y&action=add&service=1&username=username&min=100&max=110&old_posts=5&delay=30");
+  EXPECT_EQ(add_body(sub),
+            "key=k3y&action=add&service=1&username=username&min=100&max=110&old_posts=5&delay=30");
 }
 
 TEST(RequestBuilder, AddRefusesIncompleteOrders) {
   using st = service_type;
   auto error_of = [](const add_order& o) { return form().add(o).error; };
   EXPECT_EQ(error_of({.service = "1", .link = "l"}), "add: missing 'quantity' for this service type");
-  EXPECT_EQ(error_of({.service = "1", .link = "l", .quantity = 0}), "add: missing 'quantity' for this service type");
+  EXPECT_EQ(error_of({.service = "1", .link = "l", .quantity = 0}),
+            "add: missing 'quantity' for this service type");
   EXPECT_EQ(error_of({.service = "1", .quantity = 5}), "add: missing 'link' for this service type");
   EXPECT_EQ(error_of({.link = "l", .quantity = 5}), "add: missing 'service' for this service type");
   EXPECT_EQ(error_of({.service = "1", .type = st::custom_comments, .link = "l"}),
@@ -136,7 +172,12 @@ TEST(RequestBuilder, AddRefusesIncompleteOrders) {
             "add: missing 'answer_number' for this service type");
   EXPECT_EQ(error_of({.service = "1", .link = "l", .quantity = 5, .runs = 3}),
             "add: missing 'interval' for this service type");
-  EXPECT_EQ(error_of({.service = "1", .type = st::seo, .link = "l", .quantity = 5, .runs = 3, .interval = 5,
+  EXPECT_EQ(error_of({.service = "1",
+                      .type = st::seo,
+                      .link = "l",
+                      .quantity = 5,
+                      .runs = 3,
+                      .interval = 5,
                       .keywords = {"k"}}),
             "add: runs/interval (drip-feed) apply to Default services only");
   add_order sub{.service = "1", .type = st::subscriptions, .username = "u"};
@@ -178,7 +219,8 @@ TEST(RequestBuilder, GetQueryString) {
   EXPECT_TRUE(r.body.empty());
   EXPECT_TRUE(r.content_type.empty());
   // A query already in the configured URL is kept in front.
-  const request_builder q(url("http://panel.example/api/v2?lang=en"), "k", {.style = request_style::get_query});
+  const request_builder q(url("http://panel.example/api/v2?lang=en"), "k",
+                          {.style = request_style::get_query});
   EXPECT_EQ(q.balance().target, "/api/v2?lang=en&key=k&action=balance");
 }
 
@@ -189,10 +231,13 @@ TEST(RequestBuilder, JsonBody) {
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(r.body, R"({"key":"k\"1","action":"refill_status","refills":"1,2,3"})");
-  add_order c{.service = "1", .type = service_type::custom_comments, .link = "http://x/y",
+  add_order c{.service = "1",
+              .type = service_type::custom_comments,
+              .link = "http://x/y",
               .comments = {"a\"b", "c\\d", "\x01"}};
-  EXPECT_EQ(b.add(c).request->body,
-            R"({"key":"k\"1","action":"add","service":"1","link":"http://x/y","comments":"a\"b\nc\\d\n\u0001"})");
+  EXPECT_EQ(
+      b.add(c).request->body,
+      R"({"key":"k\"1","action":"add","service":"1","link":"http://x/y","comments":"a\"b\nc\\d\n\u0001"})");
 }
 
 TEST(RequestBuilder, KeyInHeaders) {

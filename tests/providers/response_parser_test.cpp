@@ -223,7 +223,7 @@ TEST(ResponseParser, NumbersOrStringsAndUnknownMeansEmpty) {
   const auto r = parse_status(
       R"({"charge": 0.08011655652, "start_count": "Unknown", "status": "processing", "remains": null})");
   ASSERT_TRUE(r.ok()) << r.error;
-  EXPECT_EQ(r.value.charge_text, "0.08011655652");  // exact, never via double
+  EXPECT_EQ(r.value.charge_text, "0.08011655652");       // exact, never via double
   EXPECT_EQ(r.value.charge, money::from_micros(80116));  // past 6 decimals: toward zero
   EXPECT_FALSE(r.value.start_count.has_value());
   EXPECT_FALSE(r.value.remains.has_value());
@@ -326,7 +326,8 @@ TEST(ResponseParser, HtmlPageSaysSo) {
       "<p>cloudflare</p>\x01\xff</body></html>";
   const auto r = parse_status(html);
   EXPECT_EQ(r.kind, reply_kind::malformed);
-  EXPECT_EQ(r.error.rfind("provider returned HTML, not JSON: \"<!DOCTYPE html> <html><head><title>502", 0), 0u)
+  EXPECT_EQ(r.error.rfind("provider returned HTML, not JSON: \"<!DOCTYPE html> <html><head><title>502", 0),
+            0u)
       << r.error;
   EXPECT_LT(r.error.size(), 140u);
   EXPECT_EQ(r.error.find('\n'), std::string::npos);
@@ -381,8 +382,10 @@ TEST(ResponseParser, NestedGarbageNeverCrashes) {
   std::string deep(2000, '[');
   for (const std::string& body :
        {deep, std::string(R"({"order": [[[{"a": {"b": [}}]]]})"), std::string(R"({"charge": {"x": )"),
-        std::string("{\"order\": \"\xff\xfe\"}"), std::string(R"({"1": {"status": {"error": {"deep": [1,2,3]}}}})"),
-        std::string(R"([{"order": 1, "cancel": [1, {"error": 2}]}])"), std::string("{\"a\":1}\0garbage", 16)}) {
+        std::string("{\"order\": \"\xff\xfe\"}"),
+        std::string(R"({"1": {"status": {"error": {"deep": [1,2,3]}}}})"),
+        std::string(R"([{"order": 1, "cancel": [1, {"error": 2}]}])"),
+        std::string("{\"a\":1}\0garbage", 16)}) {
     EXPECT_NO_THROW({
       (void)parse_add(body);
       (void)parse_status(body);

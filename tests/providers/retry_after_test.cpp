@@ -13,7 +13,7 @@ const system_clock::time_point now = sys_days{year{1994} / November / 6} + 8h + 
 TEST(RetryAfter, DeltaSeconds) {
   EXPECT_EQ(parse_retry_after("120", now), 120s);
   EXPECT_EQ(parse_retry_after(" 0 ", now), 0s);
-  EXPECT_EQ(parse_retry_after("86400", now), max_retry_after);           // clamped
+  EXPECT_EQ(parse_retry_after("86400", now), max_retry_after);  // clamped
   EXPECT_EQ(parse_retry_after("99999999999999999999", now), max_retry_after);
 }
 
@@ -26,8 +26,9 @@ TEST(RetryAfter, HttpDates) {
 }
 
 TEST(RetryAfter, Rejects) {
-  for (const char* bad : {"", "soon", "-5", "1.5", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 06 Nov 1994 08:49:37 PST"}) {
+  for (const char* bad :
+       {"", "soon", "-5", "1.5", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 06 Nov 1994 08:49:37 PST"}) {
     EXPECT_FALSE(parse_retry_after(bad, now)) << bad;
   }
 }
