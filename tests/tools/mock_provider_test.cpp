@@ -1,10 +1,10 @@
 // The provider's request handling without sockets: canonical JSON of every action, keys,
 // quirks, fault decisions, the audit and /admin/*.
-#include "tools/mockprovider/provider.hpp"
-
 #include <gtest/gtest.h>
 
 #include <regex>
+
+#include "tools/mockprovider/provider.hpp"
 
 namespace smm::mock {
 namespace {
@@ -40,8 +40,13 @@ struct MockProvider : ::testing::Test {
 
 TEST_F(MockProvider, ServicesUseTheCanonicalShape) {
   const std::string body = api("action=services");
-  EXPECT_EQ(body.rfind(R"([{"service":1,"name":"Followers","type":"Default","category":"Mock Default","rate":"0.90",)"
-            R"("min":"50","max":"10000","refill":true,"cancel":true},{"service":2,)", 0), 0u) << body;
+  EXPECT_EQ(
+      body.rfind(
+          R"([{"service":1,"name":"Followers","type":"Default","category":"Mock Default","rate":"0.90",)"
+          R"("min":"50","max":"10000","refill":true,"cancel":true},{"service":2,)",
+          0),
+      0u)
+      << body;
 }
 
 TEST_F(MockProvider, AddStatusBalanceAreCanonical) {
@@ -49,11 +54,13 @@ TEST_F(MockProvider, AddStatusBalanceAreCanonical) {
   EXPECT_EQ(api("action=status&order=1"),
             R"({"charge":"0.09","start_count":"0","status":"Pending","remains":"100","currency":"USD"})");
   now = 6000;
-  EXPECT_EQ(api("action=status&orders=1,77"),
-            R"({"1":{"charge":"0.09","start_count":"0","status":"In progress","remains":"50","currency":"USD"},)"
-            R"("77":{"error":"Incorrect order ID"}})");
+  EXPECT_EQ(
+      api("action=status&orders=1,77"),
+      R"({"1":{"charge":"0.09","start_count":"0","status":"In progress","remains":"50","currency":"USD"},)"
+      R"("77":{"error":"Incorrect order ID"}})");
   EXPECT_EQ(api("action=status&order=77"), R"({"error":"Incorrect order ID"})");
-  EXPECT_EQ(api("action=status"), R"({"error":"Order ID is required parameter. Please check your API Manual"})");
+  EXPECT_EQ(api("action=status"),
+            R"({"error":"Order ID is required parameter. Please check your API Manual"})");
   EXPECT_EQ(api("action=balance"), R"({"balance":"99.91","currency":"USD"})");
 }
 
@@ -144,7 +151,8 @@ TEST_F(MockProvider, QuirksChangeTheShapes) {
 }
 
 TEST_F(MockProvider, FaultRulesMatchActionsAndCountsAndAreAudited) {
-  ASSERT_EQ(post(R"({"kind":"http_5xx","action":"add","count":2,"status":502})", "/admin/faults").status, 200);
+  ASSERT_EQ(post(R"({"kind":"http_5xx","action":"add","count":2,"status":502})", "/admin/faults").status,
+            200);
   EXPECT_EQ(post("key=k&action=balance").status, 200);  // other actions untouched
   const reply first = post("key=k&action=add&service=1&link=a&quantity=100");
   EXPECT_EQ(first.status, 502);
@@ -174,18 +182,19 @@ TEST_F(MockProvider, FaultRulesMatchActionsAndCountsAndAreAudited) {
   const std::string audit = get_audit();
   const std::regex order_field(R"re("order":"(\d+)")re");
   int orders = 0;
-  for (auto it = std::sregex_iterator(audit.begin(), audit.end(), order_field); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(audit.begin(), audit.end(), order_field); it != std::sregex_iterator();
+       ++it)
     ++orders;
   EXPECT_EQ(orders, 2) << audit;  // order 1 and the lost order 2
-  EXPECT_NE(audit.find(R"("order":"2","error":null,"fault":"reset","delivered":false)"), std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("order":"2","error":null,"fault":"reset","delivered":false)"), std::string::npos)
+      << audit;
   EXPECT_NE(audit.find(R"("order":null,"error":null,"fault":"http_5xx")"), std::string::npos) << audit;
   EXPECT_NE(audit.find(R"("order":null,"error":"Server busy","fault":"error")"), std::string::npos) << audit;
   EXPECT_NE(audit.find(R"("counts":{"add":5,"balance":3,"status":1})"), std::string::npos) << audit;
   EXPECT_EQ(audit.find("\"k\""), std::string::npos);  // the key itself is never listed
 
   EXPECT_EQ(post("", "/admin/reset").status, 200);
-  EXPECT_EQ(get_audit(),
-            R"({"adds":[],"counts":{},"requests":0,"in_flight":0,"peak_in_flight":0})");
+  EXPECT_EQ(get_audit(), R"({"adds":[],"counts":{},"requests":0,"in_flight":0,"peak_in_flight":0})");
   EXPECT_EQ(api("action=balance"), R"({"balance":"100.00","currency":"USD"})");
 }
 

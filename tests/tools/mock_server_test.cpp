@@ -1,17 +1,17 @@
 // The real smm-mockprovider binary on loopback, driven by a small Beast client: every
 // action's canonical shape over HTTP, keys, each fault as a client sees it, the audit,
 // the in-flight peak, fleet mode, bind refusal and SIGTERM.
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <memory>
 #include <regex>
@@ -126,7 +126,8 @@ class client {
   }
   result send(http::verb verb, const std::string& target, const std::string& body = {},
               const std::string& content_type = "application/x-www-form-urlencoded",
-              std::chrono::milliseconds timeout = 5s, const std::pair<std::string, std::string>& header = {}) {
+              std::chrono::milliseconds timeout = 5s,
+              const std::pair<std::string, std::string>& header = {}) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!body.empty()) req.set(http::field::content_type, content_type);
@@ -161,9 +162,11 @@ class client {
   beast::flat_buffer buffer_;
 };
 
-std::string admin(std::uint16_t port, http::verb verb, const std::string& target, const std::string& body = {}) {
+std::string admin(std::uint16_t port, http::verb verb, const std::string& target,
+                  const std::string& body = {}) {
   client c(port);
-  const result r = c.send(verb, target, body, body.starts_with("{") ? "application/json" : "application/x-www-form-urlencoded");
+  const result r = c.send(verb, target, body,
+                          body.starts_with("{") ? "application/json" : "application/x-www-form-urlencoded");
   return r.ec ? "ERROR " + r.ec.message() : r.res.body();
 }
 
@@ -178,7 +181,8 @@ struct MockServer : ::testing::Test {
                      "--pending-ms", "60000"}};
   std::uint16_t port() const { return mock.ports.at(0); }
   void fault(const std::string& spec) {
-    ASSERT_NE(admin(port(), http::verb::post, "/admin/faults", spec).find("\"ok\":true"), std::string::npos) << spec;
+    ASSERT_NE(admin(port(), http::verb::post, "/admin/faults", spec).find("\"ok\":true"), std::string::npos)
+        << spec;
   }
 };
 
@@ -191,14 +195,16 @@ TEST_F(MockServer, EveryActionIsCanonicalOverOneKeepAliveConnection) {
   EXPECT_EQ(services.res[http::field::content_type], "application/json");
   EXPECT_TRUE(services.res.keep_alive());
   EXPECT_TRUE(services.res.body().starts_with(R"([{"service":1,"name":"Followers","type":"Default",)"));
-  EXPECT_EQ(c.post("key=k&action=add&service=1&link=https%3A%2F%2Fi.g%2Fp&quantity=100").res.body(), R"({"order":1})");
+  EXPECT_EQ(c.post("key=k&action=add&service=1&link=https%3A%2F%2Fi.g%2Fp&quantity=100").res.body(),
+            R"({"order":1})");
   EXPECT_EQ(c.post("key=k&action=add&service=3&link=l2&quantity=100").res.body(), R"({"order":2})");
   EXPECT_EQ(c.post("key=k&action=status&order=1").res.body(),
             R"({"charge":"0.09","start_count":"0","status":"Pending","remains":"100","currency":"USD"})");
   EXPECT_EQ(c.post("key=k&action=status&orders=1,3").res.body(),
             R"({"1":{"charge":"0.09","start_count":"0","status":"Pending","remains":"100","currency":"USD"},)"
             R"("3":{"error":"Incorrect order ID"}})");
-  EXPECT_EQ(c.post("key=k&action=refill&order=1").res.body(), R"({"error":"Order not eligible for refill."})");
+  EXPECT_EQ(c.post("key=k&action=refill&order=1").res.body(),
+            R"({"error":"Order not eligible for refill."})");
   EXPECT_EQ(c.post("key=k&action=refill&orders=1,3").res.body(),
             R"([{"order":1,"refill":{"error":"Order not eligible for refill."}},)"
             R"({"order":3,"refill":{"error":"Incorrect order ID"}}])");
@@ -211,8 +217,9 @@ TEST_F(MockServer, EveryActionIsCanonicalOverOneKeepAliveConnection) {
   // GET with a query string, a JSON body, the key in a header.
   EXPECT_EQ(c.send(http::verb::get, "/api/v2?key=k&action=status&order=2").res.body(),
             R"({"charge":"0.025","start_count":"0","status":"Pending","remains":"100","currency":"USD"})");
-  EXPECT_EQ(c.send(http::verb::post, "/api/v2", R"({"key":"k","action":"balance"})", "application/json").res.body(),
-            R"({"balance":"999.975","currency":"USD"})");
+  EXPECT_EQ(
+      c.send(http::verb::post, "/api/v2", R"({"key":"k","action":"balance"})", "application/json").res.body(),
+      R"({"balance":"999.975","currency":"USD"})");
   EXPECT_EQ(c.send(http::verb::post, "/api/v2", "action=balance", "application/x-www-form-urlencoded", 5s,
                    {"X-Api-Key", "k"})
                 .res.body(),
@@ -255,7 +262,8 @@ TEST_F(MockServer, EachFaultIsVisibleFromTheClient) {
   {
     client c(port());
     const auto r = c.post("key=k&action=balance");
-    EXPECT_TRUE(r.ec == asio::error::connection_reset || r.ec == http::error::end_of_stream) << r.ec.message();
+    EXPECT_TRUE(r.ec == asio::error::connection_reset || r.ec == http::error::end_of_stream)
+        << r.ec.message();
   }
   fault("kind=truncated&count=1");
   {
@@ -287,7 +295,8 @@ TEST_F(MockServer, EachFaultIsVisibleFromTheClient) {
   {
     client c(port());
     EXPECT_EQ(c.post("key=k&action=balance").res.body(), R"({"balance":"1000.00","currency":"USD"})");
-    EXPECT_EQ(c.post("key=k&action=add&service=1&link=x&quantity=100").res.body(), R"({"error":"Try later"})");
+    EXPECT_EQ(c.post("key=k&action=add&service=1&link=x&quantity=100").res.body(),
+              R"({"error":"Try later"})");
   }
 }
 
@@ -295,8 +304,9 @@ TEST_F(MockServer, AuditListsEveryAddAndThePeakInFlight) {
   {
     client c(port());
     EXPECT_EQ(c.post("key=k&action=add&service=1&link=a&quantity=100").res.body(), R"({"order":1})");
-    EXPECT_EQ(c.post("key=k&action=add&service=1&link=a&quantity=100").res.body(),
-              R"({"error":"You have active order with this link. Please wait until order being completed."})");
+    EXPECT_EQ(
+        c.post("key=k&action=add&service=1&link=a&quantity=100").res.body(),
+        R"({"error":"You have active order with this link. Please wait until order being completed."})");
   }
   fault("kind=reset&action=add&count=1");
   {
@@ -308,8 +318,7 @@ TEST_F(MockServer, AuditListsEveryAddAndThePeakInFlight) {
   std::vector<std::unique_ptr<client>> held;
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<client>(port()));
-  for (auto& h : held)
-    threads.emplace_back([&h] { h->post("key=k&action=status&order=1", 20s); });
+  for (auto& h : held) threads.emplace_back([&h] { h->post("key=k&action=status&order=1", 20s); });
   std::string stats;
   for (int i = 0; i < 200 && json_int(stats, "in_flight") != 3; ++i) {  // bounded poll, not a timing claim
     std::this_thread::sleep_for(25ms);
@@ -326,11 +335,17 @@ TEST_F(MockServer, AuditListsEveryAddAndThePeakInFlight) {
 
   const std::string audit = admin(port(), http::verb::get, "/admin/audit");
   EXPECT_GE(json_int(audit, "peak_in_flight"), 3) << audit;
-  EXPECT_NE(audit.find(R"("service":"1","link":"a","quantity":100,"order":"1","error":null,"fault":null,"delivered":true)"),
-            std::string::npos) << audit;
-  EXPECT_NE(audit.find(R"("link":"a","quantity":100,"order":null,"error":"You have active order)"), std::string::npos);
-  EXPECT_NE(audit.find(R"("link":"b","quantity":100,"order":"2","error":null,"fault":"reset","delivered":false)"),
-            std::string::npos) << audit;
+  EXPECT_NE(
+      audit.find(
+          R"("service":"1","link":"a","quantity":100,"order":"1","error":null,"fault":null,"delivered":true)"),
+      std::string::npos)
+      << audit;
+  EXPECT_NE(audit.find(R"("link":"a","quantity":100,"order":null,"error":"You have active order)"),
+            std::string::npos);
+  EXPECT_NE(
+      audit.find(R"("link":"b","quantity":100,"order":"2","error":null,"fault":"reset","delivered":false)"),
+      std::string::npos)
+      << audit;
   EXPECT_NE(audit.find(R"("seq":3,)"), std::string::npos);
   EXPECT_EQ(audit.find(R"("seq":4,)"), std::string::npos);
   EXPECT_NE(audit.find(R"("counts":{"add":3,"status":3})"), std::string::npos) << audit;

@@ -1,12 +1,12 @@
 // The simulated provider without sockets: time is a number the test moves. Also the
 // catalogue file loader.
-#include "tools/mockprovider/simulation.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+
+#include "tools/mockprovider/simulation.hpp"
 
 namespace smm::mock {
 namespace {
@@ -89,7 +89,8 @@ TEST(MockSimulation, PartialAndCancelProbabilitiesRefundTheBalance) {
   EXPECT_GT(end->remains, 0);
   EXPECT_LT(end->remains, 1000);
   const money refund = prorate_down(parse_money("0.90").value, end->remains, 1000).value;
-  EXPECT_EQ(partial.balance(1'000'000), checked_sub(money::from_units(100), checked_sub(p.charge, refund).value).value);
+  EXPECT_EQ(partial.balance(1'000'000),
+            checked_sub(money::from_units(100), checked_sub(p.charge, refund).value).value);
   EXPECT_EQ(end->charge, checked_sub(p.charge, refund).value);
 
   c.partial_probability = 0;
@@ -136,7 +137,7 @@ TEST(MockSimulation, RefillCompletesOnlyAfterADrop) {
   c.refill_pending_ms = 100;
   c.refill_ms = 400;
   simulation sim(default_catalogue(), c);
-  const auto a = sim.add(req(1, "a", 100), 0);  // completes at 11000, drops at 21000
+  const auto a = sim.add(req(1, "a", 100), 0);                  // completes at 11000, drops at 21000
   EXPECT_EQ(sim.refill(*a.order, 5000).error, msg::no_refill);  // still running
   const auto early = sim.refill(*a.order, 11'000);
   ASSERT_TRUE(early.id);
@@ -166,7 +167,7 @@ TEST(MockSimulation, CancelStopsDeliveryAndRefundsTheUndelivered) {
   ASSERT_TRUE(sim.cancel(*pending.order, 500).id);
   EXPECT_EQ(sim.status(*pending.order, 600)->status, order_status::canceled);
 
-  const auto running = sim.add(req(1, "b", 1000), 0);  // charge 0.90
+  const auto running = sim.add(req(1, "b", 1000), 0);         // charge 0.90
   ASSERT_TRUE(sim.cancel(*running.order, 1000 + 25'000).id);  // 250 delivered
   const auto v = sim.status(*running.order, 1'000'000);
   EXPECT_EQ(v->status, order_status::partial);
@@ -188,8 +189,9 @@ namespace smm::mock {
 namespace {
 
 std::string write_temp(const std::string& text) {
-  const std::string path = "/tmp/mock_catalogue_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                           "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml";
+  const std::string path = "/tmp/mock_catalogue_" +
+                           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml";
   std::ofstream(path) << text;
   return path;
 }
@@ -221,12 +223,14 @@ TEST(MockCatalogue, RejectsUnknownKeysAndInexactRates) {
     std::remove(path.c_str());
     return what;
   };
-  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"1\"\ncolour = \"red\"\n").find("unknown key 'colour'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("[[service]]\nservice = 1\nrate = \"1\"\ncolour = \"red\"\n").find("unknown key 'colour'"),
+      std::string::npos);
   EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = 0.9\n").find("'rate'"), std::string::npos);
   EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"0.1234567\"\n").find("'rate'"), std::string::npos);
   EXPECT_NE(error_of("[[service]]\nrate = \"1\"\n").find("missing key 'service'"), std::string::npos);
-  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"1\"\nmin = 10\nmax = 5\n").find("min"), std::string::npos);
+  EXPECT_NE(error_of("[[service]]\nservice = 1\nrate = \"1\"\nmin = 10\nmax = 5\n").find("min"),
+            std::string::npos);
 }
 
 }  // namespace

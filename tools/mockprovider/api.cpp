@@ -177,8 +177,8 @@ std::string do_refill(simulation& sim, const param_map& p, const quirks& q, std:
       if (out.size() > 1) out.push_back(',');
       const auto id = parse_id(id_text, "ord_");
       const request_result r = id ? sim.refill(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
-      out += "{\"order\":" + (id ? id_number(*id, "ord_", q) : json_quote(id_text)) + ",\"refill\":" +
-             (r.id ? id_number(*r.id, "ref_", q) : error_body(r.error)) + "}";
+      out += "{\"order\":" + (id ? id_number(*id, "ord_", q) : json_quote(id_text)) +
+             ",\"refill\":" + (r.id ? id_number(*r.id, "ref_", q) : error_body(r.error)) + "}";
     }
     return out + "]";
   }
@@ -199,8 +199,8 @@ std::string do_refill_status(simulation& sim, const param_map& p, const quirks& 
       if (out.size() > 1) out.push_back(',');
       const auto id = parse_id(id_text, "ref_");
       const auto s = id ? sim.refill_state(*id, now_ms) : std::nullopt;
-      out += "{\"refill\":" + (id ? id_number(*id, "ref_", q) : json_quote(id_text)) + ",\"status\":" +
-             (s ? json_quote(refill_status_text(*s)) : error_body(msg::bad_refill)) + "}";
+      out += "{\"refill\":" + (id ? id_number(*id, "ref_", q) : json_quote(id_text)) +
+             ",\"status\":" + (s ? json_quote(refill_status_text(*s)) : error_body(msg::bad_refill)) + "}";
     }
     return out + "]";
   }
@@ -224,8 +224,8 @@ std::string do_cancel(simulation& sim, const param_map& p, const quirks& q, std:
     if (out.size() > 1) out.push_back(',');
     const auto id = parse_id(id_text, "ord_");
     const request_result r = id ? sim.cancel(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
-    out += "{\"order\":" + (id ? id_number(*id, "ord_", q) : json_quote(id_text)) + ",\"cancel\":" +
-           (r.id ? std::string("1") : error_body(r.error)) + "}";
+    out += "{\"order\":" + (id ? id_number(*id, "ord_", q) : json_quote(id_text)) +
+           ",\"cancel\":" + (r.id ? std::string("1") : error_body(r.error)) + "}";
   }
   return out + "]";
 }
@@ -261,10 +261,14 @@ std::string_view status_text(order_status s, status_style style) {
 
 std::string_view refill_status_text(refill_status s) {
   switch (s) {
-    case refill_status::pending: return "Pending";
-    case refill_status::in_progress: return "In progress";
-    case refill_status::completed: return "Completed";
-    case refill_status::rejected: return "Rejected";
+    case refill_status::pending:
+      return "Pending";
+    case refill_status::in_progress:
+      return "In progress";
+    case refill_status::completed:
+      return "Completed";
+    case refill_status::rejected:
+      return "Rejected";
   }
   return "Pending";
 }
@@ -274,7 +278,10 @@ bool apply_quirks(const param_map& params, quirks& q, std::string& error) {
   for (const auto& [name, value] : params) {
     const bool on = value == "1" || value == "true" || value == "on";
     if (name == "numbers") {
-      if (value != "strings" && value != "numbers") return error = "numbers must be strings or numbers", false;
+      if (value != "strings" && value != "numbers") {
+        error = "numbers must be strings or numbers";
+        return false;
+      }
       next.numbers = value == "numbers";
     } else if (name == "status_style") {
       static constexpr std::string_view names[] = {"canonical", "lower", "snake", "alt", "upper"};
@@ -285,13 +292,17 @@ bool apply_quirks(const param_map& params, quirks& q, std::string& error) {
           found = true;
         }
       }
-      if (!found) return error = "status_style must be canonical, lower, snake, alt or upper", false;
+      if (!found) {
+        error = "status_style must be canonical, lower, snake, alt or upper";
+        return false;
+      }
     } else if (name == "bare_errors") {
       next.bare_errors = on;
     } else if (name == "string_ids") {
       next.string_ids = on;
     } else {
-      return error = "unknown quirk '" + name + "'", false;
+      error = "unknown quirk '" + name + "'";
+      return false;
     }
   }
   q = next;

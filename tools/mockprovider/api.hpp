@@ -22,7 +22,7 @@ enum class status_style {
 
 /// Deviations from the canonical template, all off by default.
 struct quirks {
-  bool numbers = false;      ///< charge/start_count/remains/min/max as JSON numbers
+  bool numbers = false;  ///< charge/start_count/remains/min/max as JSON numbers
   status_style style = status_style::canonical;
   bool bare_errors = false;  ///< multi status: "2": "Incorrect order ID" (ipanel style)
   bool string_ids = false;   ///< order ids "ord_N", refill ids "ref_N"
@@ -40,7 +40,7 @@ std::string_view refill_status_text(refill_status s);
 
 /// The outcome of one API request, with what the audit needs for an `add`.
 struct api_answer {
-  std::string body;   ///< JSON text
+  std::string body;  ///< JSON text
   std::string action;
   // Only for action == "add":
   std::string service;

@@ -76,8 +76,8 @@ std::string audit_log::to_json() const {
            "}";
   }
   out += "],\"counts\":" + counts_json() + ",\"requests\":" + std::to_string(requests_) +
-         ",\"in_flight\":" + std::to_string(in_flight()) + ",\"peak_in_flight\":" + std::to_string(peak_in_flight()) +
-         "}";
+         ",\"in_flight\":" + std::to_string(in_flight()) +
+         ",\"peak_in_flight\":" + std::to_string(peak_in_flight()) + "}";
   return out;
 }
 

@@ -7,8 +7,8 @@
 namespace smm::mock {
 namespace {
 
-mock_service make(std::int64_t id, const char* name, const char* type, const char* rate,
-                  std::int64_t min, std::int64_t max, bool refill, bool cancel) {
+mock_service make(std::int64_t id, const char* name, const char* type, const char* rate, std::int64_t min,
+                  std::int64_t max, bool refill, bool cancel) {
   mock_service s;
   s.id = id;
   s.name = name;

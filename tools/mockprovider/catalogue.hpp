@@ -15,7 +15,7 @@ struct mock_service {
   std::string name;
   std::string type = "Default";  ///< as printed by `services` ("Custom Comments")
   std::string category = "Mock";
-  money rate;                    ///< per 1000 units (per package for package types)
+  money rate;  ///< per 1000 units (per package for package types)
   std::int64_t min = 1;
   std::int64_t max = 100'000;
   bool refill = false;

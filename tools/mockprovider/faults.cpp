@@ -49,8 +49,9 @@ std::optional<fault_rule> make_fault_rule(const param_map& params, std::string& 
   const auto kind_text = find_param(params, "kind");
   const auto kind = kind_text ? parse_fault_kind(*kind_text) : std::nullopt;
   if (!kind || *kind == fault_kind::none) {
-    error = "kind must be one of error, http_5xx, rate_limit, black_hole, reset, html, invalid_json, "
-            "truncated, trickle";
+    error =
+        "kind must be one of error, http_5xx, rate_limit, black_hole, reset, html, invalid_json, "
+        "truncated, trickle";
     return std::nullopt;
   }
   rule.kind = *kind;
@@ -65,32 +66,53 @@ std::optional<fault_rule> make_fault_rule(const param_map& params, std::string& 
       rule.action = value == "all" ? std::string{} : value;
     } else if (name == "count") {
       const auto n = parse_int(value);
-      if (!n || *n < 1) return error = "count must be a positive integer", std::nullopt;
+      if (!n || *n < 1) {
+        error = "count must be a positive integer";
+        return std::nullopt;
+      }
       rule.remaining = *n;
     } else if (name == "rate") {
       const auto r = parse_double(value);
-      if (!r || *r < 0 || *r > 1) return error = "rate must be in [0, 1]", std::nullopt;
+      if (!r || *r < 0 || *r > 1) {
+        error = "rate must be in [0, 1]";
+        return std::nullopt;
+      }
       rule.rate = *r;
     } else if (name == "apply") {
-      if (value != "before" && value != "after") return error = "apply must be before or after", std::nullopt;
+      if (value != "before" && value != "after") {
+        error = "apply must be before or after";
+        return std::nullopt;
+      }
       rule.after = value == "after";
     } else if (name == "status") {
       const auto s = parse_int(value);
-      if (!s || *s < 200 || *s > 599) return error = "status must be an HTTP status", std::nullopt;
+      if (!s || *s < 200 || *s > 599) {
+        error = "status must be an HTTP status";
+        return std::nullopt;
+      }
       rule.status = static_cast<int>(*s);
     } else if (name == "message") {
       rule.message = value;
     } else if (name == "retry_after") {
       const auto s = parse_int(value);
-      if (!s || *s < 0) return error = "retry_after must be whole seconds >= 0", std::nullopt;
+      if (!s || *s < 0) {
+        error = "retry_after must be whole seconds >= 0";
+        return std::nullopt;
+      }
       rule.retry_after_s = static_cast<int>(*s);
     } else if (name == "trickle_bytes") {
       const auto s = parse_int(value);
-      if (!s || *s < 1) return error = "trickle_bytes must be >= 1", std::nullopt;
+      if (!s || *s < 1) {
+        error = "trickle_bytes must be >= 1";
+        return std::nullopt;
+      }
       rule.trickle_bytes = static_cast<std::size_t>(*s);
     } else if (name == "trickle_ms") {
       const auto s = parse_int(value);
-      if (!s || *s < 0) return error = "trickle_ms must be >= 0", std::nullopt;
+      if (!s || *s < 0) {
+        error = "trickle_ms must be >= 0";
+        return std::nullopt;
+      }
       rule.trickle_interval_ms = *s;
     } else {
       error = "unknown fault key '" + name + "'";
@@ -98,8 +120,10 @@ std::optional<fault_rule> make_fault_rule(const param_map& params, std::string& 
     }
   }
   if (rule.kind == fault_kind::http_5xx && rule.status == 0) rule.status = 503;
-  if (rule.kind == fault_kind::http_5xx && rule.status < 500)
-    return error = "status of http_5xx must be 5xx", std::nullopt;
+  if (rule.kind == fault_kind::http_5xx && rule.status < 500) {
+    error = "status of http_5xx must be 5xx";
+    return std::nullopt;
+  }
   if (rule.kind == fault_kind::html && rule.status == 0) rule.status = 502;
   return rule;
 }
@@ -155,8 +179,12 @@ std::optional<fault_rule> fault_plan::decide(std::string_view action, std::mt199
 std::int64_t latency_model::sample(std::mt19937_64& rng) const {
   double ms = 0;
   switch (kind) {
-    case shape::fixed: ms = a_ms; break;
-    case shape::uniform: ms = std::uniform_real_distribution<double>(a_ms, b_ms)(rng); break;
+    case shape::fixed:
+      ms = a_ms;
+      break;
+    case shape::uniform:
+      ms = std::uniform_real_distribution<double>(a_ms, b_ms)(rng);
+      break;
     case shape::exponential:
       ms = a_ms > 0 ? std::exponential_distribution<double>(1.0 / a_ms)(rng) : 0.0;
       break;
@@ -192,10 +220,12 @@ std::optional<latency_model> parse_latency(std::string_view spec) {
 
 std::string to_string(const latency_model& model) {
   switch (model.kind) {
-    case latency_model::shape::fixed: return "fixed:" + std::to_string(model.a_ms);
+    case latency_model::shape::fixed:
+      return "fixed:" + std::to_string(model.a_ms);
     case latency_model::shape::uniform:
       return "uniform:" + std::to_string(model.a_ms) + "-" + std::to_string(model.b_ms);
-    case latency_model::shape::exponential: return "exp:" + std::to_string(model.a_ms);
+    case latency_model::shape::exponential:
+      return "exp:" + std::to_string(model.a_ms);
   }
   return "fixed:0";
 }

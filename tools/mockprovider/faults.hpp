@@ -36,15 +36,15 @@ std::string_view to_string(fault_kind kind);
 /// One fault rule. The first rule that matches the action and wins its roll applies.
 struct fault_rule {
   fault_kind kind = fault_kind::none;
-  std::string action;          ///< empty: every API action
-  std::int64_t remaining = -1; ///< requests left to fault; -1: unlimited
-  double rate = 1.0;           ///< probability per matching request
-  bool after = false;          ///< true: the action runs first (its answer is then lost)
-  int status = 0;              ///< 5xx code or html status; 0: the kind's default
+  std::string action;           ///< empty: every API action
+  std::int64_t remaining = -1;  ///< requests left to fault; -1: unlimited
+  double rate = 1.0;            ///< probability per matching request
+  bool after = false;           ///< true: the action runs first (its answer is then lost)
+  int status = 0;               ///< 5xx code or html status; 0: the kind's default
   std::string message = "Service temporarily unavailable";  ///< for `error`
-  int retry_after_s = 1;       ///< for `rate_limit`
-  std::size_t trickle_bytes = 8;       ///< body bytes per write for `trickle`
-  std::int64_t trickle_interval_ms = 50;  ///< pause between writes
+  int retry_after_s = 1;                                    ///< for `rate_limit`
+  std::size_t trickle_bytes = 8;                            ///< body bytes per write for `trickle`
+  std::int64_t trickle_interval_ms = 50;                    ///< pause between writes
 };
 
 /// Builds a rule from parameters: kind (required), action, count, rate, apply=before|after,

@@ -1,6 +1,5 @@
 // smm-mockprovider: a simulated SMM panel speaking API v2 on loopback (see README.md).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -28,58 +27,79 @@ int main(int argc, char** argv) {
   bool string_ids = false;
   std::uint64_t seed = 1;
 
-  app.add_option("--bind", server.bind, "listen address; loopback only (127.0.0.1 or ::1)")->capture_default_str();
+  app.add_option("--bind", server.bind, "listen address; loopback only (127.0.0.1 or ::1)")
+      ->capture_default_str();
   app.add_option("--port", port, "port of a single provider; 0 picks a free one")->capture_default_str();
-  app.add_option("--fleet", fleet, "number of providers, on ports --port-base .. +N-1")->capture_default_str()
+  app.add_option("--fleet", fleet, "number of providers, on ports --port-base .. +N-1")
+      ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   app.add_option("--port-base", port_base, "first port of the fleet (0: free ports; default: --port)");
   app.add_option("--key", key, "API key of every provider (default: key-<i>, i from 0)");
-  app.add_option("--threads", server.threads, "io threads (connections run on strands)")->capture_default_str()
+  app.add_option("--threads", server.threads, "io threads (connections run on strands)")
+      ->capture_default_str()
       ->check(CLI::Range(1, 64));
   app.add_option("--seed", seed, "RNG seed; provider i uses seed+i")->capture_default_str();
-  app.add_option("--catalogue", catalogue_path, "TOML file of [[service]] tables (default: built-in catalogue)")
+  app.add_option("--catalogue", catalogue_path,
+                 "TOML file of [[service]] tables (default: built-in catalogue)")
       ->check(CLI::ExistingFile);
   app.add_option("--balance", balance, "initial prepaid balance, decimal text")->capture_default_str();
   app.add_option("--currency", base.sim.currency, "currency code in answers")->capture_default_str();
   app.add_option("--speed", base.sim.speed_per_s, "units delivered per second while In progress (0: never)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--pending-ms", base.sim.pending_ms, "time an order stays Pending")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--pending-ms", base.sim.pending_ms, "time an order stays Pending")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--start-count-max", base.sim.start_count_max, "start counts are uniform in [0, this]")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--partial-prob", base.sim.partial_probability, "probability an order ends Partial")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--cancel-prob", base.sim.cancel_probability, "probability the provider cancels an order")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--drop-prob", base.sim.drop_probability, "probability units drop after completion")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--drop-fraction", base.sim.drop_fraction, "share of delivered units that drop")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--drop-after-ms", base.sim.drop_after_ms, "delay from completion to the drop")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--refill-pending-ms", base.sim.refill_pending_ms, "a refill stays Pending this long")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--refill-ms", base.sim.refill_ms, "then In progress this long, then Completed/Rejected")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--first-order-id", base.sim.first_order_id, "id of the first order")->capture_default_str();
-  app.add_option("--latency", latency, "answer delay: fixed:MS, uniform:MIN-MAX or exp:MEAN")->capture_default_str();
-  app.add_option("--fault", fault_specs,
-                 "fault rule, repeatable: KIND[,action=add][,count=N][,rate=P][,apply=before|after]"
-                 "[,status=503][,message=TEXT][,retry_after=S][,trickle_bytes=N][,trickle_ms=MS]; KIND: error, "
-                 "http_5xx, rate_limit, black_hole, reset, html, invalid_json, truncated, trickle");
+  app.add_option("--latency", latency, "answer delay: fixed:MS, uniform:MIN-MAX or exp:MEAN")
+      ->capture_default_str();
+  app.add_option(
+      "--fault", fault_specs,
+      "fault rule, repeatable: KIND[,action=add][,count=N][,rate=P][,apply=before|after]"
+      "[,status=503][,message=TEXT][,retry_after=S][,trickle_bytes=N][,trickle_ms=MS]; KIND: error, "
+      "http_5xx, rate_limit, black_hole, reset, html, invalid_json, truncated, trickle");
   app.add_option("--numbers", numbers, "charge/start_count/remains as 'strings' or 'numbers'")
-      ->capture_default_str()->check(CLI::IsMember({"strings", "numbers"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"strings", "numbers"}));
   app.add_option("--status-style", status_style, "status spelling: canonical, lower, snake, alt, upper")
-      ->capture_default_str()->check(CLI::IsMember({"canonical", "lower", "snake", "alt", "upper"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"canonical", "lower", "snake", "alt", "upper"}));
   app.add_flag("--bare-errors", bare_errors, "multi status per-id errors as bare strings (ipanel style)");
   app.add_flag("--string-ids", string_ids, "order ids ord_N and refill ids ref_N");
   app.add_option("--body-limit", server.body_limit, "largest request body in bytes")->capture_default_str();
   app.add_option("--idle-timeout-ms", server.idle_timeout_ms, "close keep-alive connections idle this long")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   const auto money = smm::parse_money(balance);
   if (!money || money.value.is_negative()) {
-    std::cerr << "--balance " << balance << ": " << (money ? "negative" : smm::to_string(money.error)) << "\n";
+    std::cerr << "--balance " << balance << ": " << (money ? "negative" : smm::to_string(money.error))
+              << "\n";
     return 2;
   }
   base.sim.initial_balance = money.value;
@@ -99,7 +119,9 @@ int main(int argc, char** argv) {
     base.faults.push_back(*rule);
   }
   {
-    param_map q{{"numbers", numbers}, {"status_style", status_style}, {"bare_errors", bare_errors ? "1" : "0"},
+    param_map q{{"numbers", numbers},
+                {"status_style", status_style},
+                {"bare_errors", bare_errors ? "1" : "0"},
                 {"string_ids", string_ids ? "1" : "0"}};
     std::string error;
     if (!apply_quirks(q, base.quirk, error)) {

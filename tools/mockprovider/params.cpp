@@ -23,7 +23,8 @@ std::string url_decode(std::string_view text) {
     const char c = text[i];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
       i += 2;
     } else {
@@ -70,8 +71,8 @@ bool parse_json_object(std::string_view body, param_map& out) {
       case od::json_type::number:
       case od::json_type::boolean: {
         text = v.raw_json_token();
-        while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
-                                 text.back() == '\t'))
+        while (!text.empty() &&
+               (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
           text.remove_suffix(1);
         out.insert_or_assign(std::move(name), std::string(text));
         break;
@@ -102,11 +103,21 @@ std::string json_quote(std::string_view text) {
   out.push_back('"');
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char hex[] = "0123456789abcdef";

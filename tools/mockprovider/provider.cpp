@@ -54,7 +54,8 @@ reply provider::handle(const incoming& request) {
   const std::string_view target = request.target;
   const auto qmark = target.find('?');
   const std::string_view path = target.substr(0, qmark);
-  const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+  const std::string_view query =
+      qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
   if (path.substr(0, 7) == "/admin/") return handle_admin(request, path, query);
   if (path != "/api/v2" && path != "/api/v2/" && path != "/api" && path != "/api/")
     return json_reply(404, error_body("Not found"));
@@ -63,7 +64,8 @@ reply provider::handle(const incoming& request) {
 
 void provider::apply_fault(const fault_rule& rule, bool action_ran, reply& out) const {
   switch (rule.kind) {
-    case fault_kind::none: break;
+    case fault_kind::none:
+      break;
     case fault_kind::error:
       out.body = error_body(rule.message);
       break;
@@ -159,7 +161,8 @@ std::string provider::stats_json() {
   return "{\"requests\":" + std::to_string(audit_.requests()) + ",\"counts\":" + audit_.counts_json() +
          ",\"in_flight\":" + std::to_string(audit_.in_flight()) +
          ",\"peak_in_flight\":" + std::to_string(audit_.peak_in_flight()) +
-         ",\"orders\":" + std::to_string(sim_.order_count()) + ",\"adds\":" + std::to_string(audit_.adds().size()) +
+         ",\"orders\":" + std::to_string(sim_.order_count()) +
+         ",\"adds\":" + std::to_string(audit_.adds().size()) +
          ",\"balance\":" + json_quote(to_string(sim_.balance(clock_()), 2)) +
          ",\"currency\":" + json_quote(sim_.currency()) + ",\"faults\":" + faults +
          ",\"quirks\":" + to_json(quirks_) + ",\"latency\":" + json_quote(to_string(latency_)) + "}";
@@ -211,7 +214,8 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
   }
   if (path == "/admin/balance" && !get) {
     const auto amount = parse_money(find_param(params, "amount").value_or(""));
-    if (!amount || amount.value.is_negative()) return json_reply(400, error_body("amount must be a decimal >= 0"));
+    if (!amount || amount.value.is_negative())
+      return json_reply(400, error_body("amount must be a decimal >= 0"));
     sim_.set_balance(amount.value);
     return json_reply(200, "{\"ok\":true,\"balance\":" + json_quote(to_string(amount.value, 2)) + "}");
   }

@@ -50,9 +50,9 @@ struct reply {
   fault_kind transport = fault_kind::none;  ///< black_hole, reset, truncated or trickle
   std::size_t trickle_bytes = 8;
   std::int64_t trickle_interval_ms = 0;
-  std::int64_t delay_ms = 0;   ///< wait this long before answering
-  std::uint64_t audit_seq = 0; ///< non-zero: report delivery through finish()
-  bool api = false;            ///< an API request (counted in flight), not /admin
+  std::int64_t delay_ms = 0;    ///< wait this long before answering
+  std::uint64_t audit_seq = 0;  ///< non-zero: report delivery through finish()
+  bool api = false;             ///< an API request (counted in flight), not /admin
 };
 
 /// The provider.

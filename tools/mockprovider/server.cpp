@@ -11,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -81,7 +80,8 @@ asio::awaitable<bool> deliver(beast::tcp_stream& stream, const reply& r, unsigne
       keep_alive = false;
       const std::string head = raw_head(r, r.body.size());
       stream.expires_after(std::chrono::seconds(30));
-      if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), use_tuple); ec) co_return false;
+      if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), use_tuple); ec)
+        co_return false;
       const std::size_t step = std::max<std::size_t>(1, r.trickle_bytes);
       for (std::size_t at = 0; at < r.body.size(); at += step) {
         co_await sleep_ms(r.trickle_interval_ms);
@@ -92,7 +92,8 @@ asio::awaitable<bool> deliver(beast::tcp_stream& stream, const reply& r, unsigne
       }
       co_return true;
     }
-    default: break;
+    default:
+      break;
   }
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "smm-mockprovider");
@@ -224,7 +225,8 @@ int run_server(std::vector<std::unique_ptr<provider>>& providers, const server_o
   }
   for (const auto& acceptor : acceptors) {
     const auto ep = acceptor->local_endpoint();
-    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    const std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     on_listening(host + ":" + std::to_string(ep.port()));
   }
   for (std::size_t i = 0; i < acceptors.size(); ++i)

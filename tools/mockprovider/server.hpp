@@ -14,11 +14,11 @@ namespace smm::mock {
 
 /// Listener settings shared by every provider of the process.
 struct server_options {
-  std::string bind = "127.0.0.1";  ///< must be a loopback address
+  std::string bind = "127.0.0.1";    ///< must be a loopback address
   std::vector<std::uint16_t> ports;  ///< one per provider; 0 picks a free port
   int threads = 1;
-  std::size_t body_limit = 1 << 20;      ///< larger request bodies get 413
-  std::int64_t idle_timeout_ms = 30'000; ///< a keep-alive connection idle this long is closed
+  std::size_t body_limit = 1 << 20;       ///< larger request bodies get 413
+  std::int64_t idle_timeout_ms = 30'000;  ///< a keep-alive connection idle this long is closed
 };
 
 /// True when `address` parses as 127.0.0.0/8 or ::1; else false with the reason.

@@ -65,7 +65,8 @@ void simulation::finish(order& o, order_status status, std::int64_t delivered, s
   if (status == order_status::canceled || delivered == 0) o.drops = false;
   if (o.drops) {
     // Rounds down, but at least one unit drops so a refill has work.
-    const auto share = static_cast<std::int64_t>(std::floor(static_cast<double>(delivered) * config_.drop_fraction));
+    const auto share =
+        static_cast<std::int64_t>(std::floor(static_cast<double>(delivered) * config_.drop_fraction));
     o.dropped_at_ms = at_ms + config_.drop_after_ms;
     o.dropped = std::max<std::int64_t>(1, share);
   }
@@ -148,7 +149,8 @@ add_result simulation::add(const order_request& request, std::int64_t now_ms) {
   o.created_ms = now_ms;
   // Every draw happens on every add, so one seed gives one history whatever the odds.
   std::uniform_real_distribution<double> roll(0.0, 1.0);
-  o.start_count = std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(0, config_.start_count_max))(rng_);
+  o.start_count = std::uniform_int_distribution<std::int64_t>(
+      0, std::max<std::int64_t>(0, config_.start_count_max))(rng_);
   const bool cancel = roll(rng_) < config_.cancel_probability;
   const bool partial = roll(rng_) < config_.partial_probability;
   o.drops = roll(rng_) < config_.drop_probability;

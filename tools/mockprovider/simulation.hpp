@@ -20,14 +20,14 @@ namespace smm::mock {
 struct sim_config {
   money initial_balance = money::from_units(1000);
   std::string currency = "USD";
-  double speed_per_s = 50.0;         ///< units delivered per second while In progress
-  std::int64_t pending_ms = 200;     ///< time in Pending before delivery starts
-  std::int64_t start_count_max = 5000;  ///< start counts are uniform in [0, this]
-  double partial_probability = 0.0;  ///< the provider stops early: Partial
-  double cancel_probability = 0.0;   ///< the provider cancels before starting: Canceled
-  double drop_probability = 0.0;     ///< some units drop after completion
-  double drop_fraction = 0.1;        ///< share of delivered units that drop (at least 1)
-  std::int64_t drop_after_ms = 1000; ///< delay from completion to the drop
+  double speed_per_s = 50.0;             ///< units delivered per second while In progress
+  std::int64_t pending_ms = 200;         ///< time in Pending before delivery starts
+  std::int64_t start_count_max = 5000;   ///< start counts are uniform in [0, this]
+  double partial_probability = 0.0;      ///< the provider stops early: Partial
+  double cancel_probability = 0.0;       ///< the provider cancels before starting: Canceled
+  double drop_probability = 0.0;         ///< some units drop after completion
+  double drop_fraction = 0.1;            ///< share of delivered units that drop (at least 1)
+  std::int64_t drop_after_ms = 1000;     ///< delay from completion to the drop
   std::int64_t refill_pending_ms = 200;  ///< refill: Pending this long
   std::int64_t refill_ms = 500;          ///< then In progress this long, then decided
   std::int64_t first_order_id = 1;
@@ -43,7 +43,7 @@ enum class refill_status { pending, in_progress, completed, rejected };
 struct order_request {
   std::int64_t service = 0;
   std::string link;
-  std::int64_t quantity = 0;  ///< units to deliver (total over all runs)
+  std::int64_t quantity = 0;          ///< units to deliver (total over all runs)
   std::int64_t checked_quantity = 0;  ///< the figure checked against min/max (per run)
   std::int64_t billed_quantity = 0;   ///< units the rate applies to (1000 per package)
 };
@@ -112,6 +112,7 @@ class simulation {
   void set_balance(money value) { balance_ = value; }
   /// Number of orders placed so far.
   std::size_t order_count() const { return orders_.size(); }
+  /// Currency code of every amount.
   const std::string& currency() const { return config_.currency; }
 
  private:
@@ -126,7 +127,7 @@ class simulation {
     std::int64_t target = 0;  ///< where delivery stops: quantity, or less for a Partial
     bool provider_cancel = false;
     std::optional<std::int64_t> cancel_at_ms;  ///< when the client asked to cancel
-    bool drops = false;  ///< a drop is still to happen after completion
+    bool drops = false;                        ///< a drop is still to happen after completion
     order_status status = order_status::pending;
     std::int64_t delivered = 0;
     std::int64_t finished_ms = 0;
