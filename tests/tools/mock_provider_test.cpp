@@ -198,6 +198,26 @@ TEST_F(MockProvider, FaultRulesMatchActionsAndCountsAndAreAudited) {
   EXPECT_EQ(api("action=balance"), R"({"balance":"100.00","currency":"USD"})");
 }
 
+TEST_F(MockProvider, ProviderSideRateLimitAnswers429) {
+  ASSERT_EQ(post("per_s=2&burst=2", "/admin/ratelimit").status, 200);
+  EXPECT_EQ(post("key=k&action=balance").status, 200);
+  EXPECT_EQ(post("key=k&action=balance").status, 200);
+  const reply over = post("key=k&action=balance");  // burst of 2 spent at t=0
+  EXPECT_EQ(over.status, 429);
+  EXPECT_EQ(over.headers.at(0).first, "Retry-After");
+  now = 499;  // 0.998 tokens: still over
+  EXPECT_EQ(post("key=k&action=balance").status, 429);
+  now = 500;  // one token back at 2/s
+  EXPECT_EQ(post("key=k&action=balance").status, 200);
+  EXPECT_EQ(post("key=k&action=balance").status, 429);
+  incoming stats;
+  stats.method = "GET";
+  stats.target = "/admin/stats";
+  EXPECT_NE(p->handle(stats).body.find(R"("rate_limited":3)"), std::string::npos);
+  ASSERT_EQ(post("per_s=0", "/admin/ratelimit").status, 200);
+  EXPECT_EQ(post("key=k&action=balance").status, 200);
+}
+
 TEST(MockFaults, SpecsParseAndRejectNonsense) {
   std::string error;
   const auto rule = parse_fault_spec("trickle,action=status,count=3,trickle_bytes=4,trickle_ms=10", error);

@@ -1,5 +1,6 @@
 #include "tools/mockprovider/faults.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -190,6 +191,17 @@ std::int64_t latency_model::sample(std::mt19937_64& rng) const {
       break;
   }
   return ms > 0 ? static_cast<std::int64_t>(std::floor(ms)) : 0;
+}
+
+bool token_bucket::take(std::int64_t now_ms) {
+  if (rate_per_s <= 0) return true;
+  if (now_ms > last_ms) {
+    tokens = std::min(burst, tokens + static_cast<double>(now_ms - last_ms) * rate_per_s / 1000.0);
+    last_ms = now_ms;
+  }
+  if (tokens < 1.0) return false;
+  tokens -= 1.0;
+  return true;
 }
 
 std::optional<latency_model> parse_latency(std::string_view spec) {

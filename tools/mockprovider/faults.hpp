@@ -79,6 +79,16 @@ struct latency_model {
   std::int64_t sample(std::mt19937_64& rng) const;
 };
 
+/// A provider-side request rate limit (NotPanel-style 429s). Off when rate_per_s <= 0.
+struct token_bucket {
+  double rate_per_s = 0;  ///< tokens added per second
+  double burst = 1;       ///< bucket size
+  double tokens = 1;
+  std::int64_t last_ms = 0;
+  /// Takes one token at `now_ms`; false when the request is over the limit.
+  bool take(std::int64_t now_ms);
+};
+
 /// Parses "fixed:MS", "uniform:MIN-MAX" or "exp:MEAN" (a bare number means fixed).
 std::optional<latency_model> parse_latency(std::string_view spec);
 /// The spec text parse_latency accepts.

@@ -82,6 +82,13 @@ int main(int argc, char** argv) {
       "fault rule, repeatable: KIND[,action=add][,count=N][,rate=P][,apply=before|after]"
       "[,status=503][,message=TEXT][,retry_after=S][,trickle_bytes=N][,trickle_ms=MS]; KIND: error, "
       "http_5xx, rate_limit, black_hole, reset, html, invalid_json, truncated, trickle");
+  app.add_option("--rate-limit", base.rate_limit_per_s,
+                 "provider-side limit in requests/s, answered with 429 + Retry-After (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--rate-burst", base.rate_burst, "token bucket size of --rate-limit (0: max(1, rate))")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--numbers", numbers, "charge/start_count/remains as 'strings' or 'numbers'")
       ->capture_default_str()
       ->check(CLI::IsMember({"strings", "numbers"}));

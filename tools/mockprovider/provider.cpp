@@ -1,5 +1,6 @@
 #include "tools/mockprovider/provider.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace smm::mock {
@@ -48,6 +49,15 @@ provider::provider(provider_options options, clock_fn clock)
     };
   }
   for (const auto& rule : options_.faults) faults_.add(rule);
+  set_rate_limit(options_.rate_limit_per_s, options_.rate_burst);
+}
+
+void provider::set_rate_limit(double per_s, double burst) {
+  bucket_ = token_bucket{};
+  bucket_.rate_per_s = per_s;
+  bucket_.burst = burst > 0 ? burst : std::max(1.0, per_s);
+  bucket_.tokens = bucket_.burst;
+  bucket_.last_ms = clock_();
 }
 
 reply provider::handle(const incoming& request) {
@@ -113,7 +123,17 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
   std::lock_guard lock(mutex_);
   const std::int64_t now = clock_();
   audit_.count(action);
-  const std::optional<fault_rule> fault = faults_.decide(action, rng_);
+  std::optional<fault_rule> fault;
+  if (!bucket_.take(now)) {
+    // Over the provider's own limit: a 429 like any injected one, counted apart.
+    ++rate_limited_;
+    fault_rule limited;
+    limited.kind = fault_kind::rate_limit;
+    limited.retry_after_s = 1;
+    fault = limited;
+  } else {
+    fault = faults_.decide(action, rng_);
+  }
   out.delay_ms = latency_.sample(rng_);
 
   api_answer answer;
@@ -165,7 +185,9 @@ std::string provider::stats_json() {
          ",\"adds\":" + std::to_string(audit_.adds().size()) +
          ",\"balance\":" + json_quote(to_string(sim_.balance(clock_()), 2)) +
          ",\"currency\":" + json_quote(sim_.currency()) + ",\"faults\":" + faults +
-         ",\"quirks\":" + to_json(quirks_) + ",\"latency\":" + json_quote(to_string(latency_)) + "}";
+         ",\"quirks\":" + to_json(quirks_) + ",\"latency\":" + json_quote(to_string(latency_)) +
+         ",\"rate_limit_per_s\":" + std::to_string(bucket_.rate_per_s) +
+         ",\"rate_limited\":" + std::to_string(rate_limited_) + "}";
 }
 
 reply provider::handle_admin(const incoming& request, std::string_view path, std::string_view query) {
@@ -180,6 +202,8 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
     for (const auto& rule : options_.faults) faults_.add(rule);
     quirks_ = options_.quirk;
     latency_ = options_.latency;
+    set_rate_limit(options_.rate_limit_per_s, options_.rate_burst);
+    rate_limited_ = 0;
     audit_.reset();
     return json_reply(200, "{\"ok\":true}");
   }
@@ -211,6 +235,14 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
     if (!model) return json_reply(400, error_body("spec must be fixed:MS, uniform:MIN-MAX or exp:MEAN"));
     latency_ = *model;
     return json_reply(200, "{\"ok\":true,\"latency\":" + json_quote(to_string(latency_)) + "}");
+  }
+  if (path == "/admin/ratelimit" && !get) {
+    const auto per_s = parse_int(find_param(params, "per_s").value_or(""));
+    const auto burst = parse_int(find_param(params, "burst").value_or("0"));
+    if (!per_s || *per_s < 0 || !burst || *burst < 0)
+      return json_reply(400, error_body("per_s (0: off) and burst must be whole numbers >= 0"));
+    set_rate_limit(static_cast<double>(*per_s), static_cast<double>(*burst));
+    return json_reply(200, "{\"ok\":true}");
   }
   if (path == "/admin/balance" && !get) {
     const auto amount = parse_money(find_param(params, "amount").value_or(""));

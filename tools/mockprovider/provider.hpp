@@ -29,6 +29,8 @@ struct provider_options {
   quirks quirk;
   latency_model latency;
   std::vector<fault_rule> faults;
+  double rate_limit_per_s = 0;  ///< 0: no provider-side rate limit
+  double rate_burst = 0;        ///< bucket size; 0: max(1, rate)
 };
 
 /// An HTTP request, reduced to what the mock reads.
@@ -78,6 +80,7 @@ class provider {
   reply handle_admin(const incoming& request, std::string_view path, std::string_view query);
   void apply_fault(const fault_rule& rule, bool action_ran, reply& out) const;
   std::string stats_json();
+  void set_rate_limit(double per_s, double burst);
 
   provider_options options_;
   clock_fn clock_;
@@ -86,6 +89,8 @@ class provider {
   fault_plan faults_;
   quirks quirks_;
   latency_model latency_;
+  token_bucket bucket_;
+  std::uint64_t rate_limited_ = 0;
   audit_log audit_;
   std::mt19937_64 rng_;  ///< faults and latency; the simulation has its own
 };
