@@ -1,0 +1,163 @@
+#pragma once
+// The contract between the panel-facing side (the NDJSON socket today, the API v2
+// endpoint later) and the engine that owns orders (journal, dispatcher, poller).
+// Callers hand over parsed, typed requests; the engine validates them against the
+// config, journals, and answers through a callback.
+//
+// Thread safety: every method may be called from any thread. Callbacks run on the
+// engine's strand: they must not block, and a session posts the answer to its own
+// strand before writing it.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatch/money.hpp"
+#include "dispatch/order_state.hpp"
+#include "providers/request_builder.hpp"
+
+namespace smm::daemon {
+
+/// One order as a panel submits it. `params.service` and `params.type` are filled by the
+/// engine from the service's route; the panel gives link, quantity and type-specific fields.
+struct panel_order {
+  std::string panel_order_id;  ///< the panel's id: the idempotency key (1..128 bytes)
+  std::int64_t service_id = 0;
+  providers::add_order params;
+};
+
+/// What happened to one submitted order.
+enum class add_status : std::uint8_t {
+  accepted,        ///< new, durable (committed) and queued
+  held,            ///< new, durable, held until the running order on its link is final
+  replayed,        ///< the same order was accepted before: this is its current answer
+  conflict,        ///< the panel id exists with different content: nothing changed
+  invalid,         ///< failed validation (`error` names the field): nothing stored
+  duplicate_link,  ///< policy reject: a running order on the same link (`error` says which)
+  unavailable,     ///< the journal could not commit: nothing stored, safe to retry
+};
+std::string_view to_string(add_status s);
+
+/// The answer to one submitted order.
+struct add_answer {
+  std::string panel_order_id;
+  add_status status = add_status::invalid;
+  std::string error;  ///< for conflict/invalid/duplicate_link/unavailable; never holds a secret
+  std::int64_t order_id = 0;  ///< daemon order id (accepted/held/replayed)
+  order_state state = order_state::received;
+  money charge;  ///< rate * quantity / 1000 (accepted/held/replayed)
+};
+
+/// Everything a panel may ask about one order.
+struct order_view {
+  std::string panel_order_id;
+  std::int64_t order_id = 0;
+  std::int64_t service_id = 0;
+  order_state state = order_state::received;
+  bool held = false;  ///< waiting for a running order on the same link
+  std::string provider;           ///< empty until it is sent
+  std::string provider_order_id;  ///< empty until placed
+  std::string raw_status;         ///< the provider's last status text, verbatim
+  std::int64_t quantity = 0;
+  money charge;
+  std::optional<std::int64_t> start_count;
+  std::optional<std::int64_t> remains;
+  std::optional<money> refund;  ///< owed to the customer, once final
+  std::string refund_reason;    ///< canceled, partial, needs_review, ...
+  std::string refill;   ///< "eligible" or the first failing rule's name
+  std::string speedup;  ///< "eligible" or why not
+  std::string note;     ///< e.g. why an order is unknown
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/// The answer to a status lookup: the order, or why there is none.
+struct lookup_answer {
+  std::string panel_order_id;
+  std::optional<order_view> order;
+  std::string error;  ///< "order not found"
+};
+
+/// The answer to an action on one order (cancel, refill, speedup, resolve).
+struct action_answer {
+  std::string panel_order_id;
+  bool ok = false;
+  std::string result;  ///< e.g. "cancel requested", refill id, "eligible"
+  std::string error;   ///< why not: a named rule, or the provider's message
+};
+
+/// One event of the panel's feed (journal seq order, no gaps).
+struct event_view {
+  std::int64_t seq = 0;
+  std::string panel_order_id;
+  std::int64_t order_id = 0;
+  order_state old_state = order_state::received;
+  order_state new_state = order_state::received;
+  std::string raw_status;
+  money charge;
+  std::optional<std::int64_t> remains;
+  std::optional<money> refund;  ///< present on exactly one event per refunded order
+  bool refill_eligible = false;
+  std::string note;
+  std::int64_t at = 0;
+};
+
+/// A provider as the panel and the admin see it.
+struct provider_view {
+  std::string name;
+  std::string breaker;  ///< closed, open, half_open
+  bool paused = false;  ///< out of funds, bad key, or paused by an operator
+  std::string pause_reason;
+  std::int64_t in_flight = 0;
+  std::int64_t queued = 0;  ///< orders waiting for this provider
+  std::optional<money> balance;
+  std::string currency;
+};
+
+/// How an operator settles an `unknown` order.
+struct resolution {
+  std::string panel_order_id;
+  bool placed = false;             ///< true: the provider has it, as provider_order_id
+  std::string provider_order_id;  ///< required when placed
+};
+
+/// A live feed; destroying it (or calling cancel) stops the callbacks.
+class subscription {
+ public:
+  virtual ~subscription() = default;
+  virtual void cancel() = 0;
+};
+
+/// The engine, as the panel side sees it.
+class order_service {
+ public:
+  virtual ~order_service() = default;
+
+  /// Validates and journals; `done` runs after the commit holding the accepted ones,
+  /// with one answer per order in the same order.
+  virtual void add(std::vector<panel_order> orders, std::function<void(std::vector<add_answer>)> done) = 0;
+  virtual void status(std::vector<std::string> panel_order_ids,
+                      std::function<void(std::vector<lookup_answer>)> done) = 0;
+  /// Asks the provider to cancel (only for services with cancel allowed); a held or queued
+  /// order is canceled locally with a full refund.
+  virtual void cancel(std::vector<std::string> panel_order_ids,
+                      std::function<void(std::vector<action_answer>)> done) = 0;
+  /// Checks refill eligibility (with the panel's current count if known) and, if eligible,
+  /// asks the provider.
+  virtual void refill(std::string panel_order_id, std::optional<std::int64_t> current_count,
+                      std::function<void(action_answer)> done) = 0;
+  virtual void refill_status(std::string panel_order_id, std::function<void(action_answer)> done) = 0;
+  /// Answers with speed-up eligibility (and records the request when eligible).
+  virtual void speedup(std::string panel_order_id, std::function<void(action_answer)> done) = 0;
+  virtual void resolve(resolution r, std::function<void(action_answer)> done) = 0;
+  /// Events with seq > after_seq, then live ones as they are committed, in order, no gaps.
+  virtual std::unique_ptr<subscription> subscribe(std::int64_t after_seq,
+                                                  std::function<void(std::vector<event_view>)> on_events) = 0;
+  virtual std::vector<provider_view> providers() = 0;
+  /// Services as configured (for the panel's `services` call).
+  virtual std::vector<service_def> services() = 0;
+};
+
+}  // namespace smm::daemon
