@@ -26,16 +26,19 @@ inflight_limiter::~inflight_limiter() {
 asio::awaitable<acquire_status> inflight_limiter::acquire(std::chrono::steady_clock::time_point deadline) {
   if (in_flight_ < cap_ && waiters_.empty()) {
     ++in_flight_;
+    mirror();
     co_return acquire_status::acquired;
   }
   if (waiters_.size() >= max_waiters_) co_return acquire_status::queue_full;
   auto w = std::make_shared<waiter>(ex_);
   w->timer.expires_at(deadline);
   auto pos = waiters_.insert(waiters_.end(), w);
+  mirror();
   auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   // The grant wins over a timeout that fired in the same turn: the slot is already ours.
   if (w->granted) co_return acquire_status::acquired;
   waiters_.erase(pos);
+  mirror();
   if (!ec) co_return acquire_status::timed_out;
   co_return acquire_status::cancelled;
 }
@@ -46,9 +49,16 @@ void inflight_limiter::release() noexcept {
     waiters_.pop_front();
     w->granted = true;  // the slot passes to it; in_flight_ stays the same
     w->timer.cancel();
+    mirror();
     return;
   }
   if (in_flight_ > 0) --in_flight_;
+  mirror();
+}
+
+void inflight_limiter::mirror() noexcept {
+  in_flight_mirror_.store(in_flight_, std::memory_order_relaxed);
+  depth_mirror_.store(waiters_.size(), std::memory_order_relaxed);
 }
 
 }  // namespace smm::providers

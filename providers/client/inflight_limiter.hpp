@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,10 +38,10 @@ class inflight_limiter {
   /// Returns a slot taken by a successful acquire().
   void release() noexcept;
 
-  /// Slots in use.
-  std::size_t in_flight() const noexcept { return in_flight_; }
-  /// Callers waiting for a slot.
-  std::size_t queue_depth() const noexcept { return waiters_.size(); }
+  /// Slots in use. Safe to read from any thread (a relaxed mirror).
+  std::size_t in_flight() const noexcept { return in_flight_mirror_.load(std::memory_order_relaxed); }
+  /// Callers waiting for a slot. Safe to read from any thread (a relaxed mirror).
+  std::size_t queue_depth() const noexcept { return depth_mirror_.load(std::memory_order_relaxed); }
   /// The cap.
   std::size_t cap() const noexcept { return cap_; }
 
@@ -51,6 +52,10 @@ class inflight_limiter {
   std::size_t max_waiters_;
   std::size_t in_flight_ = 0;
   std::list<std::shared_ptr<waiter>> waiters_;
+  // Copies of in_flight_ and waiters_.size() for readers on other threads (metrics).
+  std::atomic<std::size_t> in_flight_mirror_{0};
+  std::atomic<std::size_t> depth_mirror_{0};
+  void mirror() noexcept;
 };
 
 }  // namespace smm::providers

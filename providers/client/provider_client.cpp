@@ -419,8 +419,15 @@ asio::awaitable<call_result<balance_result>> provider_client::balance(call_optio
 #undef SMM_ON_STRAND
 
 client_figures provider_client::figures() const {
-  std::lock_guard lock(impl_->figures_mutex);
-  return impl_->fig;
+  client_figures f;
+  {
+    std::lock_guard lock(impl_->figures_mutex);
+    f = impl_->fig;
+  }
+  // Live gauges: the limiter keeps atomic mirrors, so no hop to the strand is needed.
+  f.in_flight = impl_->limiter.in_flight();
+  f.queue_depth = impl_->limiter.queue_depth();
+  return f;
 }
 
 const std::string& provider_client::name() const noexcept { return impl_->opts.name; }
