@@ -30,6 +30,14 @@ store::state_change change_of(const demo_order& d, order_state from, std::int64_
   return ch;
 }
 
+// One change as a batch. Built without a braced list: GCC 12 cannot keep an
+// initializer_list's array in a coroutine frame ("array used as initializer").
+std::vector<store::journal_op> batch_of(store::state_change ch) {
+  std::vector<store::journal_op> ops;
+  ops.emplace_back(std::move(ch));
+  return ops;
+}
+
 providers::add_order add_for(const demo_order& d, const route_hop& hop) {
   providers::add_order a;
   a.service = hop.provider_service_id;
@@ -51,7 +59,7 @@ void reject(run_state& st, demo_order& d, std::string note, std::int64_t now) {
   ch.refund_reason = std::string(to_string(d.refund.reason));
   ch.note = d.note;
   if (!d.provider.empty()) ch.provider = d.provider;
-  st.journal.write({std::move(ch)});
+  st.journal.write(batch_of(std::move(ch)));
   st.links.remove_running(d.core.link_hash, d.core.panel_order_id);
   ++st.settled;
 }
@@ -90,7 +98,7 @@ asio::awaitable<void> place_one(run_state& st, std::size_t index) {
     sending.provider = hop.provider;
     sending.attempt = d.core.send_attempts;
     // Durable before the request leaves: recovery turns `sending` into `unknown`, never into a resend.
-    if (!co_await st.journal.write_and_wait({std::move(sending)})) {
+    if (!co_await st.journal.write_and_wait(batch_of(std::move(sending)))) {
       apply_to_order(d.core, order_state::queued, now);
       d.provider.clear();
       reject(st, d, "journal refused the sending record", now);
@@ -107,7 +115,7 @@ asio::awaitable<void> place_one(run_state& st, std::size_t index) {
         auto ch = change_of(d, order_state::sending, at);
         ch.provider = hop.provider;
         ch.provider_order_id = d.provider_order_id;
-        st.journal.write({std::move(ch)});
+        st.journal.write(batch_of(std::move(ch)));
         p.by_order_id.emplace(d.provider_order_id, index);
         p.open.push_back(index);
         st.links.record_placement(d.core.link_hash, d.core.panel_order_id, at);
@@ -121,7 +129,7 @@ asio::awaitable<void> place_one(run_state& st, std::size_t index) {
         auto ch = change_of(d, order_state::sending, at);
         ch.provider = hop.provider;
         ch.note = "add outcome unknown: " + r.error;
-        st.journal.write({std::move(ch)});
+        st.journal.write(batch_of(std::move(ch)));
         ++st.settled;
         co_return;
       }
@@ -147,12 +155,12 @@ asio::awaitable<void> place_one(run_state& st, std::size_t index) {
         d.note = hop.provider + ": " + std::string(providers::to_string(r.outcome)) + " (" + r.error + ")";
         auto ch = change_of(d, order_state::sending, at);
         ch.note = d.note;
-        st.journal.write({std::move(ch)});
+        st.journal.write(batch_of(std::move(ch)));
         break;
       }
     }
   }
-  // No hop took it. (GCC 12 miscompiles a ?: of a literal and a std::string in a coroutine.)
+  // No hop took it.
   std::string why = "no usable provider on the route";
   if (!d.note.empty()) why = "no hop left; last: " + d.note;
   d.provider.clear();
