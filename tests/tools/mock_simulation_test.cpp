@@ -102,6 +102,12 @@ TEST(MockSimulation, PartialAndCancelProbabilitiesRefundTheBalance) {
   EXPECT_EQ(gone->status, order_status::canceled);
   EXPECT_EQ(gone->remains, 1000);
   EXPECT_EQ(canceled.balance(1000), money::from_units(100));
+
+  // The refund lands when the order ends, whether or not anyone asked for its status.
+  simulation unseen(default_catalogue(), c);
+  ASSERT_TRUE(unseen.add(req(1, "a", 1000), 0).order);
+  EXPECT_EQ(unseen.balance(999), parse_money("99.10").value);
+  EXPECT_EQ(unseen.balance(1000), money::from_units(100));
 }
 
 TEST(MockSimulation, AFixedSeedGivesOneHistoryAndTheOddsHold) {

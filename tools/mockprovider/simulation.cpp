@@ -97,16 +97,14 @@ void simulation::advance(order& o, std::int64_t now_ms) {
 }
 
 void simulation::advance_all(std::int64_t now_ms) {
-  if (now_ms < next_event_ms_) return;
-  std::int64_t next = std::numeric_limits<std::int64_t>::max();
-  std::erase_if(unfinished_, [&](std::int64_t id) {
+  while (!events_.empty() && events_.top().first <= now_ms) {
+    const std::int64_t id = events_.top().second;
+    events_.pop();
     order& o = orders_.at(id);
     advance(o, now_ms);
-    if (is_terminal(o.status)) return true;
-    next = std::min(next, next_event_ms(o));
-    return false;
-  });
-  next_event_ms_ = next;
+    // An order with a cancel request has two events; the stale one finds it terminal.
+    if (!is_terminal(o.status)) events_.emplace(std::max(now_ms + 1, next_event_ms(o)), id);
+  }
 }
 
 add_result simulation::add(const order_request& request, std::int64_t now_ms) {
@@ -161,9 +159,8 @@ add_result simulation::add(const order_request& request, std::int64_t now_ms) {
 
   out.order = o.id;
   out.charge = o.charge;
-  next_event_ms_ = std::min(next_event_ms_, next_event_ms(o));
+  events_.emplace(next_event_ms(o), o.id);
   active_by_link_[o.link] = o.id;
-  unfinished_.push_back(o.id);
   orders_.emplace(o.id, std::move(o));
   return out;
 }
@@ -251,7 +248,7 @@ request_result simulation::cancel(std::int64_t order_id, std::int64_t now_ms) {
     return out;
   }
   if (!o.cancel_at_ms) o.cancel_at_ms = now_ms;
-  next_event_ms_ = std::min(next_event_ms_, now_ms);
+  events_.emplace(now_ms, o.id);
   out.id = o.id;
   return out;
 }

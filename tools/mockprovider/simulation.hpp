@@ -5,10 +5,13 @@
 //
 // Thread safety: none; the owner (provider) serialises calls.
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "dispatch/money.hpp"
@@ -156,13 +159,14 @@ class simulation {
   std::mt19937_64 rng_;
   money balance_;
   std::unordered_map<std::int64_t, order> orders_;
-  std::vector<std::int64_t> unfinished_;  ///< ids of orders not yet terminal
   std::unordered_map<std::string, std::int64_t> active_by_link_;
   std::unordered_map<std::int64_t, refill_entry> refills_;
   std::int64_t next_order_id_;
   std::int64_t next_refill_id_ = 1;
-  /// No unfinished order changes state before this time: advance_all skips the scan.
-  std::int64_t next_event_ms_ = 0;
+  /// (time, order id) of the next state change of each unfinished order, earliest on top:
+  /// advance_all touches only orders whose time has come (O(log n) per event).
+  using event = std::pair<std::int64_t, std::int64_t>;
+  std::priority_queue<event, std::vector<event>, std::greater<>> events_;
 };
 
 }  // namespace smm::mock
