@@ -1,5 +1,7 @@
 #include "providers/request_builder.hpp"
 
+#include "providers/json_text.hpp"
+
 #include <algorithm>
 
 namespace smm::providers {
@@ -7,41 +9,7 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex_digits[c >> 4];
-          out += hex_digits[c & 0xF];
-        } else {
-          out += ch;  // UTF-8 passes through unchanged
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string json_escape(std::string_view s) { return json_quote(s); }
 
 std::string join(const std::vector<std::string>& items, char sep) {
   std::string out;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "providers/json_text.hpp"
+
 namespace smm::mock {
 
 /// Parameter name -> value, as text. A later source overrides an earlier one.
@@ -29,6 +31,6 @@ std::optional<std::string_view> find_param(const param_map& params, std::string_
 std::optional<long long> parse_int(std::string_view text);
 
 /// `text` as a JSON string literal, quotes included.
-std::string json_quote(std::string_view text);
+using smm::json_quote;  // one JSON string escaper for the whole project
 
 }  // namespace smm::mock

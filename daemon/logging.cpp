@@ -1,0 +1,66 @@
+#include "daemon/logging.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <mutex>
+
+namespace smm::daemon {
+namespace {
+
+std::mutex mu;
+spdlog::sink_ptr shared_sink;
+
+// syslog priorities for sd-daemon(3) prefixes, by spdlog level.
+class journald_prefix final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr const char* prio[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+    const char* p = prio[static_cast<int>(msg.level)];
+    dest.append(p, p + 3);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<journald_prefix>(); }
+};
+
+std::unique_ptr<spdlog::pattern_formatter> make_formatter() {
+  auto f = std::make_unique<spdlog::pattern_formatter>();
+  if (std::getenv("JOURNAL_STREAM")) {
+    f->add_flag<journald_prefix>('*').set_pattern("%*%n: %v");
+  } else {
+    f->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");
+  }
+  return f;
+}
+
+}  // namespace
+
+void setup_logging(spdlog::level::level_enum level) {
+  std::lock_guard lock(mu);
+  if (!shared_sink) {
+    shared_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    shared_sink->set_formatter(make_formatter());
+  }
+  spdlog::set_level(level);
+  auto d = std::make_shared<spdlog::logger>("daemon", shared_sink);
+  d->set_level(level);
+  spdlog::set_default_logger(d);
+}
+
+std::shared_ptr<spdlog::logger> logger(const std::string& name) {
+  if (auto l = spdlog::get(name)) return l;
+  std::lock_guard lock(mu);
+  if (auto l = spdlog::get(name)) return l;
+  if (!shared_sink) {
+    shared_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    shared_sink->set_formatter(make_formatter());
+  }
+  auto l = std::make_shared<spdlog::logger>(name, shared_sink);
+  l->set_level(spdlog::get_level());
+  spdlog::register_logger(l);
+  return l;
+}
+
+void set_log_level(spdlog::level::level_enum level) { spdlog::set_level(level); }
+
+}  // namespace smm::daemon
