@@ -35,7 +35,7 @@ trap 'exit 143' TERM
 # Quick and eventful: orders finish within about a second of being placed, one in ten ends
 # Partial, one in twenty is canceled; gamma has little money, so its orders fail over to the
 # next hop; alpha loses the answer to its first two adds (unknown: counted, never resent);
-# alpha and beta answer 5% of status calls with a 503 (the client retries them).
+# alpha and beta answer 10% of status calls with a 503 (the client retries them).
 common=(--bind 127.0.0.1 --speed 20000 --pending-ms 100 --partial-prob 0.1 --cancel-prob 0.05)
 start_mock() {  # name port key balance [extra flags...]
   local name=$1 port=$2 key=$3 balance=$4
@@ -44,9 +44,9 @@ start_mock() {  # name port key balance [extra flags...]
     --catalogue "$root/tools/demo/catalogue-$name.toml" "${common[@]}" "$@" >"$tmp/$name.log" 2>&1 &
   pids+=($!)
 }
-start_mock alpha 18081 demo-key-1 1000 --fault reset,action=add,count=2 --fault http_5xx,action=status,rate=0.05
-start_mock beta 18082 demo-key-2 1000 --fault http_5xx,action=status,rate=0.05
-start_mock gamma 18083 demo-key-3 1.00
+start_mock alpha 18081 demo-key-1 1000 --fault reset,action=add,count=2 --fault http_5xx,action=status,rate=0.1
+start_mock beta 18082 demo-key-2 1000 --fault http_5xx,action=status,rate=0.1
+start_mock gamma 18083 demo-key-3 3.50
 
 # Wait (at most 10 s) for each mock's "listening" line; a mock that exits early failed.
 for name in alpha beta gamma; do

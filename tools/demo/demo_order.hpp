@@ -23,6 +23,7 @@ struct demo_order {
   std::string provider;                     ///< provider the last `add` went to; empty: none
   std::string provider_order_id;            ///< provider's id once placed
   std::string note;                         ///< why it was rejected or is unknown
+  std::string reason;                       ///< `note` without order details, for grouping
   bool failed_over = false;                 ///< placed on a later hop than the first usable one
   refund_decision refund;                   ///< set when final
   refill_reason refill = refill_reason::not_completed;  ///< set when final

@@ -62,6 +62,7 @@ asio::awaitable<intake_figures> run_intake(run_state& st, std::size_t batch) {
         apply_to_order(d.core, order_state::rejected, now);
         d.note = "duplicate link: order " + std::to_string(st.links.running(d.core.link_hash).front()) +
                  " is running on " + d.link_key;
+        d.reason = "duplicate link (policy " + std::string(to_string(policy)) + ")";
         d.refund = compute_refund(d.core);
         store::state_change ch;
         ch.order_id = d.core.panel_order_id;

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -53,6 +55,7 @@ void reject(run_state& st, demo_order& d, std::string note, std::int64_t now) {
   const auto from = d.core.state;
   apply_to_order(d.core, order_state::rejected, now);
   d.note = std::move(note);
+  d.reason = d.note;
   d.refund = compute_refund(d.core);
   auto ch = change_of(d, from, now);
   ch.refund_micros = d.refund.amount.micros();
@@ -88,7 +91,10 @@ asio::awaitable<void> place_one(run_state& st, std::size_t index) {
   for (const std::size_t h : d.hops) {
     const route_hop& hop = d.service->route[h];
     provider_slot& p = st.providers.at(hop.provider);
-    if (p.paused) continue;  // out of funds: the next hop takes it without asking again
+    if (p.paused) {  // out of funds: the next hop takes it without asking again
+      ++p.failovers_from;
+      continue;
+    }
 
     const auto now = run_state::unix_now();
     const auto from = d.core.state;
@@ -125,7 +131,8 @@ asio::awaitable<void> place_one(run_state& st, std::size_t index) {
       case call_outcome::unknown: {
         // The request may have created an order upstream: count it, never send it again.
         apply_to_order(d.core, order_state::unknown, at);
-        d.note = r.error;
+        d.note = hop.provider + ": " + r.error;
+        d.reason = d.note;
         auto ch = change_of(d, order_state::sending, at);
         ch.provider = hop.provider;
         ch.note = "add outcome unknown: " + r.error;
@@ -181,7 +188,14 @@ asio::awaitable<placement_figures> run_placement(run_state& st, std::size_t wind
   auto done = std::make_shared<async_signal>(st.io);
   auto running = std::make_shared<std::size_t>(by_first.size());
   for (auto& [name, indices] : by_first) {
-    asio::co_spawn(st.io, dispatch_provider(st, window, std::move(indices)), [done, running](std::exception_ptr e) {
+    // At most a second's worth of the provider's tokens waiting (and twice its in-flight cap):
+    // the client's token bucket is not a FIFO, so a long queue lets unlucky calls (status
+    // polls among them) miss their deadline while others take every token.
+    const auto& pc = *st.providers.at(name).config;
+    const auto per_second = static_cast<std::size_t>(std::ceil(pc.requests_per_second));
+    const std::size_t w =
+        std::max<std::size_t>(1, std::min({window, 2 * static_cast<std::size_t>(pc.max_in_flight), per_second}));
+    asio::co_spawn(st.io, dispatch_provider(st, w, std::move(indices)), [done, running](std::exception_ptr e) {
       if (e) spdlog::error("demo: a placement dispatcher failed");
       --*running;
       done->notify_all();

@@ -1,6 +1,6 @@
 #pragma once
 // Step 2: placing. One dispatcher per provider takes the orders whose first usable hop is that
-// provider and co_spawns one placement per order, at most `window` at once (so a slow
+// provider and co_spawns one placement per order, a bounded number at once (so a slow
 // provider's queue never holds back a fast one's). A placement walks the order's route:
 // `sending` is journaled (and committed) before each `add` leaves, so a crash could only turn
 // it into `unknown`, never into a second order upstream.
@@ -20,7 +20,8 @@ struct placement_figures {
   std::size_t failovers = 0;  ///< placed on a later hop than the first usable one
 };
 
-/// Places every queued order of st.orders. Sets st.placing_done at the end.
+/// Places every queued order of st.orders, at most `window` adds per provider queue at once
+/// (less when the provider's limits allow less). Sets st.placing_done at the end.
 boost::asio::awaitable<placement_figures> run_placement(run_state& st, std::size_t window);
 
 /// Places one order (exposed for the tests' reading; run_placement is the entry point).

@@ -100,11 +100,17 @@ void print_summary(std::ostream& out, const run_state& st, const run_figures& f)
   };
   out << "\nprovider   placed completed partial canceled  open rejected unknown refill-ok        refunds "
          "failover retries\n";
-  for (const auto& [name, r] : rows) line(name, r);
+  for (const auto& [name, r] : rows)
+    if (name != panel_row) line(name, r);
+  if (rows.contains(panel_row)) line(panel_row, rows.at(panel_row));
   line("total", total);
   out << "  canceled: canceled, refunded or failed upstream; failover: orders that left this provider for the "
          "next hop;\n  refill-ok: check_refill says eligible now; refunds: compute_refund, rounded down\n\n";
 
+  std::map<std::string, std::size_t> reasons;
+  for (const auto& d : st.orders)
+    if (d.core.state == order_state::rejected || d.core.state == order_state::unknown) ++reasons[d.reason];
+  for (const auto& [why, n] : reasons) out << "not placed: " << n << " x " << why << "\n";
   for (const auto& [name, p] : st.providers) {
     if (!p.reachable) out << "note: " << name << " did not answer `services`: its hops were skipped\n";
     if (p.paused) out << "note: " << name << " paused after: " << p.pause_reason << "\n";
