@@ -62,8 +62,12 @@ for name in alpha beta gamma; do
 done
 echo "demo.sh: mocks alpha, beta, gamma listening on 127.0.0.1:18081..18083" >&2
 
+# In the background with `wait`, so a Ctrl-C or TERM runs the traps at once (bash would
+# otherwise wait for a foreground child first); the traps stop smm-demo too.
+"$demo" --config "$config" --count "$count" &
+pids=("$!" "${pids[@]}")
 set +e
-"$demo" --config "$config" --count "$count"
+wait "${pids[0]}"
 rc=$?
 set -e
 stop_mocks
