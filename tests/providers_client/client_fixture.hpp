@@ -13,7 +13,7 @@
 #include <optional>
 
 #include "providers/client/provider_client.hpp"
-#include "tests/providers_client/mock_process.hpp"
+#include "tests/support/mock_process.hpp"
 
 namespace smm::providers::test_support {
 
