@@ -1,0 +1,87 @@
+#pragma once
+// The panel socket's request side: one newline-delimited JSON line in, one typed request out,
+// or a precise error (what was wrong, which field, what was expected). Pure: no I/O, no asio.
+//
+// Line shape: {"id": <string or number, echoed verbatim>, "op": "<name>", ...op fields}.
+// Unknown fields are errors; so are wrong types, NUL bytes, invalid UTF-8 and lines over the
+// size cap. Field paths in messages follow the JSON: `orders[3].quantity: expected an integer`.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/order_service.hpp"
+
+namespace smm::daemon::panel {
+
+/// The default cap on one request line, newline excluded (1 MiB).
+inline constexpr std::size_t default_max_line_bytes = std::size_t{1} << 20;
+
+/// Operations of the protocol.
+enum class op : std::uint8_t {
+  add,
+  status,
+  cancel,
+  refill,
+  refill_status,
+  speedup,
+  subscribe,
+  unsubscribe,
+  resolve,
+  services,
+  providers,
+  ping,
+};
+
+/// Wire name ("refill_status").
+std::string_view to_string(op o);
+
+/// Error codes of a failed request (the "code" of an error response).
+enum class failure_code : std::uint8_t {
+  bad_request,  ///< malformed JSON, wrong type, unknown or missing field, NUL, invalid UTF-8
+  unknown_op,   ///< "op" names no operation
+  too_large,    ///< the line exceeds the cap
+  conflict,     ///< the request contradicts the state (same panel id, other content; second subscribe)
+  invalid,      ///< the engine refused the order's content
+  duplicate_link,  ///< policy: a running order on the same link
+  unavailable,  ///< the journal could not commit: safe to retry
+  not_found,    ///< no such order
+  rejected,     ///< an action the order is not eligible for (the message names the rule)
+  internal,     ///< a bug on our side, contained to this request
+};
+
+/// Wire name ("bad_request").
+std::string_view to_string(failure_code c);
+
+/// A parsed request. Which members are set depends on `kind`.
+struct request {
+  op kind = op::ping;
+  /// add: the orders, in line order. `single` says the line used "order" (not "orders"),
+  /// which shapes the answer.
+  std::vector<panel_order> orders;
+  /// status, cancel: panel order ids; refill, refill_status, speedup, resolve: exactly one.
+  std::vector<std::string> ids;
+  bool single = false;
+  std::optional<std::int64_t> current_count;  ///< refill
+  std::int64_t after_seq = 0;                 ///< subscribe
+  bool placed = false;                        ///< resolve
+  std::string provider_order_id;              ///< resolve, when placed
+};
+
+/// The outcome of parsing one line.
+struct parse_result {
+  std::string id_json;  ///< the correlation id as JSON text; empty when it could not be read
+  std::optional<request> req;  ///< set on success
+  failure_code code = failure_code::bad_request;  ///< on failure
+  std::string message;                        ///< on failure: names the field and the expectation
+  explicit operator bool() const { return req.has_value(); }
+};
+
+/// Parses one request line (without its '\n'; a trailing '\r' is tolerated). Never throws on
+/// bad input. `max_line_bytes` caps the line (too_large beyond it).
+/// Thread safety: reentrant (a parser per thread).
+parse_result parse_request(std::string_view line, std::size_t max_line_bytes = default_max_line_bytes);
+
+}  // namespace smm::daemon::panel

@@ -1,0 +1,274 @@
+#include "daemon/panel/panel_response.hpp"
+
+#include "config/config.hpp"
+#include "daemon/panel/json_writer.hpp"
+
+namespace smm::daemon::panel {
+
+namespace {
+
+json_writer& begin_line(json_writer& w, std::string_view id_json, bool ok) {
+  w.begin_object();
+  if (!id_json.empty()) w.key("id").raw(id_json);
+  w.member("ok", ok);
+  return w;
+}
+
+template <class Fn>
+void write_ok(std::string& out, std::string_view id_json, Fn&& result) {
+  json_writer w(out);
+  begin_line(w, id_json, true).key("result");
+  result(w);
+  w.end_object();
+  out += '\n';
+}
+
+void money_member(json_writer& w, std::string_view key, const money& m) { w.member(key, to_string(m)); }
+
+void optional_int(json_writer& w, std::string_view key, const std::optional<std::int64_t>& v) {
+  w.key(key);
+  if (v)
+    w.integer(*v);
+  else
+    w.null();
+}
+
+void optional_money(json_writer& w, std::string_view key, const std::optional<money>& v) {
+  w.key(key);
+  if (v)
+    w.string(to_string(*v));
+  else
+    w.null();
+}
+
+bool taken(add_status s) {
+  return s == add_status::accepted || s == add_status::held || s == add_status::replayed;
+}
+
+failure_code code_for(add_status s) {
+  switch (s) {
+    case add_status::conflict: return failure_code::conflict;
+    case add_status::duplicate_link: return failure_code::duplicate_link;
+    case add_status::unavailable: return failure_code::unavailable;
+    default: return failure_code::invalid;
+  }
+}
+
+// The engine says "order not found" for ids it does not know; everything else is a rule.
+failure_code code_for_action(std::string_view error) {
+  return error == "order not found" ? failure_code::not_found : failure_code::rejected;
+}
+
+void add_answer_object(json_writer& w, const add_answer& a) {
+  w.begin_object().member("panel_order_id", a.panel_order_id).member("status", status_name(a.status));
+  if (taken(a.status)) {
+    w.member("order_id", a.order_id).member("state", to_string(a.state));
+    money_member(w, "charge", a.charge);
+  } else {
+    w.member("error", a.error);
+  }
+  w.end_object();
+}
+
+void order_view_object(json_writer& w, const order_view& v) {
+  w.begin_object()
+      .member("panel_order_id", v.panel_order_id)
+      .member("order_id", v.order_id)
+      .member("service", v.service_id)
+      .member("state", to_string(v.state))
+      .member("held", v.held)
+      .member("provider", v.provider)
+      .member("provider_order_id", v.provider_order_id)
+      .member("raw_status", v.raw_status)
+      .member("quantity", v.quantity);
+  money_member(w, "charge", v.charge);
+  optional_int(w, "start_count", v.start_count);
+  optional_int(w, "remains", v.remains);
+  optional_money(w, "refund", v.refund);
+  w.member("refund_reason", v.refund_reason)
+      .member("refill", v.refill)
+      .member("speedup", v.speedup)
+      .member("note", v.note)
+      .member("created_at", v.created_at)
+      .member("updated_at", v.updated_at)
+      .end_object();
+}
+
+}  // namespace
+
+std::string_view status_name(add_status s) {
+  switch (s) {
+    case add_status::accepted: return "accepted";
+    case add_status::held: return "held";
+    case add_status::replayed: return "replayed";
+    case add_status::conflict: return "conflict";
+    case add_status::invalid: return "invalid";
+    case add_status::duplicate_link: return "duplicate_link";
+    case add_status::unavailable: return "unavailable";
+  }
+  return "invalid";
+}
+
+void write_error(std::string& out, std::string_view id_json, failure_code code, std::string_view message) {
+  json_writer w(out);
+  begin_line(w, id_json, false)
+      .key("error")
+      .begin_object()
+      .member("code", to_string(code))
+      .member("message", message)
+      .end_object()
+      .end_object();
+  out += '\n';
+}
+
+void write_add(std::string& out, std::string_view id_json, bool single, std::span<const add_answer> answers) {
+  if (single && answers.size() == 1 && !taken(answers[0].status)) {
+    const auto& a = answers[0];
+    json_writer w(out);
+    begin_line(w, id_json, false)
+        .key("error")
+        .begin_object()
+        .member("code", to_string(code_for(a.status)))
+        .member("message", a.error)
+        .member("panel_order_id", a.panel_order_id)
+        .end_object()
+        .end_object();
+    out += '\n';
+    return;
+  }
+  write_ok(out, id_json, [&](json_writer& w) {
+    if (single && answers.size() == 1) {
+      add_answer_object(w, answers[0]);
+      return;
+    }
+    w.begin_object().key("orders").begin_array();
+    for (const auto& a : answers) add_answer_object(w, a);
+    w.end_array().end_object();
+  });
+}
+
+void write_status(std::string& out, std::string_view id_json, bool single,
+                  std::span<const lookup_answer> answers) {
+  if (single && answers.size() == 1) {
+    const auto& a = answers[0];
+    if (!a.order) {
+      write_error(out, id_json, failure_code::not_found, a.error.empty() ? "order not found" : a.error);
+      return;
+    }
+    write_ok(out, id_json, [&](json_writer& w) { order_view_object(w, *a.order); });
+    return;
+  }
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().key("orders").begin_array();
+    for (const auto& a : answers) {
+      if (a.order)
+        order_view_object(w, *a.order);
+      else
+        w.begin_object().member("panel_order_id", a.panel_order_id).member("error", a.error).end_object();
+    }
+    w.end_array().end_object();
+  });
+}
+
+void write_actions(std::string& out, std::string_view id_json, bool single,
+                   std::span<const action_answer> answers) {
+  if (single && answers.size() == 1) {
+    const auto& a = answers[0];
+    if (!a.ok) {
+      write_error(out, id_json, code_for_action(a.error), a.error);
+      return;
+    }
+    write_ok(out, id_json, [&](json_writer& w) {
+      w.begin_object().member("panel_order_id", a.panel_order_id).member("result", a.result).end_object();
+    });
+    return;
+  }
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().key("orders").begin_array();
+    for (const auto& a : answers) {
+      w.begin_object().member("panel_order_id", a.panel_order_id).member("ok", a.ok);
+      if (a.ok)
+        w.member("result", a.result);
+      else
+        w.member("error", a.error);
+      w.end_object();
+    }
+    w.end_array().end_object();
+  });
+}
+
+void write_events(std::string& out, std::span<const event_view> events) {
+  for (const auto& e : events) {
+    json_writer w(out);
+    w.begin_object()
+        .key("event")
+        .begin_object()
+        .member("seq", e.seq)
+        .member("panel_order_id", e.panel_order_id)
+        .member("order_id", e.order_id)
+        .member("old_state", to_string(e.old_state))
+        .member("new_state", to_string(e.new_state))
+        .member("raw_status", e.raw_status);
+    money_member(w, "charge", e.charge);
+    optional_int(w, "remains", e.remains);
+    optional_money(w, "refund", e.refund);
+    w.member("refill_eligible", e.refill_eligible).member("note", e.note).member("at", e.at);
+    w.end_object().end_object();
+    out += '\n';
+  }
+}
+
+void write_providers(std::string& out, std::string_view id_json, std::span<const provider_view> providers) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().key("providers").begin_array();
+    for (const auto& p : providers) {
+      w.begin_object()
+          .member("name", p.name)
+          .member("breaker", p.breaker)
+          .member("paused", p.paused)
+          .member("pause_reason", p.pause_reason)
+          .member("in_flight", p.in_flight)
+          .member("queued", p.queued);
+      optional_money(w, "balance", p.balance);
+      w.member("currency", p.currency).end_object();
+    }
+    w.end_array().end_object();
+  });
+}
+
+void write_services(std::string& out, std::string_view id_json, std::span<const service_def> services) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().key("services").begin_array();
+    for (const auto& s : services) {
+      w.begin_object().member("id", s.id).member("name", s.name).member("type", to_string(s.type));
+      money_member(w, "rate_per_1000", s.rate_per_1000);
+      w.member("min", s.min_quantity).member("max", s.max_quantity).key("refill_days");
+      if (s.refill_days)
+        w.integer(*s.refill_days);
+      else
+        w.null();
+      w.member("cancel_allowed", s.cancel_allowed)
+          .member("slow", s.slow)
+          .member("dripfeed", s.dripfeed)
+          .end_object();
+    }
+    w.end_array().end_object();
+  });
+}
+
+void write_pong(std::string& out, std::string_view id_json) {
+  write_ok(out, id_json, [](json_writer& w) { w.begin_object().member("pong", true).end_object(); });
+}
+
+void write_subscribed(std::string& out, std::string_view id_json, std::int64_t after_seq) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().member("subscribed", true).member("after_seq", after_seq).end_object();
+  });
+}
+
+void write_unsubscribed(std::string& out, std::string_view id_json, bool was_subscribed) {
+  write_ok(out, id_json,
+           [&](json_writer& w) { w.begin_object().member("unsubscribed", was_subscribed).end_object(); });
+}
+
+}  // namespace smm::daemon::panel

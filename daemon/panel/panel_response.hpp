@@ -1,0 +1,54 @@
+#pragma once
+// The panel socket's answer side: each function appends one complete line ('\n'-terminated) of
+// JSON to `out`. Success: {"id":..,"ok":true,"result":..}; failure:
+// {"id":..,"ok":false,"error":{"code":..,"message":..}}. "id" is left out when the request's id
+// could not be read (`id_json` empty). Money is a decimal string ("0.9"), states are names.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "daemon/order_service.hpp"
+#include "daemon/panel/panel_protocol.hpp"
+
+namespace smm::daemon::panel {
+
+/// Wire name of an add status ("duplicate_link").
+std::string_view status_name(add_status s);
+
+/// An error line.
+void write_error(std::string& out, std::string_view id_json, failure_code code, std::string_view message);
+
+/// The answer to `add`. `single`: the request used "order": one answer object as the result,
+/// or an error line when the order was not taken (conflict, invalid, duplicate_link,
+/// unavailable). Otherwise {"orders":[answer...]} with a "status" per order.
+void write_add(std::string& out, std::string_view id_json, bool single, std::span<const add_answer> answers);
+
+/// The answer to `status`: the order view (single) or {"orders":[view or {panel_order_id,error}]}.
+void write_status(std::string& out, std::string_view id_json, bool single,
+                  std::span<const lookup_answer> answers);
+
+/// The answer to cancel/refill/refill_status/speedup/resolve: {"panel_order_id","result"} or an
+/// error (single), or {"orders":[{panel_order_id, ok, result|error}]}.
+void write_actions(std::string& out, std::string_view id_json, bool single,
+                   std::span<const action_answer> answers);
+
+/// One {"event":{...}} line per event.
+void write_events(std::string& out, std::span<const event_view> events);
+
+/// {"result":{"providers":[...]}}
+void write_providers(std::string& out, std::string_view id_json, std::span<const provider_view> providers);
+
+/// {"result":{"services":[...]}}
+void write_services(std::string& out, std::string_view id_json, std::span<const service_def> services);
+
+/// {"result":{"pong":true}}
+void write_pong(std::string& out, std::string_view id_json);
+
+/// {"result":{"subscribed":true,"after_seq":N}}: events follow on this connection.
+void write_subscribed(std::string& out, std::string_view id_json, std::int64_t after_seq);
+
+/// {"result":{"unsubscribed":was_subscribed}}
+void write_unsubscribed(std::string& out, std::string_view id_json, bool was_subscribed);
+
+}  // namespace smm::daemon::panel

@@ -1,0 +1,513 @@
+#include "daemon/panel/panel_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "daemon/panel/panel_response.hpp"
+
+namespace smm::daemon::panel {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// Ends of a connection that are normal, not worth more than a debug line.
+bool expected_end(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+}
+
+// Keeps big one-off buffers from staying allocated on an idle connection.
+void release_if_large(std::string& s) {
+  if (s.capacity() > (std::size_t{1} << 20)) std::string().swap(s);
+}
+
+}  // namespace
+
+// ---- registry ----
+
+void session_registry::add(const std::shared_ptr<panel_session>& s) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(s.get(), s);
+}
+
+void session_registry::remove(const panel_session* s) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(s);
+}
+
+std::vector<std::shared_ptr<panel_session>> session_registry::snapshot() const {
+  std::vector<std::shared_ptr<panel_session>> out;
+  std::lock_guard lock(mutex_);
+  out.reserve(sessions_.size());
+  for (const auto& [_, weak] : sessions_)
+    if (auto s = weak.lock()) out.push_back(std::move(s));
+  return out;
+}
+
+std::size_t session_registry::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+// ---- session ----
+
+panel_session::panel_session(socket_type socket, order_service& service, const panel_limits& limits,
+                             std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log)
+    : socket_(std::move(socket)),
+      service_(service),
+      limits_(limits),
+      registry_(std::move(registry)),
+      log_(std::move(log)),
+      wake_(socket_.get_executor()),
+      partial_timer_(socket_.get_executor()),
+      grace_timer_(socket_.get_executor()) {}
+
+void panel_session::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->read_loop(); },
+      [self](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          self->log_->error("panel session failed: {}", ex.what());
+        } catch (...) {
+          self->log_->error("panel session failed: unknown exception");
+        }
+        self->close_now("internal error");
+      });
+}
+
+void panel_session::stop() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->begin_stop(); });
+}
+
+template <class Fn>
+void panel_session::post_contained(Fn&& fn) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable {
+    if (self->closed_) return;
+    try {
+      fn(*self);
+    } catch (const std::exception& ex) {
+      self->log_->error("panel session failed: {}", ex.what());
+      self->close_now("internal error");
+    }
+  });
+}
+
+asio::awaitable<void> panel_session::read_loop() {
+  while (!stopping_ && !closed_) {
+    // Back-pressure: the client reads its answers slower than it sends requests.
+    while (reading_paused() && !stopping_ && !closed_) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(tuple_awaitable);
+    }
+    if (stopping_ || closed_) break;
+    // in_ holds at most max_line_bytes here (handle_input cuts longer), so room >= 1; the
+    // cap of max_line_bytes + 1 unterminated bytes is what detects a too-large line.
+    const std::size_t old = in_.size();
+    const std::size_t room = std::min(limits_.read_chunk_bytes, limits_.max_line_bytes + 1 - old);
+    in_.resize(old + room);
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + old, room), asio::bind_cancellation_slot(read_cancel_.slot(), tuple_awaitable));
+    in_.resize(old + n);
+    if (ec) {
+      if (!expected_end(ec)) log_->warn("panel read failed: {}", ec.message());
+      break;
+    }
+    handle_input();
+  }
+  // A half line at the end of input is no request: drop it.
+  if (!in_.empty()) log_->debug("panel client ended with {} bytes of an unfinished line", in_.size());
+  in_.clear();
+  std::string().swap(in_);
+  input_done_ = true;
+  partial_armed_ = false;
+  partial_timer_.cancel();
+  // The peer is gone (or we stop): no more events for it.
+  cancel_subscription();
+  maybe_close();
+}
+
+void panel_session::handle_input() {
+  const char* data = in_.data();
+  std::size_t pos = 0;
+  const std::size_t size = in_.size();
+  bool consumed_line = false;
+  if (discarding_) {
+    const void* nl = std::memchr(data, '\n', size);
+    if (!nl) {
+      in_.clear();
+      update_partial_timer(false);
+      return;
+    }
+    pos = static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1;
+    discarding_ = false;
+    consumed_line = true;
+  }
+  while (pos < size) {
+    const void* nl = std::memchr(data + pos, '\n', size - pos);
+    if (!nl) break;
+    const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+    accept_line(std::string_view(data + pos, end - pos));
+    pos = end + 1;
+    consumed_line = true;
+  }
+  if (size - pos > limits_.max_line_bytes) {
+    // Answer now, then skip the rest of the line whenever it comes; the connection stays.
+    std::string text;
+    write_error(text, {}, failure_code::too_large,
+                "request line is over the " + std::to_string(limits_.max_line_bytes) + "-byte limit");
+    complete(new_slot(), std::move(text));
+    log_->warn("panel request line over {} bytes: discarded", limits_.max_line_bytes);
+    in_.clear();
+    discarding_ = true;
+  } else {
+    in_.erase(0, pos);
+  }
+  update_partial_timer(consumed_line);
+  pump();
+}
+
+void panel_session::accept_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) return;  // blank lines are keep-alives, not requests
+  parse_result r = parse_request(line, limits_.max_line_bytes);
+  const std::uint64_t slot = new_slot();
+  if (!r) {
+    std::string text;
+    write_error(text, r.id_json, r.code, r.message);
+    complete(slot, std::move(text));
+    return;
+  }
+  if (r.req->kind == op::ping) {
+    std::string text;
+    write_pong(text, r.id_json);
+    complete(slot, std::move(text));
+    return;
+  }
+  waiting_.push_back(pending{slot, std::move(r.id_json), std::move(*r.req)});
+}
+
+void panel_session::pump() {
+  while (!engine_busy_ && !waiting_.empty() && !closed_) {
+    if (waiting_.front().req.kind == op::add) {
+      dispatch_add();
+    } else {
+      pending p = std::move(waiting_.front());
+      waiting_.pop_front();
+      dispatch_one(std::move(p));
+    }
+  }
+}
+
+void panel_session::dispatch_add() {
+  // Merge the run of consecutive adds at the front into one engine call (one commit).
+  std::vector<panel_order> orders;
+  std::vector<add_part> parts;
+  while (!waiting_.empty() && waiting_.front().req.kind == op::add) {
+    pending& p = waiting_.front();
+    if (!orders.empty() && orders.size() + p.req.orders.size() > limits_.max_batch_orders) break;
+    parts.push_back(add_part{p.slot, std::move(p.id_json), p.req.single, p.req.orders.size()});
+    std::move(p.req.orders.begin(), p.req.orders.end(), std::back_inserter(orders));
+    waiting_.pop_front();
+  }
+  engine_busy_ = true;
+  try {
+    service_.add(std::move(orders), [self = shared_from_this(), parts](std::vector<add_answer> answers) {
+      self->post_contained([parts, answers = std::move(answers)](panel_session& s) mutable {
+        s.on_add_answers(parts, std::move(answers));
+      });
+    });
+  } catch (const std::exception& ex) {
+    log_->error("engine add failed: {}", ex.what());
+    for (const auto& part : parts) {
+      std::string text;
+      write_error(text, part.id_json, failure_code::internal, "the engine failed; nothing was stored");
+      complete(part.slot, std::move(text));
+    }
+    engine_busy_ = false;
+  }
+}
+
+void panel_session::on_add_answers(const std::vector<add_part>& parts, std::vector<add_answer> answers) {
+  engine_busy_ = false;
+  std::size_t at = 0;
+  for (const auto& part : parts) {
+    std::string text;
+    if (at + part.count > answers.size()) {
+      // The engine owes one answer per order; say so instead of guessing.
+      log_->error("engine answered {} of the orders, expected more", answers.size());
+      write_error(text, part.id_json, failure_code::internal, "the engine returned too few answers");
+    } else {
+      write_add(text, part.id_json, part.single, std::span<const add_answer>(answers.data() + at, part.count));
+    }
+    at += part.count;
+    complete(part.slot, std::move(text));
+  }
+  pump();
+  maybe_close();
+}
+
+void panel_session::dispatch_one(pending p) {
+  const std::uint64_t slot = p.slot;
+  std::string text;
+  auto self = shared_from_this();
+  // Actions on one order answer with one action_answer; all finish the same way.
+  auto action_done = [self, slot, id = p.id_json](action_answer a) {
+    self->post_contained([slot, id, a = std::move(a)](panel_session& s) {
+      std::string out;
+      write_actions(out, id, true, std::span<const action_answer>(&a, 1));
+      s.engine_busy_ = false;
+      s.complete(slot, std::move(out));
+      s.pump();
+      s.maybe_close();
+    });
+  };
+  try {
+    switch (p.req.kind) {
+      case op::status:
+        engine_busy_ = true;
+        service_.status(std::move(p.req.ids), [self, slot, id = p.id_json, single = p.req.single](
+                                                  std::vector<lookup_answer> answers) {
+          self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) {
+            std::string out;
+            write_status(out, id, single, answers);
+            s.engine_busy_ = false;
+            s.complete(slot, std::move(out));
+            s.pump();
+            s.maybe_close();
+          });
+        });
+        return;
+      case op::cancel:
+        engine_busy_ = true;
+        service_.cancel(std::move(p.req.ids), [self, slot, id = p.id_json, single = p.req.single](
+                                                  std::vector<action_answer> answers) {
+          self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) {
+            std::string out;
+            write_actions(out, id, single, answers);
+            s.engine_busy_ = false;
+            s.complete(slot, std::move(out));
+            s.pump();
+            s.maybe_close();
+          });
+        });
+        return;
+      case op::refill:
+        engine_busy_ = true;
+        service_.refill(std::move(p.req.ids.at(0)), p.req.current_count, action_done);
+        return;
+      case op::refill_status:
+        engine_busy_ = true;
+        service_.refill_status(std::move(p.req.ids.at(0)), action_done);
+        return;
+      case op::speedup:
+        engine_busy_ = true;
+        service_.speedup(std::move(p.req.ids.at(0)), action_done);
+        return;
+      case op::resolve:
+        engine_busy_ = true;
+        service_.resolve(resolution{std::move(p.req.ids.at(0)), p.req.placed, std::move(p.req.provider_order_id)},
+                         action_done);
+        return;
+      case op::subscribe: {
+        if (sub_) {
+          write_error(text, p.id_json, failure_code::conflict, "already subscribed on this connection; unsubscribe first");
+          break;
+        }
+        if (stopping_) {
+          write_error(text, p.id_json, failure_code::unavailable, "the daemon is stopping");
+          break;
+        }
+        // The answer is queued before any event can arrive: events are posted to this strand.
+        write_subscribed(text, p.id_json, p.req.after_seq);
+        complete(slot, std::move(text));
+        const std::uint64_t gen = ++sub_gen_;
+        std::weak_ptr<panel_session> weak = self;
+        auto executor = socket_.get_executor();
+        sub_ = service_.subscribe(p.req.after_seq, [weak, executor, gen](std::vector<event_view> events) {
+          asio::post(executor, [weak, gen, events = std::move(events)] {
+            auto s = weak.lock();
+            if (!s || s->closed_ || !s->sub_ || s->sub_gen_ != gen) return;
+            std::string out;
+            write_events(out, events);
+            s->push_events(std::move(out));
+          });
+        });
+        return;
+      }
+      case op::unsubscribe: {
+        const bool was = sub_ != nullptr;
+        cancel_subscription();
+        write_unsubscribed(text, p.id_json, was);
+        break;
+      }
+      case op::services: {
+        const auto services = service_.services();
+        write_services(text, p.id_json, services);
+        break;
+      }
+      case op::providers: {
+        const auto providers = service_.providers();
+        write_providers(text, p.id_json, providers);
+        break;
+      }
+      case op::add:
+      case op::ping:
+        break;  // handled before dispatch
+    }
+  } catch (const std::exception& ex) {
+    log_->error("engine call {} failed: {}", to_string(p.req.kind), ex.what());
+    engine_busy_ = false;
+    text.clear();
+    write_error(text, p.id_json, failure_code::internal, "the engine failed to answer");
+  }
+  complete(slot, std::move(text));
+}
+
+std::uint64_t panel_session::new_slot() {
+  slots_.emplace_back();
+  return slot_base_ + slots_.size() - 1;
+}
+
+void panel_session::complete(std::uint64_t slot, std::string text) {
+  if (closed_ || slot < slot_base_) return;
+  slots_[slot - slot_base_] = std::move(text);
+  flush();
+}
+
+void panel_session::push_events(std::string text) {
+  if (slots_.empty())
+    out_pending_ += text;
+  else
+    slots_.emplace_back(std::move(text));  // after every answer already owed
+  flush();
+}
+
+void panel_session::flush() {
+  while (!slots_.empty() && slots_.front()) {
+    out_pending_ += *slots_.front();
+    slots_.pop_front();
+    ++slot_base_;
+  }
+  if (sub_ && queued_bytes() > limits_.max_subscriber_backlog_bytes) {
+    log_->warn("panel subscriber {} bytes behind: disconnecting (it resumes by seq)", queued_bytes());
+    close_now("subscriber too slow");
+    return;
+  }
+  start_write();
+}
+
+void panel_session::start_write() {
+  if (writing_ || out_pending_.empty() || closed_) return;
+  out_writing_.swap(out_pending_);
+  out_pending_.clear();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(out_writing_),
+                    [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_written(ec); });
+}
+
+void panel_session::on_written(const error_code& ec) {
+  writing_ = false;
+  out_writing_.clear();
+  release_if_large(out_writing_);
+  if (closed_) return;
+  if (ec) {
+    if (!expected_end(ec)) log_->warn("panel write failed: {}", ec.message());
+    close_now("write failed");
+    return;
+  }
+  start_write();
+  if (!reading_paused()) wake_.cancel();
+  maybe_close();
+}
+
+bool panel_session::reading_paused() const {
+  return queued_bytes() > limits_.max_output_bytes || slots_.size() > limits_.max_pending_requests;
+}
+
+void panel_session::update_partial_timer(bool consumed_line) {
+  // The clock runs from when the current half line began: a completed line restarts it.
+  if (consumed_line && partial_armed_) {
+    partial_armed_ = false;
+    partial_timer_.cancel();
+  }
+  const bool partial = !in_.empty() || discarding_;
+  if (!partial) {
+    if (partial_armed_) {
+      partial_armed_ = false;
+      partial_timer_.cancel();
+    }
+    return;
+  }
+  if (partial_armed_) return;
+  partial_armed_ = true;
+  const std::uint64_t gen = ++partial_gen_;
+  partial_timer_.expires_after(limits_.partial_line_timeout);
+  partial_timer_.async_wait([self = shared_from_this(), gen](const error_code& ec) {
+    if (ec || self->closed_ || !self->partial_armed_ || self->partial_gen_ != gen) return;
+    self->log_->warn("panel client left a half-written line for {} ms: closing",
+                     self->limits_.partial_line_timeout.count());
+    self->close_now("half-written line timed out");
+  });
+}
+
+void panel_session::begin_stop() {
+  if (stopping_ || closed_) return;
+  stopping_ = true;
+  cancel_subscription();
+  read_cancel_.emit(asio::cancellation_type::terminal);
+  wake_.cancel();
+  grace_timer_.expires_after(limits_.stop_grace);
+  grace_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->close_now("stop grace period over");
+  });
+  maybe_close();
+}
+
+void panel_session::cancel_subscription() {
+  if (!sub_) return;
+  ++sub_gen_;
+  sub_->cancel();
+  sub_.reset();
+}
+
+void panel_session::maybe_close() {
+  if (closed_ || !input_done_) return;
+  if (waiting_.empty() && !engine_busy_ && slots_.empty() && !writing_ && out_pending_.empty())
+    close_now("done");
+}
+
+void panel_session::close_now(std::string_view why) {
+  if (closed_) return;
+  closed_ = true;
+  log_->debug("panel connection closed: {}", why);
+  cancel_subscription();
+  error_code ignored;
+  socket_.shutdown(socket_type::shutdown_both, ignored);
+  socket_.close(ignored);
+  wake_.cancel();
+  partial_timer_.cancel();
+  grace_timer_.cancel();
+  waiting_.clear();
+  slots_.clear();
+  std::string().swap(out_pending_);
+  std::string().swap(in_);
+  registry_->remove(this);
+}
+
+}  // namespace smm::daemon::panel

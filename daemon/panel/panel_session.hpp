@@ -1,0 +1,136 @@
+#pragma once
+// One panel connection: reads NDJSON request lines, hands them to the engine in order (runs
+// of consecutive adds merged into one engine call), and writes the answers back in request
+// order, one write per batch. After a subscribe, events are pushed on the same connection.
+// Internal to smm_panel_socket (the listener creates sessions).
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/order_service.hpp"
+#include "daemon/panel/panel_limits.hpp"
+#include "daemon/panel/panel_protocol.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace smm::daemon::panel {
+
+class panel_session;
+
+/// The listener's view of its open sessions, so stop() can reach them.
+/// Thread safety: all members are safe from any thread (one mutex, never held during I/O).
+class session_registry {
+ public:
+  void add(const std::shared_ptr<panel_session>& s);
+  void remove(const panel_session* s);
+  std::vector<std::shared_ptr<panel_session>> snapshot() const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<const panel_session*, std::weak_ptr<panel_session>> sessions_;
+};
+
+/// One client connection. Thread safety: everything runs on the socket's strand; stop() and
+/// the engine's callbacks post onto it.
+class panel_session : public std::enable_shared_from_this<panel_session> {
+ public:
+  using socket_type = boost::asio::local::stream_protocol::socket;
+
+  /// `socket`'s executor must be a strand (the listener accepts onto a new one per client).
+  panel_session(socket_type socket, order_service& service, const panel_limits& limits,
+                std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log);
+
+  /// Starts reading. Call once.
+  void start();
+  /// Graceful stop: no more reads or events; in-flight answers are written for up to
+  /// limits.stop_grace, then the connection closes. Any thread.
+  void stop();
+
+ private:
+  // A parsed request waiting for its turn at the engine.
+  struct pending {
+    std::uint64_t slot = 0;
+    std::string id_json;
+    request req;
+  };
+  // The slice of a merged add call that belongs to one request line.
+  struct add_part {
+    std::uint64_t slot = 0;
+    std::string id_json;
+    bool single = false;
+    std::size_t count = 0;
+  };
+
+  boost::asio::awaitable<void> read_loop();
+  void handle_input();
+  void accept_line(std::string_view line);
+  void pump();
+  void dispatch_add();
+  void dispatch_one(pending p);
+  void on_add_answers(const std::vector<add_part>& parts, std::vector<add_answer> answers);
+
+  std::uint64_t new_slot();
+  void complete(std::uint64_t slot, std::string text);
+  void push_events(std::string text);
+  void flush();
+  void start_write();
+  void on_written(const boost::system::error_code& ec);
+
+  bool reading_paused() const;
+  std::size_t queued_bytes() const { return out_pending_.size() + out_writing_.size(); }
+  void update_partial_timer(bool consumed_line);
+  void begin_stop();
+  void cancel_subscription();
+  void maybe_close();
+  void close_now(std::string_view why);
+  /// Runs `fn` on this session's strand, containing any exception to this session.
+  template <class Fn>
+  void post_contained(Fn&& fn);
+
+  socket_type socket_;
+  order_service& service_;
+  panel_limits limits_;
+  std::shared_ptr<session_registry> registry_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  std::string in_;          // bytes read, not yet a complete line (after handle_input)
+  bool discarding_ = false;  // skipping the rest of a too-large line
+  boost::asio::cancellation_signal read_cancel_;
+  boost::asio::steady_timer wake_;  // the reader waits here while output is backed up
+  boost::asio::steady_timer partial_timer_;
+  boost::asio::steady_timer grace_timer_;
+  bool partial_armed_ = false;
+  std::uint64_t partial_gen_ = 0;
+
+  std::deque<pending> waiting_;  // parsed, in order, not yet given to the engine
+  bool engine_busy_ = false;     // one engine call at a time keeps requests in order
+
+  // Answers in request order: slot n is slots_[n - slot_base_]; empty until answered.
+  std::deque<std::optional<std::string>> slots_;
+  std::uint64_t slot_base_ = 0;
+  std::string out_pending_;  // answered, in order, not yet handed to a write
+  std::string out_writing_;  // the bytes of the write in progress
+  bool writing_ = false;
+
+  std::unique_ptr<subscription> sub_;
+  std::uint64_t sub_gen_ = 0;  // events of an older subscription are dropped
+
+  bool input_done_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace smm::daemon::panel
