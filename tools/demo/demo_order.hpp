@@ -14,18 +14,18 @@ namespace smm::demo {
 
 /// An order and what happened to it.
 struct demo_order {
-  order core;                               ///< state machine, charge, counts, times
-  const service_def* service = nullptr;     ///< points into the loaded config
-  std::string link;                         ///< as the panel sent it
-  std::string link_key;                     ///< normalized (dispatch/link.hpp)
-  std::vector<std::string> comments;        ///< custom-comments services: one per unit
-  std::vector<std::size_t> hops;            ///< usable route hops (indices into service->route)
-  std::string provider;                     ///< provider the last `add` went to; empty: none
-  std::string provider_order_id;            ///< provider's id once placed
-  std::string note;                         ///< why it was rejected or is unknown
-  std::string reason;                       ///< `note` without order details, for grouping
-  bool failed_over = false;                 ///< placed on a later hop than the first usable one
-  refund_decision refund;                   ///< set when final
+  order core;                                           ///< state machine, charge, counts, times
+  const service_def* service = nullptr;                 ///< points into the loaded config
+  std::string link;                                     ///< as the panel sent it
+  std::string link_key;                                 ///< normalized (dispatch/link.hpp)
+  std::vector<std::string> comments;                    ///< custom-comments services: one per unit
+  std::vector<std::size_t> hops;                        ///< usable route hops (indices into service->route)
+  std::string provider;                                 ///< provider the last `add` went to; empty: none
+  std::string provider_order_id;                        ///< provider's id once placed
+  std::string note;                                     ///< why it was rejected or is unknown
+  std::string reason;                                   ///< `note` without order details, for grouping
+  bool failed_over = false;                             ///< placed on a later hop than the first usable one
+  refund_decision refund;                               ///< set when final
   refill_reason refill = refill_reason::not_completed;  ///< set when final
 };
 

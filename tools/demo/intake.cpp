@@ -1,7 +1,6 @@
 #include "tools/demo/intake.hpp"
 
 #include <boost/asio/post.hpp>
-
 #include <memory>
 
 #include "tools/demo/async_signal.hpp"
@@ -45,7 +44,8 @@ asio::awaitable<intake_figures> run_intake(run_state& st, std::size_t batch) {
       store::order_insert ins;
       ins.id = d.core.panel_order_id;
       ins.panel_order_id = "demo-" + std::to_string(d.core.panel_order_id);
-      ins.request_hash = static_cast<std::int64_t>(d.core.link_hash ^ static_cast<std::uint64_t>(d.core.quantity));
+      ins.request_hash =
+          static_cast<std::int64_t>(d.core.link_hash ^ static_cast<std::uint64_t>(d.core.quantity));
       ins.service_id = d.core.service_id;
       ins.link = d.link;
       ins.link_key = d.link_key;
@@ -83,8 +83,10 @@ asio::awaitable<intake_figures> run_intake(run_state& st, std::size_t batch) {
     const std::size_t n = last - first;
     st.store.submit(std::move(ops), [ex = st.io, done, left, n, &st](store::commit_result r) {
       asio::post(ex, [done, left, n, &st, ok = r.ok] {
-        if (ok) st.accepted += n;
-        else st.intake_failed += n;
+        if (ok)
+          st.accepted += n;
+        else
+          st.intake_failed += n;
         --*left;
         done->notify_all();
       });

@@ -3,7 +3,6 @@
 // journaled in batches (one journal submit per batch, the journal group-commits them); an
 // order counts as accepted only once its batch is committed.
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,9 +14,9 @@ namespace smm::demo {
 /// What the intake measured.
 struct intake_figures {
   std::size_t accepted = 0;
-  std::size_t duplicates = 0;         ///< refused by the duplicate-link policy (journaled as rejected)
-  std::chrono::nanoseconds took{0};   ///< first submit to last commit
-  std::uint64_t commits = 0;          ///< journal transactions the intake took
+  std::size_t duplicates = 0;        ///< refused by the duplicate-link policy (journaled as rejected)
+  std::chrono::nanoseconds took{0};  ///< first submit to last commit
+  std::uint64_t commits = 0;         ///< journal transactions the intake took
 };
 
 /// Journals st.orders in batches of `batch` orders, all batches in flight at once.

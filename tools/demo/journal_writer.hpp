@@ -4,7 +4,6 @@
 // Thread safety: call everything from the io thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <vector>

@@ -1,5 +1,8 @@
 // smm-demo: the order life end to end against mock providers on loopback, until the daemon
 // core exists (issue 2). Intake -> journal -> placement by route -> status polling -> refunds.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -7,9 +10,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -68,7 +68,8 @@ std::vector<service_choice> choices_of(const run_state& st) {
     c.service = &s;
     for (std::size_t h = 0; h < s.route.size(); ++h) {
       const auto it = st.providers.find(s.route[h].provider);
-      if (it != st.providers.end() && it->second.reachable && it->second.sold.contains(s.route[h].provider_service_id))
+      if (it != st.providers.end() && it->second.reachable &&
+          it->second.sold.contains(s.route[h].provider_service_id))
         c.hops.push_back(h);
     }
     if (c.hops.empty()) continue;
@@ -103,7 +104,8 @@ asio::awaitable<int> run(run_state& st, const options& opt, store::journal& jour
   co_await discover(st);
   const auto choices = choices_of(st);
   if (choices.empty()) {
-    std::cerr << "smm-demo: no provider answered `services` with a routed service id; are the mocks running?\n";
+    std::cerr
+        << "smm-demo: no provider answered `services` with a routed service id; are the mocks running?\n";
     co_return 1;
   }
   st.orders = make_orders(choices, opt.spec, run_state::unix_now());
@@ -155,19 +157,29 @@ int main(int argc, char** argv) {
   std::string log_level = "error";
   CLI::App app{"smm-demo: the order life end to end against mock providers on loopback"};
   app.add_option("--config", opt.config_path, "daemon config (config/examples/demo.toml)")->required();
-  app.add_option("--count", opt.spec.count, "synthetic orders")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--count", opt.spec.count, "synthetic orders")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--seed", opt.spec.seed, "RNG seed of the synthetic orders")->capture_default_str();
-  app.add_option("--duplicates", opt.spec.duplicate_per_mille, "per mille of orders reusing an earlier account")
+  app.add_option("--duplicates", opt.spec.duplicate_per_mille,
+                 "per mille of orders reusing an earlier account")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
-  app.add_option("--batch", opt.batch, "orders per journal submit at intake")->capture_default_str()->check(CLI::Range(1, 100000));
-  app.add_option("--window", opt.window, "adds in flight per provider queue")->capture_default_str()->check(CLI::Range(1, 10000));
+  app.add_option("--batch", opt.batch, "orders per journal submit at intake")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--window", opt.window, "adds in flight per provider queue")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   int poll_ms = 500, give_up_s = 40;
-  app.add_option("--poll-ms", poll_ms, "status poll interval")->capture_default_str()->check(CLI::Range(10, 60000));
+  app.add_option("--poll-ms", poll_ms, "status poll interval")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 60000));
   app.add_option("--give-up-s", give_up_s, "stop polling this long after placing ends")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  app.add_option("--journal-dir", opt.journal_dir, "where the journal goes (default: a new temp dir, removed)");
+  app.add_option("--journal-dir", opt.journal_dir,
+                 "where the journal goes (default: a new temp dir, removed)");
   app.add_flag("--keep-journal", opt.keep_journal, "keep the journal file for inspection");
   app.add_flag("!--no-progress", opt.progress, "no progress line on stderr");
   app.add_option("--log-level", log_level, "spdlog level of the clients' logs")->capture_default_str();
@@ -221,7 +233,9 @@ int main(int argc, char** argv) {
     std::cerr << "smm-demo: " << e.what() << "\n";
     rc = 1;
   }
-  if (own_dir) std::filesystem::remove_all(opt.journal_dir);
-  else std::cerr << "smm-demo: journal kept in " << opt.journal_dir << "\n";
+  if (own_dir)
+    std::filesystem::remove_all(opt.journal_dir);
+  else
+    std::cerr << "smm-demo: journal kept in " << opt.journal_dir << "\n";
   return rc;
 }

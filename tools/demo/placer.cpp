@@ -1,11 +1,10 @@
 #include "tools/demo/placer.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -193,13 +192,14 @@ asio::awaitable<placement_figures> run_placement(run_state& st, std::size_t wind
     // polls among them) miss their deadline while others take every token.
     const auto& pc = *st.providers.at(name).config;
     const auto per_second = static_cast<std::size_t>(std::ceil(pc.requests_per_second));
-    const std::size_t w =
-        std::max<std::size_t>(1, std::min({window, 2 * static_cast<std::size_t>(pc.max_in_flight), per_second}));
-    asio::co_spawn(st.io, dispatch_provider(st, w, std::move(indices)), [done, running](std::exception_ptr e) {
-      if (e) spdlog::error("demo: a placement dispatcher failed");
-      --*running;
-      done->notify_all();
-    });
+    const std::size_t w = std::max<std::size_t>(
+        1, std::min({window, 2 * static_cast<std::size_t>(pc.max_in_flight), per_second}));
+    asio::co_spawn(st.io, dispatch_provider(st, w, std::move(indices)),
+                   [done, running](std::exception_ptr e) {
+                     if (e) spdlog::error("demo: a placement dispatcher failed");
+                     --*running;
+                     done->notify_all();
+                   });
   }
   while (*running > 0) co_await done->wait();
   fig.took = clock_type::now() - started;

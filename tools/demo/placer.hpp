@@ -5,7 +5,6 @@
 // `sending` is journaled (and committed) before each `add` leaves, so a crash could only turn
 // it into `unknown`, never into a second order upstream.
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 
@@ -16,8 +15,8 @@ namespace smm::demo {
 /// What placing measured.
 struct placement_figures {
   std::chrono::nanoseconds took{0};  ///< first add to last answer
-  std::size_t placed = 0;     ///< got a provider order id
-  std::size_t failovers = 0;  ///< placed on a later hop than the first usable one
+  std::size_t placed = 0;            ///< got a provider order id
+  std::size_t failovers = 0;         ///< placed on a later hop than the first usable one
 };
 
 /// Places every queued order of st.orders, at most `window` adds per provider queue at once

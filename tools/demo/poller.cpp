@@ -1,10 +1,10 @@
 #include "tools/demo/poller.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 
@@ -21,8 +21,9 @@ namespace {
 std::uint8_t code(order_state s) { return static_cast<std::uint8_t>(s); }
 
 // Applies one provider report to the order; returns the journal record when the state moved.
-std::optional<store::state_change> apply_report(run_state& st, demo_order& d, const providers::order_status& s,
-                                                poll_figures& fig, std::int64_t now) {
+std::optional<store::state_change> apply_report(run_state& st, demo_order& d,
+                                                const providers::order_status& s, poll_figures& fig,
+                                                std::int64_t now) {
   const auto before = d.core.state;
   if (s.start_count) d.core.start_count = *s.start_count;
   if (s.remains) d.core.remains = *s.remains;
@@ -91,7 +92,8 @@ asio::awaitable<void> poll_provider(run_state& st, provider_slot& p, poll_settin
           ++sh->fig.id_errors;
           continue;
         }
-        if (auto ch = apply_report(st, st.orders[it->second], *e.status, sh->fig, now)) ops.emplace_back(std::move(*ch));
+        if (auto ch = apply_report(st, st.orders[it->second], *e.status, sh->fig, now))
+          ops.emplace_back(std::move(*ch));
       }
       if (!ops.empty()) st.journal.write(std::move(ops));
       const auto before = p.open.size();

@@ -5,7 +5,6 @@
 // (compute_refund) and the refill eligibility (check_refill). Bounded: after `give_up` past
 // the end of placing, whatever is still open stays open and the figures say so.
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +15,7 @@ namespace smm::demo {
 
 /// Polling settings.
 struct poll_settings {
-  std::chrono::milliseconds interval{500};  ///< between two rounds of one provider
+  std::chrono::milliseconds interval{500};   ///< between two rounds of one provider
   std::chrono::milliseconds give_up{40000};  ///< after placing ends
 };
 

@@ -43,10 +43,14 @@ std::map<std::string, provider_row> tally(const run_state& st) {
       ++row.unknown;
     } else if (is_running_upstream(s) || is_final(s)) {
       ++row.placed;
-      if (s == order_state::completed) ++row.completed;
-      else if (s == order_state::partial) ++row.partial;
-      else if (is_final(s)) ++row.canceled;
-      else ++row.open;
+      if (s == order_state::completed)
+        ++row.completed;
+      else if (s == order_state::partial)
+        ++row.partial;
+      else if (is_final(s))
+        ++row.canceled;
+      else
+        ++row.open;
     }
     if (is_final(s)) {
       add_money(row.refunds, d.refund.amount);
@@ -82,8 +86,8 @@ std::string progress_line(const run_state& st) {
   const std::size_t filled = st.settled * width / total;
   char buf[160];
   std::snprintf(buf, sizeof buf, "\r[%s%s] accepted %zu | placed %zu | final %zu | %3zu%%",
-                std::string(filled, '#').c_str(), std::string(width - filled, '-').c_str(), st.accepted, st.placed,
-                st.settled, pct);
+                std::string(filled, '#').c_str(), std::string(width - filled, '-').c_str(), st.accepted,
+                st.placed, st.settled, pct);
   return buf;
 }
 
@@ -92,9 +96,10 @@ void print_summary(std::ostream& out, const run_state& st, const run_figures& f)
   const auto total = total_of(rows);
   auto line = [&out](const std::string& name, const provider_row& r) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%-9s %7zu %9zu %7zu %8zu %5zu %8zu %7zu %9zu %14s %9llu %7llu\n", name.c_str(),
-                  r.placed, r.completed, r.partial, r.canceled, r.open, r.rejected, r.unknown, r.refill_eligible,
-                  to_string(r.refunds, 2).c_str(), static_cast<unsigned long long>(r.failovers_from),
+    std::snprintf(buf, sizeof buf, "%-9s %7zu %9zu %7zu %8zu %5zu %8zu %7zu %9zu %14s %9llu %7llu\n",
+                  name.c_str(), r.placed, r.completed, r.partial, r.canceled, r.open, r.rejected, r.unknown,
+                  r.refill_eligible, to_string(r.refunds, 2).c_str(),
+                  static_cast<unsigned long long>(r.failovers_from),
                   static_cast<unsigned long long>(r.retries));
     out << buf;
   };
@@ -104,7 +109,8 @@ void print_summary(std::ostream& out, const run_state& st, const run_figures& f)
     if (name != panel_row) line(name, r);
   if (rows.contains(panel_row)) line(panel_row, rows.at(panel_row));
   line("total", total);
-  out << "  canceled: canceled, refunded or failed upstream; failover: orders that left this provider for the "
+  out << "  canceled: canceled, refunded or failed upstream; failover: orders that left this provider for "
+         "the "
          "next hop;\n  refill-ok: check_refill says eligible now; refunds: compute_refund, rounded down\n\n";
 
   std::map<std::string, std::size_t> reasons;
@@ -118,18 +124,19 @@ void print_summary(std::ostream& out, const run_state& st, const run_figures& f)
   for (const auto& svc : st.cfg.services)
     for (const auto& hop : svc.route) {
       const auto it = st.providers.find(hop.provider);
-      if (it != st.providers.end() && it->second.reachable && !it->second.sold.contains(hop.provider_service_id))
+      if (it != st.providers.end() && it->second.reachable &&
+          !it->second.sold.contains(hop.provider_service_id))
         out << "note: service " << svc.id << " hop " << hop.provider << "/" << hop.provider_service_id
             << " is not in that provider's catalogue: skipped\n";
     }
 
   const auto& in = f.intake;
-  out << "intake:    " << in.accepted << " orders journaled in " << fixed(seconds(in.took), 3) << " s = "
-      << fixed(rate(in.accepted, in.took), 0) << " orders/s; " << in.duplicates
+  out << "intake:    " << in.accepted << " orders journaled in " << fixed(seconds(in.took), 3)
+      << " s = " << fixed(rate(in.accepted, in.took), 0) << " orders/s; " << in.duplicates
       << " refused by the duplicate-link policy (" << to_string(st.cfg.policy.duplicate_link) << ")\n";
-  out << "placement: " << f.placement.placed << " placed in " << fixed(seconds(f.placement.took), 2) << " s = "
-      << fixed(rate(f.placement.placed, f.placement.took), 1) << " placements/s; " << f.placement.failovers
-      << " on a later hop; limits:";
+  out << "placement: " << f.placement.placed << " placed in " << fixed(seconds(f.placement.took), 2)
+      << " s = " << fixed(rate(f.placement.placed, f.placement.took), 1) << " placements/s; "
+      << f.placement.failovers << " on a later hop; limits:";
   for (const auto& [name, p] : st.providers)
     out << " " << name << " " << fixed(p.config->requests_per_second, 0) << " req/s";
   out << "\n";
@@ -144,8 +151,8 @@ void print_summary(std::ostream& out, const run_state& st, const run_figures& f)
       << " ops/commit; intake: " << fixed(in.commits ? static_cast<double>(in.accepted) / in.commits : 0.0, 1)
       << " orders/commit over " << in.commits << " commits; " << j.failed_batches << " failed batches\n";
   out << "wall:      " << fixed(seconds(f.wall), 2) << " s\n";
-  out << "accounting: accepted=" << st.accepted << " placed=" << total.placed << " rejected=" << total.rejected
-      << " unknown=" << total.unknown << "\n";
+  out << "accounting: accepted=" << st.accepted << " placed=" << total.placed
+      << " rejected=" << total.rejected << " unknown=" << total.unknown << "\n";
 }
 
 }  // namespace smm::demo

@@ -23,12 +23,12 @@ struct provider_row {
   std::size_t placed = 0;
   std::size_t completed = 0;
   std::size_t partial = 0;
-  std::size_t canceled = 0;   ///< canceled, refunded or failed upstream: the whole charge back
-  std::size_t open = 0;       ///< placed, not final when polling stopped
+  std::size_t canceled = 0;  ///< canceled, refunded or failed upstream: the whole charge back
+  std::size_t open = 0;      ///< placed, not final when polling stopped
   std::size_t rejected = 0;
   std::size_t unknown = 0;
   std::size_t refill_eligible = 0;
-  money refunds;              ///< sum of compute_refund amounts
+  money refunds;  ///< sum of compute_refund amounts
   std::uint64_t failovers_from = 0;
   std::uint64_t retries = 0;  ///< HTTP retries of the provider client
 };

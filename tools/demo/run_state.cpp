@@ -11,11 +11,18 @@ providers::provider_client_options client_options_for(const provider_config& p) 
   o.url = p.api_url;
   o.key = p.key.reveal();
   switch (p.style) {
-    case request_style::form: o.request.style = providers::request_style::form_post; break;
-    case request_style::get: o.request.style = providers::request_style::get_query; break;
-    case request_style::json: o.request.style = providers::request_style::json_post; break;
+    case request_style::form:
+      o.request.style = providers::request_style::form_post;
+      break;
+    case request_style::get:
+      o.request.style = providers::request_style::get_query;
+      break;
+    case request_style::json:
+      o.request.style = providers::request_style::json_post;
+      break;
   }
-  o.request.key = p.key_in == key_placement::header ? providers::key_placement::header : providers::key_placement::body;
+  o.request.key =
+      p.key_in == key_placement::header ? providers::key_placement::header : providers::key_placement::body;
   o.transport.connect_timeout = p.connect_timeout;
   o.transport.write_timeout = p.request_timeout;
   o.transport.read_timeout = p.request_timeout;

@@ -3,7 +3,6 @@
 // clients and what the demo learned about each provider, the duplicate-link index, counters
 // for the progress line. Thread safety: none; touched only from the demo's io thread.
 #include <boost/asio/any_io_executor.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,13 +25,13 @@ namespace smm::demo {
 struct provider_slot {
   const provider_config* config = nullptr;
   std::unique_ptr<providers::provider_client> client;
-  bool reachable = false;             ///< answered `services`
-  std::set<std::string> sold;         ///< service ids its `services` answer listed
-  bool paused = false;                ///< said not-enough-funds (or bad key): no more adds
+  bool reachable = false;      ///< answered `services`
+  std::set<std::string> sold;  ///< service ids its `services` answer listed
+  bool paused = false;         ///< said not-enough-funds (or bad key): no more adds
   std::string pause_reason;
   std::unordered_map<std::string, std::size_t> by_order_id;  ///< provider order id -> order index
-  std::vector<std::size_t> open;      ///< orders placed here, not final yet
-  std::uint64_t failovers_from = 0;   ///< orders that moved on to a later hop after trying here
+  std::vector<std::size_t> open;                             ///< orders placed here, not final yet
+  std::uint64_t failovers_from = 0;  ///< orders that moved on to a later hop after trying here
 };
 
 /// Client settings from a provider's [[providers]] entry: its limits are kept as configured.
@@ -51,10 +50,10 @@ struct run_state {
   std::vector<demo_order> orders;                  ///< index i has panel id i + 1
   link_index links;
 
-  std::size_t accepted = 0;  ///< durable in the journal
+  std::size_t accepted = 0;       ///< durable in the journal
   std::size_t intake_failed = 0;  ///< orders whose batch did not commit (a bug: the demo stops)
-  std::size_t placed = 0;    ///< got a provider order id
-  std::size_t settled = 0;   ///< final, rejected or unknown: nothing more to do here
+  std::size_t placed = 0;         ///< got a provider order id
+  std::size_t settled = 0;        ///< final, rejected or unknown: nothing more to do here
   bool placing_done = false;
 
   /// Unix seconds now (the domain core's clock).

@@ -30,7 +30,8 @@ std::vector<demo_order> make_orders(const std::vector<service_choice>& choices, 
     d.core.service_id = s.id;
     d.core.received_at = now;
 
-    const bool comments = s.type == service_type::custom_comments || s.type == service_type::custom_comments_package;
+    const bool comments =
+        s.type == service_type::custom_comments || s.type == service_type::custom_comments_package;
     const std::int64_t hi = comments ? std::min(s.max_quantity, s.min_quantity + 10)
                                      : std::min(s.max_quantity, s.min_quantity * 20);
     d.core.quantity = std::uniform_int_distribution<std::int64_t>(s.min_quantity, hi)(rng);
@@ -51,8 +52,9 @@ std::vector<demo_order> make_orders(const std::vector<service_choice>& choices, 
     d.core.link_hash = norm.hash;
 
     const auto charge = charge_for(s.rate_per_1000, d.core.quantity);
-    if (!charge) throw std::invalid_argument("charge of service " + std::to_string(s.id) + ": " +
-                                             std::string(to_string(charge.error)));
+    if (!charge)
+      throw std::invalid_argument("charge of service " + std::to_string(s.id) + ": " +
+                                  std::string(to_string(charge.error)));
     d.core.charge = charge.value;
     out.push_back(std::move(d));
   }

@@ -12,8 +12,8 @@ namespace smm::demo {
 /// A service the demo may sell, how often, and which of its route hops are usable.
 struct service_choice {
   const service_def* service = nullptr;
-  double weight = 0;               ///< relative share of the orders (> 0); not money
-  std::vector<std::size_t> hops;   ///< usable hops, in route order (non-empty)
+  double weight = 0;              ///< relative share of the orders (> 0); not money
+  std::vector<std::size_t> hops;  ///< usable hops, in route order (non-empty)
 };
 
 /// What to generate.
