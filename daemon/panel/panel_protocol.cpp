@@ -99,9 +99,14 @@ od::json_type type_of(od::value& v) {
 
 std::int64_t read_int(od::value& v, const std::string& path) {
   if (type_of(v) != od::json_type::number) fail(path + ": expected an integer");
+  const std::string_view token = v.raw_json_token();
   std::int64_t out = 0;
-  check(v.get_int64().get(out), path, "an integer");
-  return out;
+  if (v.get_int64().get(out) == simdjson::SUCCESS) return out;
+  // Only digits (and a sign): a whole number too big for 64 bits, not a fraction.
+  const std::size_t digits = token.find_first_not_of("-0123456789");
+  if (digits == std::string_view::npos || token.find_first_not_of(" \t\r\n", digits) == std::string_view::npos)
+    fail(path + ": integer out of range");
+  fail(path + ": expected an integer");
 }
 
 std::string read_string(od::value& v, const std::string& path) {
@@ -341,6 +346,8 @@ void parse_body(od::document& doc, parse_result& r) {
   request req;
   req.kind = *kind;
   const std::uint32_t allowed = allowed_fields(*kind);
+  if (seen.has(f_order) && seen.has(f_orders) && (allowed & bit(f_orders)))
+    fail("give either \"order\" or \"orders\", not both");
   doc.rewind();
   if (const auto e = doc.get_object().get(obj)) fail_json(e);
   for (auto field_result : obj) {

@@ -1,0 +1,213 @@
+// Answer lines and the JSON writer: exact text for the shapes panels depend on, and valid JSON
+// (checked with simdjson) for hostile strings.
+#include "daemon/panel/panel_response.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "daemon/panel/json_writer.hpp"
+
+namespace smm::daemon::panel {
+namespace {
+
+std::string as_json(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+// Parses `line` (one JSON document) and returns the string at `pointer`.
+std::string string_at(const std::string& line, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  EXPECT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+  std::string_view s;
+  EXPECT_EQ(doc.at_pointer(pointer).get(s), simdjson::SUCCESS) << line;
+  return std::string(s);
+}
+
+TEST(JsonWriter, EscapesQuotesBackslashAndControls) {
+  EXPECT_EQ(as_json("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(as_json("\n\r\t\b\f"), R"("\n\r\t\b\f")");
+  EXPECT_EQ(as_json(std::string("\x01\x1f\0", 3)), R"("\u0001\u001f\u0000")");
+  EXPECT_EQ(as_json("/\x7f"), "\"/\x7f\"");
+}
+
+TEST(JsonWriter, PassesUtf8AndReplacesInvalidBytes) {
+  EXPECT_EQ(as_json("caf\xC3\xA9 \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(as_json("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(as_json("\xC3"), "\"\xEF\xBF\xBD\"");                // truncated sequence
+  EXPECT_EQ(as_json("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
+  const std::string hostile = std::string("x\"\\\n\x01\xFE\xC3\xA9", 8);
+  std::string line = "{\"v\":" + as_json(hostile) + "}";
+  EXPECT_EQ(string_at(line, "/v"), std::string("x\"\\\n\x01\xEF\xBF\xBD\xC3\xA9"));
+}
+
+TEST(JsonWriter, NestsWithCommas) {
+  std::string out;
+  json_writer w(out);
+  w.begin_object().member("a", std::int64_t{1}).key("b").begin_array().integer(1).integer(-2).begin_object().end_object();
+  w.end_array().member("c", false).key("d").null().end_object();
+  EXPECT_EQ(out, R"({"a":1,"b":[1,-2,{}],"c":false,"d":null})");
+}
+
+add_answer accepted(std::string id, std::int64_t order_id) {
+  add_answer a;
+  a.panel_order_id = std::move(id);
+  a.status = add_status::accepted;
+  a.order_id = order_id;
+  a.state = order_state::queued;
+  a.charge = money::from_micros(900'000);
+  return a;
+}
+
+TEST(PanelResponse, AddSingleAndBatch) {
+  std::string out;
+  const auto a = accepted("p1", 10);
+  write_add(out, R"("c1")", true, std::span<const add_answer>(&a, 1));
+  EXPECT_EQ(out,
+            R"({"id":"c1","ok":true,"result":{"panel_order_id":"p1","status":"accepted","order_id":10,"state":"queued","charge":"0.9"}})"
+            "\n");
+  add_answer bad;
+  bad.panel_order_id = "p2";
+  bad.status = add_status::conflict;
+  bad.error = "panel_order_id p2 exists with other content";
+  out.clear();
+  write_add(out, "7", true, std::span<const add_answer>(&bad, 1));
+  EXPECT_EQ(out,
+            R"({"id":7,"ok":false,"error":{"code":"conflict","message":"panel_order_id p2 exists with other content","panel_order_id":"p2"}})"
+            "\n");
+  out.clear();
+  const std::vector<add_answer> both{a, bad};
+  write_add(out, "7", false, both);
+  EXPECT_EQ(out,
+            R"({"id":7,"ok":true,"result":{"orders":[{"panel_order_id":"p1","status":"accepted","order_id":10,"state":"queued","charge":"0.9"},{"panel_order_id":"p2","status":"conflict","error":"panel_order_id p2 exists with other content"}]}})"
+            "\n");
+}
+
+TEST(PanelResponse, ErrorWithoutId) {
+  std::string out;
+  write_error(out, {}, failure_code::too_large, "too big");
+  EXPECT_EQ(out, R"({"ok":false,"error":{"code":"too_large","message":"too big"}})" "\n");
+}
+
+TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
+  order_view v;
+  v.panel_order_id = "p1";
+  v.order_id = 3;
+  v.service_id = 9;
+  v.state = order_state::partial;
+  v.provider = "alpha";
+  v.provider_order_id = "555";
+  v.raw_status = "Partial";
+  v.quantity = 1000;
+  v.charge = money::from_micros(1'500'000);
+  v.start_count = 10;
+  v.remains = 250;
+  v.refund = money::from_micros(375'000);
+  v.refund_reason = "partial";
+  v.refill = "eligible";
+  v.speedup = "not stuck";
+  v.created_at = 100;
+  v.updated_at = 200;
+  lookup_answer found{"p1", v, ""};
+  lookup_answer missing{"zz", std::nullopt, "order not found"};
+  std::string out;
+  write_status(out, "1", true, std::span<const lookup_answer>(&found, 1));
+  EXPECT_EQ(out,
+            R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","order_id":3,"service":9,"state":"partial","held":false,"provider":"alpha","provider_order_id":"555","raw_status":"Partial","quantity":1000,"charge":"1.5","start_count":10,"remains":250,"refund":"0.375","refund_reason":"partial","refill":"eligible","speedup":"not stuck","note":"","created_at":100,"updated_at":200}})"
+            "\n");
+  out.clear();
+  write_status(out, "1", true, std::span<const lookup_answer>(&missing, 1));
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_found","message":"order not found"}})" "\n");
+  out.clear();
+  const std::vector<lookup_answer> two{missing, found};
+  write_status(out, "1", false, two);
+  EXPECT_EQ(string_at(out, "/result/orders/0/error"), "order not found");
+  EXPECT_EQ(string_at(out, "/result/orders/1/refund"), "0.375");
+}
+
+TEST(PanelResponse, ActionsSingleAndBatch) {
+  action_answer yes{"p1", true, "cancel requested", ""};
+  action_answer no{"p2", false, "", "refill window over"};
+  action_answer gone{"p3", false, "", "order not found"};
+  std::string out;
+  write_actions(out, "1", true, std::span<const action_answer>(&yes, 1));
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","result":"cancel requested"}})" "\n");
+  out.clear();
+  write_actions(out, "1", true, std::span<const action_answer>(&no, 1));
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"rejected","message":"refill window over"}})" "\n");
+  out.clear();
+  write_actions(out, "1", true, std::span<const action_answer>(&gone, 1));
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_found","message":"order not found"}})" "\n");
+  out.clear();
+  const std::vector<action_answer> both{yes, no};
+  write_actions(out, "1", false, both);
+  EXPECT_EQ(out,
+            R"({"id":1,"ok":true,"result":{"orders":[{"panel_order_id":"p1","ok":true,"result":"cancel requested"},{"panel_order_id":"p2","ok":false,"error":"refill window over"}]}})"
+            "\n");
+}
+
+TEST(PanelResponse, EventsOneLineEachRefundOnlyWhenOwed) {
+  event_view e1;
+  e1.seq = 41;
+  e1.panel_order_id = "p1";
+  e1.order_id = 3;
+  e1.old_state = order_state::in_progress;
+  e1.new_state = order_state::partial;
+  e1.raw_status = "Partial";
+  e1.charge = money::from_micros(1'000'000);
+  e1.remains = 500;
+  e1.refund = money::from_micros(500'000);
+  e1.at = 77;
+  event_view e2 = e1;
+  e2.seq = 42;
+  e2.refund.reset();
+  e2.remains.reset();
+  e2.refill_eligible = true;
+  const std::vector<event_view> events{e1, e2};
+  std::string out;
+  write_events(out, events);
+  EXPECT_EQ(out,
+            R"({"event":{"seq":41,"panel_order_id":"p1","order_id":3,"old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":500,"refund":"0.5","refill_eligible":false,"note":"","at":77}})"
+            "\n"
+            R"({"event":{"seq":42,"panel_order_id":"p1","order_id":3,"old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":null,"refund":null,"refill_eligible":true,"note":"","at":77}})"
+            "\n");
+}
+
+TEST(PanelResponse, ProvidersServicesPingSubscribe) {
+  provider_view p;
+  p.name = "alpha";
+  p.breaker = "closed";
+  p.in_flight = 2;
+  p.queued = 5;
+  p.balance = money::from_micros(12'340'000);
+  p.currency = "USD";
+  std::string out;
+  write_providers(out, "1", std::span<const provider_view>(&p, 1));
+  EXPECT_EQ(out,
+            R"({"id":1,"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"","in_flight":2,"queued":5,"balance":"12.34","currency":"USD"}]}})"
+            "\n");
+  service_def s;
+  s.id = 5;
+  s.name = "Likes";
+  s.type = service_type::custom_comments;
+  s.rate_per_1000 = money::from_micros(900'000);
+  s.min_quantity = 10;
+  s.max_quantity = 5000;
+  s.refill_days = 30;
+  out.clear();
+  write_services(out, "1", std::span<const service_def>(&s, 1));
+  EXPECT_EQ(string_at(out, "/result/services/0/rate_per_1000"), "0.9");
+  EXPECT_EQ(string_at(out, "/result/services/0/name"), "Likes");
+  EXPECT_NE(out.find(R"("min":10,"max":5000,"refill_days":30,"cancel_allowed":false)"), std::string::npos) << out;
+  out.clear();
+  write_pong(out, R"("x")");
+  EXPECT_EQ(out, R"({"id":"x","ok":true,"result":{"pong":true}})" "\n");
+  out.clear();
+  write_subscribed(out, "2", 40);
+  EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"subscribed":true,"after_seq":40}})" "\n");
+}
+
+}  // namespace
+}  // namespace smm::daemon::panel
