@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the order life end to end on loopback, until the daemon core exists (issue 2).
-#   scripts/demo.sh BUILD_DIR [COUNT]      (COUNT also from SMM_DEMO_COUNT; default 3000)
+#   scripts/demo.sh BUILD_DIR [COUNT [SMM-DEMO FLAGS...]]   (COUNT also SMM_DEMO_COUNT; default 3000)
+#   e.g. scripts/demo.sh build/release 500 --keep-journal
 # Checks the demo config, starts three mock providers matching it (alpha, beta, gamma on
 # 127.0.0.1:18081..18083), runs smm-demo against them, stops the mocks, and exits with
 # smm-demo's code. The mocks are stopped on any exit, Ctrl-C included.
@@ -8,6 +9,8 @@ set -euo pipefail
 
 build=${1:?usage: scripts/demo.sh BUILD_DIR [COUNT]}
 count=${2:-${SMM_DEMO_COUNT:-3000}}
+shift $(($# < 2 ? $# : 2))
+extra=("$@")
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd)
 config=$root/config/examples/demo.toml
@@ -64,7 +67,7 @@ echo "demo.sh: mocks alpha, beta, gamma listening on 127.0.0.1:18081..18083" >&2
 
 # In the background with `wait`, so a Ctrl-C or TERM runs the traps at once (bash would
 # otherwise wait for a foreground child first); the traps stop smm-demo too.
-"$demo" --config "$config" --count "$count" &
+"$demo" --config "$config" --count "$count" "${extra[@]}" &
 pids=("$!" "${pids[@]}")
 set +e
 wait "${pids[0]}"

@@ -1,6 +1,9 @@
 #include "tools/demo/intake.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <memory>
 
 #include "tools/demo/async_signal.hpp"
@@ -32,7 +35,8 @@ asio::awaitable<intake_figures> run_intake(run_state& st, std::size_t batch) {
   auto done = std::make_shared<async_signal>(st.io);
   auto left = std::make_shared<std::size_t>(0);
 
-  const auto commits_before = st.store.stats().commits;
+  const auto before = st.store.stats();
+  std::uint64_t ops_submitted = 0;
   const auto started = clock_type::now();
   for (std::size_t first = 0; first < st.orders.size(); first += batch) {
     const std::size_t last = std::min(first + batch, st.orders.size());
@@ -80,6 +84,7 @@ asio::awaitable<intake_figures> run_intake(run_state& st, std::size_t batch) {
       }
     }
     ++*left;
+    ops_submitted += ops.size();
     const std::size_t n = last - first;
     st.store.submit(std::move(ops), [ex = st.io, done, left, n, &st](store::commit_result r) {
       asio::post(ex, [done, left, n, &st, ok = r.ok] {
@@ -94,7 +99,14 @@ asio::awaitable<intake_figures> run_intake(run_state& st, std::size_t batch) {
   }
   while (*left > 0) co_await done->wait();
   fig.took = clock_type::now() - started;
-  fig.commits = st.store.stats().commits - commits_before;
+  // The writer counts a commit after running its completions: give the counters a moment
+  // (at most 100 ms) to include the intake's last commit.
+  asio::steady_timer t(st.io);
+  for (int i = 0; i < 100 && st.store.stats().ops < before.ops + ops_submitted; ++i) {
+    t.expires_after(std::chrono::milliseconds{1});
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  fig.commits = st.store.stats().commits - before.commits;
   fig.accepted = st.accepted;
   for (const auto& d : st.orders)
     if (d.core.state == order_state::rejected) ++st.settled;
