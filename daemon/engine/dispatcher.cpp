@@ -1,0 +1,305 @@
+#include "daemon/engine/dispatcher.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+
+#include "dispatch/refund.hpp"
+
+namespace smm::daemon {
+
+namespace asio = boost::asio;
+
+dispatcher::dispatcher(engine_context& ctx) : ctx_(ctx), timer_(ctx.strand) {}
+
+void dispatcher::start() {
+  asio::co_spawn(ctx_.strand, loop(ctx_.shared_from_this()), [log = ctx_.log](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log->critical("dispatch loop died: {}", ex.what());
+    }
+  });
+}
+
+void dispatcher::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void dispatcher::enqueue(std::span<const std::int64_t> ids) {
+  if (ids.empty()) return;
+  inbox_.enqueue_bulk(ids.data(), ids.size());
+  kick();
+}
+
+void dispatcher::enqueue_local(std::int64_t id) {
+  inbox_.enqueue(id);
+  kick();
+}
+
+void dispatcher::kick() {
+  if (kicked_.exchange(true, std::memory_order_acq_rel)) return;
+  asio::post(ctx_.strand, [this, keep = ctx_.shared_from_this()] {
+    kicked_.store(false, std::memory_order_release);
+    pass();
+  });
+}
+
+std::size_t dispatcher::adds_in_flight() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < ctx_.providers.size(); ++i) n += ctx_.providers.at(i).adds_in_flight;
+  return n;
+}
+
+asio::awaitable<void> dispatcher::loop(std::shared_ptr<engine_context> keep) {
+  while (!stopped_) {
+    timer_.expires_after(keep->opts.dispatch_tick);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!stopped_) pass();
+  }
+}
+
+void dispatcher::pass() {
+  if (stopped_) return;
+  std::array<std::int64_t, 256> ids{};
+  for (std::size_t n = 0; (n = inbox_.try_dequeue_bulk(ids.data(), ids.size())) > 0;) {
+    for (std::size_t i = 0; i < n; ++i) {
+      order_record* r = ctx_.book.find(ids[i]);
+      if (r == nullptr) continue;
+      // The id is only queued after its insert committed; the strand may not have seen
+      // the commit's own handler yet.
+      if (r->o.state == order_state::received) {
+        r->durable = true;
+        ctx_.book.set_state(*r, order_state::queued);
+        ctx_.sync_counts();
+      }
+      if (r->o.state != order_state::queued || r->held || r->in_dispatch) continue;
+      r->in_dispatch = true;
+      route(*r);
+    }
+  }
+  const std::int64_t now = engine_context::steady_ms();
+  std::deque<std::int64_t> again;
+  again.swap(waiting_);
+  for (const std::int64_t id : again) {
+    order_record* r = ctx_.book.find(id);
+    if (r == nullptr || r->o.state != order_state::queued || r->held) {
+      if (r != nullptr) r->in_dispatch = false;
+      continue;
+    }
+    if (r->not_before_ms > now || r->busy) {
+      waiting_.push_back(id);
+      continue;
+    }
+    route(*r);
+  }
+  launch();
+}
+
+void dispatcher::wait(order_record& r, std::int64_t delay_ms) {
+  r.not_before_ms = engine_context::steady_ms() + delay_ms;
+  waiting_.push_back(r.id);
+}
+
+void dispatcher::route(order_record& r) {
+  if (r.service == nullptr) {
+    // The service left the config: keep it queued (durable) for the operator.
+    wait(r, ctx_.opts.retry_delay.count());
+    return;
+  }
+  const auto target = ctx_.providers.route(*r.service, r.min_hop);
+  if (!target) {
+    // No usable provider: the order stays queued, never failed, and is tried again.
+    wait(r, ctx_.opts.retry_delay.count());
+    return;
+  }
+  auto& p = ctx_.providers.at(target->first);
+  if (p.pending.size() >= ctx_.opts.max_pending_per_provider) {
+    wait(r, ctx_.opts.dispatch_tick.count());
+    return;
+  }
+  r.hop = target->second;
+  r.provider_index = static_cast<int>(target->first);
+  p.pending.push_back(r.id);
+}
+
+void dispatcher::launch() {
+  if (stopped_ || ctx_.stopping.load()) return;
+  struct send_item {
+    std::int64_t id;
+    std::size_t provider;
+    std::size_t hop;
+  };
+  std::vector<send_item> items;
+  std::vector<store::state_change> changes;
+  for (std::size_t i = 0; i < ctx_.providers.size(); ++i) {
+    auto& p = ctx_.providers.at(i);
+    if (!ctx_.providers.usable(i)) {
+      // Paused or breaker open since routing: route these again (next hop or wait).
+      while (!p.pending.empty()) {
+        if (order_record* r = ctx_.book.find(p.pending.front())) wait(*r, 0);
+        p.pending.pop_front();
+      }
+      continue;
+    }
+    const auto cap = static_cast<std::size_t>(std::max(1, p.cfg->max_in_flight));
+    while (!p.pending.empty() && p.adds_in_flight < cap) {
+      const std::int64_t id = p.pending.front();
+      p.pending.pop_front();
+      order_record* r = ctx_.book.find(id);
+      if (r == nullptr) continue;
+      if (r->o.state != order_state::queued || r->held || r->busy) {
+        r->in_dispatch = false;
+        continue;
+      }
+      auto c = ctx_.make_change(*r, order_state::sending);
+      c.provider = p.cfg->name;
+      c.attempt = static_cast<std::int32_t>(r->o.send_attempts) + 1;
+      changes.push_back(std::move(c));
+      items.push_back({id, i, r->hop});
+      ++p.adds_in_flight;
+    }
+  }
+  if (items.empty()) return;
+  // Journal sending(n) for the whole batch; no add leaves before that commit.
+  ctx_.change_batch(std::move(changes), [this, items = std::move(items)](bool ok) {
+    for (const auto& it : items) {
+      auto& p = ctx_.providers.at(it.provider);
+      order_record* r = ctx_.book.find(it.id);
+      if (!ok || r == nullptr || r->o.state != order_state::sending) {
+        --p.adds_in_flight;
+        if (r != nullptr && r->o.state == order_state::queued) wait(*r, ctx_.opts.retry_delay.count());
+        continue;
+      }
+      asio::co_spawn(ctx_.strand, send(ctx_.shared_from_this(), it.id, it.provider, it.hop),
+                     [log = ctx_.log, id = it.id](std::exception_ptr e) {
+                       if (!e) return;
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log->critical("add of order {} failed inside the engine: {}", id, ex.what());
+                       }
+                     });
+    }
+    ctx_.providers.publish();
+  });
+}
+
+asio::awaitable<void> dispatcher::send(std::shared_ptr<engine_context> keep, std::int64_t id, std::size_t provider,
+                                       std::size_t hop) {
+  order_record* r = keep->book.find(id);
+  auto& p = keep->providers.at(provider);
+  if (r == nullptr || r->service == nullptr) {
+    --p.adds_in_flight;
+    co_return;
+  }
+  providers::add_order order = r->params;
+  order.service = r->service->route[hop].provider_service_id;
+  order.type = r->service->type;
+  keep->counters.adds_sent.fetch_add(1, std::memory_order_relaxed);
+  const auto res = co_await p.client->add(std::move(order));
+  on_result(id, provider, hop, res);
+}
+
+void dispatcher::requeue(order_record& r, store::state_change c, std::int64_t delay_ms) {
+  ctx_.counters.requeued.fetch_add(1, std::memory_order_relaxed);
+  ctx_.change(r, std::move(c), [this, delay_ms](order_record* rec, bool ok) {
+    if (rec == nullptr) return;
+    if (!ok) {
+      // Still `sending` in the journal: recovery will make it unknown; never resend it here.
+      rec->in_dispatch = false;
+      return;
+    }
+    wait(*rec, delay_ms);
+    kick();
+  });
+}
+
+void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t hop,
+                           const providers::call_result<providers::add_result>& res) {
+  auto& p = ctx_.providers.at(provider);
+  --p.adds_in_flight;
+  order_record* r = ctx_.book.find(id);
+  if (r == nullptr) return;
+  const std::string& name = p.cfg->name;
+  auto finish = [this](order_record* rec, bool) {
+    if (rec != nullptr) rec->in_dispatch = false;
+    kick();
+  };
+  using providers::call_outcome;
+  switch (res.outcome) {
+    case call_outcome::ok: {
+      ctx_.counters.placed.fetch_add(1, std::memory_order_relaxed);
+      auto c = ctx_.make_change(*r, order_state::placed);
+      c.provider = name;
+      c.provider_order_id = res.value.order;
+      ctx_.change(*r, std::move(c), finish);
+      break;
+    }
+    case call_outcome::rejected: {
+      if (res.category == providers::error_category::unknown_service && hop + 1 < r->service->route.size()) {
+        // This provider does not offer the service (any more): the next hop takes over.
+        r->min_hop = hop + 1;
+        auto c = ctx_.make_change(*r, order_state::queued);
+        c.note = name + " rejected the service (" + res.error + "): next provider of the route";
+        requeue(*r, std::move(c), 0);
+        break;
+      }
+      ctx_.counters.rejected.fetch_add(1, std::memory_order_relaxed);
+      auto c = ctx_.make_change(*r, order_state::rejected);
+      order o = r->o;
+      o.state = order_state::rejected;
+      const refund_decision d = compute_refund(o);  // nothing delivered: the whole charge
+      if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
+      c.refund_reason = std::string(to_string(d.reason));
+      c.note = name + ": " + res.error;
+      ctx_.change(*r, std::move(c), finish);
+      break;
+    }
+    case call_outcome::retry_later: {
+      auto c = ctx_.make_change(*r, order_state::queued);
+      c.note = name + " said not now: " + res.error;
+      const auto delay = res.retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after)
+                                         : ctx_.opts.retry_delay;
+      requeue(*r, std::move(c), std::max(delay, ctx_.opts.retry_delay).count());
+      break;
+    }
+    case call_outcome::pause_provider: {
+      ctx_.log->warn("provider {} paused: {}", name, res.error);
+      ctx_.providers.pause(provider, res.error);
+      p.next_balance_ms = engine_context::steady_ms() + ctx_.opts.paused_recheck.count();
+      auto c = ctx_.make_change(*r, order_state::queued);
+      c.note = name + " paused (" + res.error + "): order not created there";
+      requeue(*r, std::move(c), 0);  // the next hop may take it at once
+      break;
+    }
+    case call_outcome::unknown: {
+      ctx_.counters.unknown.fetch_add(1, std::memory_order_relaxed);
+      ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent", r->panel_order_id, name,
+                     res.error);
+      auto c = ctx_.make_change(*r, order_state::unknown);
+      c.note = "add to " + name + " may have created an order (" + res.error + "): never resent; resolve it";
+      ctx_.change(*r, std::move(c), finish);
+      break;
+    }
+    case call_outcome::failed:
+    case call_outcome::breaker_open:
+    case call_outcome::queue_full:
+    case call_outcome::cancelled: {
+      // Provably not created (the client never sends an add twice nor calls a written one failed).
+      auto c = ctx_.make_change(*r, order_state::queued);
+      c.note = "add to " + name + " not delivered (" + std::string(providers::to_string(res.outcome)) + ": " +
+               res.error + "): retried later";
+      requeue(*r, std::move(c), ctx_.opts.retry_delay.count());
+      break;
+    }
+  }
+  ctx_.providers.publish();
+}
+
+}  // namespace smm::daemon

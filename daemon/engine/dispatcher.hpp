@@ -1,0 +1,61 @@
+#pragma once
+// The dispatcher: takes committed queued orders from a lock-free queue (bulk dequeue),
+// routes each to the first usable provider of its service's route, journals
+// `sending(attempt n)` for a batch and only then lets the adds leave, and journals what
+// each add came back with. An add whose outcome is unknown is never sent again.
+// Thread safety: enqueue() and kick() from any thread; the rest on the engine's strand.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+
+#include "daemon/engine/engine_context.hpp"
+
+namespace smm::daemon {
+
+/// Routes and sends queued orders.
+class dispatcher {
+ public:
+  explicit dispatcher(engine_context& ctx);
+
+  /// Starts the dispatch loop (strand).
+  void start();
+  /// Stops sending new adds; adds already on the wire finish and are journaled.
+  void stop();
+  /// Any thread: hands over orders whose insert (or release) is committed.
+  void enqueue(std::span<const std::int64_t> ids);
+  /// Strand: one order to dispatch (released from hold, resolved absent).
+  void enqueue_local(std::int64_t id);
+  /// Any thread: asks for a dispatch pass soon (coalesced).
+  void kick();
+  /// Adds on the wire now, all providers (strand).
+  std::size_t adds_in_flight() const;
+  /// Orders waiting for a route or a retry time (strand).
+  std::size_t waiting() const { return waiting_.size(); }
+
+ private:
+  boost::asio::awaitable<void> loop(std::shared_ptr<engine_context> keep);
+  boost::asio::awaitable<void> send(std::shared_ptr<engine_context> keep, std::int64_t id, std::size_t provider,
+                                    std::size_t hop);
+  void pass();
+  void route(order_record& r);
+  void wait(order_record& r, std::int64_t delay_ms);
+  void launch();
+  void on_result(std::int64_t id, std::size_t provider, std::size_t hop,
+                 const providers::call_result<providers::add_result>& res);
+  void requeue(order_record& r, store::state_change c, std::int64_t delay_ms);
+
+  engine_context& ctx_;
+  moodycamel::ConcurrentQueue<std::int64_t> inbox_;
+  std::atomic<bool> kicked_{false};
+  std::deque<std::int64_t> waiting_;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace smm::daemon

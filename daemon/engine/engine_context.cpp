@@ -1,0 +1,214 @@
+#include "daemon/engine/engine_context.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+
+#include "daemon/engine/dispatcher.hpp"
+#include "daemon/engine/event_feed.hpp"
+#include "daemon/engine/intake_rules.hpp"
+#include "daemon/engine/poller.hpp"
+
+namespace smm::daemon {
+
+namespace asio = boost::asio;
+
+engine_context::engine_context(asio::io_context& io_, config cfg_, store::journal& journal_,
+                               std::string journal_path_, engine_options opts_)
+    : io(io_),
+      cfg(std::move(cfg_)),
+      opts(std::move(opts_)),
+      strand(asio::make_strand(io_)),
+      journal(journal_),
+      journal_path(std::move(journal_path_)),
+      reader(std::make_unique<store::journal_reader>(journal_path)),
+      providers(io_.get_executor(), cfg, opts) {
+  log = spdlog::get("engine");
+  if (!log) log = spdlog::default_logger()->clone("engine");
+}
+
+engine_context::~engine_context() = default;
+
+std::int64_t engine_context::now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t engine_context::steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+store::state_change engine_context::make_change(const order_record& r, order_state next) const {
+  store::state_change c;
+  c.order_id = r.id;
+  c.old_state = static_cast<std::uint8_t>(r.o.state);
+  c.new_state = static_cast<std::uint8_t>(next);
+  c.final = is_final(next) && !is_final(r.o.state);
+  c.at = now_s();
+  return c;
+}
+
+void engine_context::change(order_record& r, store::state_change c,
+                            std::function<void(order_record*, bool)> then) {
+  r.busy = true;
+  ++changes_in_flight;
+  const std::int64_t id = r.id;
+  std::vector<store::journal_op> ops;
+  ops.emplace_back(c);
+  journal.submit(std::move(ops), [self = shared_from_this(), id, c = std::move(c),
+                                  then = std::move(then)](store::commit_result res) mutable {
+    asio::post(self->strand, [self, id, c = std::move(c), then = std::move(then), res = std::move(res)] {
+      --self->changes_in_flight;
+      order_record* r = self->book.find(id);
+      if (r != nullptr) r->busy = false;
+      if (!res.ok) self->log->error("journal: change of order {} not committed: {}", id, res.error);
+      if (res.ok && r != nullptr) self->apply(*r, c, res.outcomes.empty() ? store::op_outcome::applied : res.outcomes[0]);
+      if (res.ok) self->events_committed();
+      if (then) then(r, res.ok);
+    });
+  });
+}
+
+void engine_context::change_batch(std::vector<store::state_change> changes, std::function<void(bool)> then) {
+  std::vector<store::journal_op> ops;
+  ops.reserve(changes.size());
+  for (const auto& c : changes) {
+    if (auto* r = book.find(c.order_id)) r->busy = true;
+    ops.emplace_back(c);
+  }
+  ++changes_in_flight;
+  journal.submit(std::move(ops), [self = shared_from_this(), changes = std::move(changes),
+                                  then = std::move(then)](store::commit_result res) mutable {
+    asio::post(self->strand, [self, changes = std::move(changes), then = std::move(then), res = std::move(res)] {
+      --self->changes_in_flight;
+      if (!res.ok) self->log->error("journal: batch of {} changes not committed: {}", changes.size(), res.error);
+      for (std::size_t i = 0; i < changes.size(); ++i) {
+        order_record* r = self->book.find(changes[i].order_id);
+        if (r == nullptr) continue;
+        r->busy = false;
+        if (res.ok) self->apply(*r, changes[i], i < res.outcomes.size() ? res.outcomes[i] : store::op_outcome::applied);
+      }
+      if (res.ok) self->events_committed();
+      if (then) then(res.ok);
+    });
+  });
+}
+
+void engine_context::apply(order_record& r, const store::state_change& c, store::op_outcome outcome) {
+  if (outcome == store::op_outcome::missing) return;
+  const auto old_state = r.o.state;
+  const auto next = static_cast<order_state>(c.new_state);
+  const std::int64_t now = c.at;
+  if (c.provider) {
+    r.provider = *c.provider;
+    const auto i = providers.index_of(r.provider);
+    r.provider_index = i ? static_cast<int>(*i) : -1;
+  }
+  if (c.provider_order_id) r.provider_order_id = *c.provider_order_id;
+  if (c.attempt) r.o.send_attempts = static_cast<std::uint8_t>(std::min<std::int32_t>(*c.attempt, 255));
+  if (c.raw_status) r.raw_status = *c.raw_status;
+  if (c.start_count) r.o.start_count = *c.start_count;
+  if (c.remains) r.o.remains = *c.remains;
+  if (!c.note.empty()) r.note = c.note;
+  r.updated_at = now;
+  if (c.refund_micros && outcome == store::op_outcome::applied) {
+    r.refund = money::from_micros(*c.refund_micros);
+    r.refund_reason = c.refund_reason;
+    counters.refunds_micros.fetch_add(*c.refund_micros, std::memory_order_relaxed);
+  } else if (!c.refund_reason.empty() && !r.refund) {
+    r.refund_reason = c.refund_reason;
+  }
+  if (next == old_state) {
+    sync_counts();
+    return;
+  }
+  book.set_state(r, next);
+  r.o.last_status_change_at = now;
+  if (next == order_state::placed) {
+    r.o.placed_at = now;
+    book.links().record_placement(r.o.link_hash, r.id, now);
+  }
+  if (is_running_upstream(next)) r.next_poll_ms = steady_ms();
+  if (is_final(next) && !is_final(old_state)) {
+    counters.finals.fetch_add(1, std::memory_order_relaxed);
+    if (is_provider_state(next)) r.o.completed_at = now;
+    // The link is free once its order is final: the next held order on it may go.
+    if (order_record* released = book.leave_link(r); released != nullptr) {
+      log->info("order {} released: the order on its link is final", released->panel_order_id);
+      disp->enqueue_local(released->id);
+    }
+  }
+  sync_counts();
+}
+
+order_record* engine_context::lookup(const std::string& panel_order_id) {
+  if (auto* r = book.find_panel(panel_order_id)) return r;
+  auto row = reader->find_order(panel_order_id);
+  if (!row) return nullptr;
+  auto rec = record_from_row(*row);
+  if (rec->service == nullptr && !is_final(rec->o.state)) {
+    // Open orders are all in memory already; a row found here is final or from a race.
+    log->warn("order {} found in the journal but not in memory", panel_order_id);
+  }
+  // The refund lives in its event (recorded once by the store).
+  for (const auto& e : reader->order_events(rec->id)) {
+    if (e.refund_micros) rec->refund = money::from_micros(*e.refund_micros);
+    if (!e.note.empty()) rec->note = e.note;
+  }
+  auto& r = book.insert(std::move(rec));
+  sync_counts();
+  return &r;
+}
+
+std::unique_ptr<order_record> engine_context::record_from_row(const store::order_row& row) {
+  auto r = std::make_unique<order_record>();
+  r->id = row.id;
+  r->panel_order_id = row.panel_order_id;
+  r->request_hash = row.request_hash;
+  r->service = cfg.find_service(row.service_id);
+  if (auto p = decode_params(row.params)) {
+    r->params = std::move(*p);
+  } else {
+    log->error("order {}: stored params unreadable", row.panel_order_id);
+  }
+  if (r->service != nullptr) r->params.type = r->service->type;
+  r->o.panel_order_id = row.id;
+  r->o.service_id = row.service_id;
+  r->o.quantity = row.quantity;
+  r->o.charge = money::from_micros(row.charge_micros);
+  r->o.link_hash = link_hash(row.link_key);
+  r->o.state = static_cast<order_state>(row.state);
+  r->o.send_attempts = static_cast<std::uint8_t>(std::min<std::int32_t>(row.attempt, 255));
+  r->o.received_at = row.created_at;
+  r->o.last_status_change_at = row.updated_at;
+  if (row.start_count) r->o.start_count = *row.start_count;
+  if (row.remains) r->o.remains = *row.remains;
+  if (row.final_at) r->o.completed_at = *row.final_at;
+  if (row.provider) {
+    r->provider = *row.provider;
+    const auto i = providers.index_of(r->provider);
+    r->provider_index = i ? static_cast<int>(*i) : -1;
+  }
+  if (row.provider_order_id) {
+    r->provider_order_id = *row.provider_order_id;
+    r->o.placed_at = row.updated_at;  // best known: the journal keeps no separate placement time
+  }
+  if (row.raw_status) r->raw_status = *row.raw_status;
+  r->created_at = row.created_at;
+  r->updated_at = row.updated_at;
+  r->durable = true;
+  return r;
+}
+
+void engine_context::sync_counts() {
+  const auto& c = book.counts();
+  for (std::size_t i = 0; i < c.size(); ++i) counters.by_state[i].store(c[i], std::memory_order_relaxed);
+  counters.held.store(book.held_count(), std::memory_order_relaxed);
+}
+
+void engine_context::events_committed() {
+  if (feed) feed->notify();
+}
+
+}  // namespace smm::daemon

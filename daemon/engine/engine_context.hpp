@@ -1,0 +1,94 @@
+#pragma once
+// What the engine's parts share: the config, the strand that owns the order book, the
+// journal, the provider clients, the counters, and the one way an order's state changes
+// (journal first, then memory). Internal to daemon/engine.
+// Thread safety: members are strand-only unless marked; counters are atomics.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/engine/engine_options.hpp"
+#include "daemon/engine/order_book.hpp"
+#include "daemon/engine/provider_set.hpp"
+#include "store/journal.hpp"
+
+namespace smm::daemon {
+
+class dispatcher;
+class poller;
+class event_feed;
+
+/// Counters readable from any thread.
+struct engine_counters {
+  std::array<std::atomic<std::int64_t>, order_state_count> by_state{};
+  std::atomic<std::int64_t> held{0};
+  std::atomic<std::uint64_t> intake_accepted{0}, intake_replayed{0}, intake_conflicts{0}, intake_invalid{0},
+      intake_duplicate_link{0}, intake_unavailable{0}, adds_sent{0}, placed{0}, rejected{0}, unknown{0},
+      requeued{0}, finals{0}, anomalies{0}, status_polls{0};
+  std::atomic<std::int64_t> refunds_micros{0};
+};
+
+/// The shared state of one engine.
+class engine_context : public std::enable_shared_from_this<engine_context> {
+ public:
+  using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+  engine_context(boost::asio::io_context& io, config cfg, store::journal& journal, std::string journal_path,
+                 engine_options opts);
+  ~engine_context();
+
+  /// Journals one change of `r` (built by make_change), then applies it in memory on the
+  /// strand and calls `then(record or null if gone, committed)`. Marks `r` busy meanwhile.
+  void change(order_record& r, store::state_change c, std::function<void(order_record*, bool)> then);
+  /// The same for several orders in one journal batch; `then(committed)` after all applied.
+  void change_batch(std::vector<store::state_change> changes, std::function<void(bool)> then);
+  /// A change of `r` to `next` with ids, states, time and the final flag filled in.
+  store::state_change make_change(const order_record& r, order_state next) const;
+
+  /// The order with this panel id: from memory, else loaded from the journal (final orders
+  /// of earlier runs), else null.
+  order_record* lookup(const std::string& panel_order_id);
+  /// A record rebuilt from its journal row (recovery, lookups).
+  std::unique_ptr<order_record> record_from_row(const store::order_row& row);
+  /// Copies the book's per-state counts into the atomic counters.
+  void sync_counts();
+  /// Wakes the event feed: new events were committed.
+  void events_committed();
+
+  /// Unix seconds.
+  static std::int64_t now_s();
+  /// Steady-clock milliseconds (timers, poll schedule).
+  static std::int64_t steady_ms();
+
+  boost::asio::io_context& io;
+  const config cfg;
+  const engine_options opts;
+  strand_type strand;
+  store::journal& journal;
+  const std::string journal_path;
+  std::unique_ptr<store::journal_reader> reader;  ///< strand only
+  order_book book;
+  provider_set providers;
+  std::unique_ptr<event_feed> feed;
+  std::unique_ptr<dispatcher> disp;
+  std::unique_ptr<poller> poll;
+  engine_counters counters;
+  std::int64_t next_id = 1;
+  std::size_t changes_in_flight = 0;  ///< journal batches of changes not yet applied
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopping{false};
+  std::shared_ptr<spdlog::logger> log;
+
+ private:
+  void apply(order_record& r, const store::state_change& c, store::op_outcome outcome);
+};
+
+}  // namespace smm::daemon

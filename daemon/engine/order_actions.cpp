@@ -1,0 +1,278 @@
+#include "daemon/engine/order_actions.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+
+#include "daemon/engine/dispatcher.hpp"
+#include "dispatch/refill.hpp"
+#include "dispatch/refund.hpp"
+#include "dispatch/speedup.hpp"
+
+namespace smm::daemon {
+
+namespace asio = boost::asio;
+
+namespace {
+
+action_answer fail(const std::string& id, std::string why) {
+  action_answer a;
+  a.panel_order_id = id;
+  a.error = std::move(why);
+  return a;
+}
+
+action_answer succeed(const std::string& id, std::string result) {
+  action_answer a;
+  a.panel_order_id = id;
+  a.ok = true;
+  a.result = std::move(result);
+  return a;
+}
+
+// Runs an awaitable on the strand; a failure inside the engine answers with its text.
+void spawn(engine_context& ctx, const std::string& id, std::function<void(action_answer)> done,
+           asio::awaitable<void> work) {
+  asio::co_spawn(ctx.strand, std::move(work), [id, done](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      done(fail(id, std::string("internal error: ") + ex.what()));
+    }
+  });
+}
+
+providers::provider_client* client_of(engine_context& ctx, const order_record& r) {
+  if (r.provider_index < 0) return nullptr;
+  return ctx.providers.at(static_cast<std::size_t>(r.provider_index)).client.get();
+}
+
+asio::awaitable<void> do_cancel(providers::provider_client* client, std::string poid, std::string id,
+                                std::function<void(action_answer)> done) {
+  std::vector<std::string> ids;  // not a braced list: GCC 12 miscompiles those inside coroutines
+  ids.push_back(std::move(poid));
+  const auto res = co_await client->cancel(std::move(ids));
+  if (res.ok() && !res.value.empty() && !res.value.front().error) {
+    done(succeed(id, "cancel requested"));
+  } else if (!res.value.empty() && res.value.front().error) {
+    done(fail(id, res.value.front().error->message));
+  } else {
+    done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
+  }
+}
+
+asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::provider_client* client,
+                                std::int64_t rid, std::string poid, std::string id,
+                                std::function<void(action_answer)> done) {
+  const auto res = co_await client->refill(poid);
+  order_record* rec = ctx->book.find(rid);
+  if (res.ok()) {
+    if (rec != nullptr) {
+      rec->o.refill = refill_state::in_progress;
+      rec->o.last_refill_at = engine_context::now_s();
+      rec->refill_id = res.value;
+    }
+    done(succeed(id, res.value));
+    co_return;
+  }
+  if (rec != nullptr && res.outcome == providers::call_outcome::rejected) {
+    const bool priv = res.error.find("rivate") != std::string::npos;
+    rec->o.refill_refused = priv ? refill_refusal::private_account
+                            : res.category == providers::error_category::refill_not_allowed
+                                ? refill_refusal::not_eligible
+                                : refill_refusal::other;
+  }
+  done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
+}
+
+asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx, providers::provider_client* client,
+                                       std::int64_t rid, std::string refill, std::string id,
+                                       std::function<void(action_answer)> done) {
+  const auto res = co_await client->refill_status(refill);
+  if (!res.ok()) {
+    done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
+    co_return;
+  }
+  if (order_record* rec = ctx->book.find(rid)) {
+    if (map_provider_status(res.value) == provider_status::completed) rec->o.refill = refill_state::completed;
+    if (res.value.find("eject") != std::string::npos) rec->o.refill = refill_state::rejected;
+  }
+  done(succeed(id, res.value));
+}
+
+}  // namespace
+
+order_view make_view(engine_context& ctx, order_record& r) {
+  order_view v;
+  v.panel_order_id = r.panel_order_id;
+  v.order_id = r.id;
+  v.service_id = r.o.service_id;
+  v.state = r.o.state;
+  v.held = r.held;
+  v.provider = r.provider;
+  v.provider_order_id = r.provider_order_id;
+  v.raw_status = r.raw_status;
+  v.quantity = r.o.quantity;
+  v.charge = r.o.charge;
+  v.start_count = r.o.start_count_value();
+  v.remains = r.o.remains_value();
+  v.refund = r.refund;
+  v.refund_reason = r.refund_reason;
+  const std::int64_t now = engine_context::now_s();
+  if (r.service != nullptr) {
+    v.refill = std::string(to_string(check_refill(r.o, *r.service, ctx.cfg.policy, now, std::nullopt,
+                                                  ctx.book.links())));
+    v.speedup = std::string(to_string(check_speedup(r.o, *r.service, ctx.cfg.policy, now)));
+  } else {
+    v.refill = v.speedup = "service_not_configured";
+  }
+  v.note = r.note;
+  v.created_at = r.created_at;
+  v.updated_at = r.updated_at;
+  return v;
+}
+
+void order_actions::status(std::vector<std::string> ids, std::function<void(std::vector<lookup_answer>)> done) {
+  asio::post(ctx_.strand, [this, ids = std::move(ids), done = std::move(done), keep = ctx_.shared_from_this()] {
+    std::vector<lookup_answer> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) {
+      lookup_answer a;
+      a.panel_order_id = id;
+      if (order_record* r = ctx_.lookup(id)) {
+        a.order = make_view(ctx_, *r);
+      } else {
+        a.error = "order not found";
+      }
+      out.push_back(std::move(a));
+    }
+    done(std::move(out));
+  });
+}
+
+void order_actions::cancel(std::vector<std::string> ids, std::function<void(std::vector<action_answer>)> done) {
+  asio::post(ctx_.strand, [this, ids = std::move(ids), done = std::move(done), keep = ctx_.shared_from_this()] {
+    struct gather {
+      std::vector<action_answer> answers;
+      std::size_t left = 0;
+      std::function<void(std::vector<action_answer>)> done;
+    };
+    auto g = std::make_shared<gather>();
+    g->answers.resize(ids.size());
+    g->left = ids.size() + 1;
+    g->done = done;
+    auto one_done = [g](std::size_t i) {
+      return [g, i](action_answer a) {
+        g->answers[i] = std::move(a);
+        if (--g->left == 0) g->done(std::move(g->answers));
+      };
+    };
+    for (std::size_t i = 0; i < ids.size(); ++i) cancel_one(ids[i], one_done(i));
+    if (--g->left == 0) g->done(std::move(g->answers));
+  });
+}
+
+void order_actions::cancel_one(const std::string& id, std::function<void(action_answer)> done) {
+  order_record* r = ctx_.lookup(id);
+  if (r == nullptr) return done(fail(id, "order not found"));
+  if (!r->durable || r->busy) return done(fail(id, "order is changing state; retry"));
+  const order_state s = r->o.state;
+  if (s == order_state::queued) {
+    // Never sent: canceled here, the whole charge goes back (a daemon decision, so the
+    // provider-side state table is not consulted).
+    auto c = ctx_.make_change(*r, order_state::canceled);
+    order o = r->o;
+    o.state = order_state::canceled;
+    const refund_decision d = compute_refund(o);
+    if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
+    c.refund_reason = std::string(to_string(d.reason));
+    c.note = r->held ? "canceled by the panel while held" : "canceled by the panel before it was sent";
+    ctx_.change(*r, std::move(c), [id, done](order_record*, bool ok) {
+      done(ok ? succeed(id, "canceled") : fail(id, "the journal could not commit the cancel; retry"));
+    });
+    return;
+  }
+  if (is_final(s)) return done(fail(id, "order is final (" + std::string(to_string(s)) + ")"));
+  if (!is_running_upstream(s))
+    return done(fail(id, "order is " + std::string(to_string(s)) + ": it cannot be canceled now"));
+  if (r->service == nullptr || !r->service->cancel_allowed)
+    return done(fail(id, "cancel is not allowed for this service"));
+  auto* client = client_of(ctx_, *r);
+  if (client == nullptr) return done(fail(id, "provider " + r->provider + " is not configured"));
+  spawn(ctx_, id, done, do_cancel(client, r->provider_order_id, id, done));
+}
+
+void order_actions::refill(std::string id, std::optional<std::int64_t> current_count,
+                           std::function<void(action_answer)> done) {
+  asio::post(ctx_.strand, [this, id = std::move(id), current_count, done = std::move(done),
+                           keep = ctx_.shared_from_this()] {
+    order_record* r = ctx_.lookup(id);
+    if (r == nullptr) return done(fail(id, "order not found"));
+    if (r->service == nullptr) return done(fail(id, "service is not configured"));
+    const std::int64_t now = engine_context::now_s();
+    const refill_reason why = check_refill(r->o, *r->service, ctx_.cfg.policy, now, current_count, ctx_.book.links());
+    if (why != refill_reason::eligible) return done(fail(id, std::string(to_string(why))));
+    auto* client = client_of(ctx_, *r);
+    if (client == nullptr || r->provider_order_id.empty()) return done(fail(id, "order has no provider order id"));
+    spawn(ctx_, id, done, do_refill(ctx_.shared_from_this(), client, r->id, r->provider_order_id, id, done));
+  });
+}
+
+void order_actions::refill_status(std::string id, std::function<void(action_answer)> done) {
+  asio::post(ctx_.strand, [this, id = std::move(id), done = std::move(done), keep = ctx_.shared_from_this()] {
+    order_record* r = ctx_.lookup(id);
+    if (r == nullptr) return done(fail(id, "order not found"));
+    if (r->refill_id.empty()) return done(fail(id, "no refill requested"));
+    auto* client = client_of(ctx_, *r);
+    if (client == nullptr) return done(fail(id, "provider " + r->provider + " is not configured"));
+    spawn(ctx_, id, done, do_refill_status(ctx_.shared_from_this(), client, r->id, r->refill_id, id, done));
+  });
+}
+
+void order_actions::speedup(std::string id, std::function<void(action_answer)> done) {
+  asio::post(ctx_.strand, [this, id = std::move(id), done = std::move(done), keep = ctx_.shared_from_this()] {
+    order_record* r = ctx_.lookup(id);
+    if (r == nullptr) return done(fail(id, "order not found"));
+    if (r->service == nullptr) return done(fail(id, "service is not configured"));
+    const std::int64_t now = engine_context::now_s();
+    const speedup_reason why = check_speedup(r->o, *r->service, ctx_.cfg.policy, now);
+    if (why != speedup_reason::eligible) return done(fail(id, std::string(to_string(why))));
+    r->o.last_speedup_at = now;  // one request per interval
+    done(succeed(id, "eligible"));
+  });
+}
+
+void order_actions::resolve(resolution res, std::function<void(action_answer)> done) {
+  asio::post(ctx_.strand, [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
+    const std::string& id = res.panel_order_id;
+    order_record* r = ctx_.lookup(id);
+    if (r == nullptr) return done(fail(id, "order not found"));
+    if (r->busy) return done(fail(id, "order is changing state; retry"));
+    if (r->o.state != order_state::unknown)
+      return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
+    if (res.placed) {
+      if (res.provider_order_id.empty()) return done(fail(id, "provider_order_id: required when placed"));
+      auto c = ctx_.make_change(*r, order_state::placed);
+      c.provider = r->provider;
+      c.provider_order_id = res.provider_order_id;
+      c.note = "resolved by an operator: placed as " + res.provider_order_id;
+      ctx_.change(*r, std::move(c), [id, done](order_record*, bool ok) {
+        done(ok ? succeed(id, "placed") : fail(id, "the journal could not commit; retry"));
+      });
+      return;
+    }
+    auto c = ctx_.make_change(*r, order_state::queued);
+    c.note = "resolved by an operator: proven absent upstream; queued again";
+    ctx_.change(*r, std::move(c), [this, id, done](order_record* rec, bool ok) {
+      if (ok && rec != nullptr) {
+        rec->min_hop = 0;
+        ctx_.disp->enqueue_local(rec->id);
+      }
+      done(ok ? succeed(id, "queued") : fail(id, "the journal could not commit; retry"));
+    });
+  });
+}
+
+}  // namespace smm::daemon

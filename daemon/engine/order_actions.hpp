@@ -1,0 +1,35 @@
+#pragma once
+// What a panel may do with an order after intake: look it up, cancel it, ask for a
+// refill or a speed-up, and what an operator does with an `unknown` one (resolve).
+// Thread safety: public calls from any thread; work and callbacks on the engine's strand.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/engine/engine_context.hpp"
+#include "daemon/order_service.hpp"
+
+namespace smm::daemon {
+
+/// The panel's view of a record (refill and speed-up eligibility computed now).
+order_view make_view(engine_context& ctx, order_record& r);
+
+/// Lookups and actions on existing orders.
+class order_actions {
+ public:
+  explicit order_actions(engine_context& ctx) : ctx_(ctx) {}
+  void status(std::vector<std::string> ids, std::function<void(std::vector<lookup_answer>)> done);
+  void cancel(std::vector<std::string> ids, std::function<void(std::vector<action_answer>)> done);
+  void refill(std::string id, std::optional<std::int64_t> current_count, std::function<void(action_answer)> done);
+  void refill_status(std::string id, std::function<void(action_answer)> done);
+  void speedup(std::string id, std::function<void(action_answer)> done);
+  void resolve(resolution r, std::function<void(action_answer)> done);
+
+ private:
+  void cancel_one(const std::string& id, std::function<void(action_answer)> done);
+
+  engine_context& ctx_;
+};
+
+}  // namespace smm::daemon

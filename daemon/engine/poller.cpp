@@ -1,0 +1,207 @@
+#include "daemon/engine/poller.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unordered_map>
+
+#include "daemon/engine/dispatcher.hpp"
+#include "dispatch/refill.hpp"
+#include "dispatch/refund.hpp"
+
+namespace smm::daemon {
+
+namespace asio = boost::asio;
+
+std::int64_t poll_interval_ms(std::int64_t base_ms, std::int64_t age_s) {
+  if (age_s < 600) return std::max<std::int64_t>(base_ms / 2, 250);  // rounds down
+  if (age_s < 6 * 3600) return base_ms;
+  if (age_s < 48 * 3600) return base_ms * 2;
+  return base_ms * 4;
+}
+
+poller::poller(engine_context& ctx) : ctx_(ctx), timer_(ctx.strand), jitter_(std::random_device{}()) {}
+
+void poller::start() {
+  asio::co_spawn(ctx_.strand, loop(ctx_.shared_from_this()), [log = ctx_.log](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log->critical("poll loop died: {}", ex.what());
+    }
+  });
+}
+
+void poller::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+asio::awaitable<void> poller::loop(std::shared_ptr<engine_context> keep) {
+  while (!stopped_) {
+    scan();
+    balances();
+    timer_.expires_after(keep->opts.poll_tick);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void poller::schedule(order_record& r) {
+  const auto* p = r.provider_index >= 0 ? ctx_.providers.at(static_cast<std::size_t>(r.provider_index)).cfg : nullptr;
+  const std::int64_t base = p ? std::chrono::duration_cast<std::chrono::milliseconds>(p->status_poll_interval).count()
+                              : 60'000;
+  const std::int64_t placed = r.o.placed_at == no_value ? r.created_at : r.o.placed_at;
+  const std::int64_t interval = poll_interval_ms(base, engine_context::now_s() - placed);
+  // Jitter in [0.8, 1.2] of the interval, rounded down to the millisecond.
+  const auto permille = static_cast<std::int64_t>(800 + jitter_() % 401);
+  r.next_poll_ms = engine_context::steady_ms() + interval * permille / 1000;
+}
+
+void poller::scan() {
+  if (stopped_) return;
+  const std::int64_t now = engine_context::steady_ms();
+  std::vector<std::vector<std::int64_t>> due(ctx_.providers.size());
+  for (const std::int64_t id : ctx_.book.running()) {
+    order_record* r = ctx_.book.find(id);
+    if (r == nullptr || r->busy || r->polling || r->provider_order_id.empty() || r->provider_index < 0) continue;
+    if (r->next_poll_ms > now) continue;
+    auto& list = due[static_cast<std::size_t>(r->provider_index)];
+    const auto& p = ctx_.providers.at(static_cast<std::size_t>(r->provider_index));
+    const std::size_t room = (ctx_.opts.status_calls_in_flight - std::min(ctx_.opts.status_calls_in_flight,
+                                                                          p.status_calls)) *
+                             providers::max_ids_per_request;
+    if (list.size() < room) list.push_back(id);
+  }
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    auto& ids = due[i];
+    for (std::size_t at = 0; at < ids.size(); at += providers::max_ids_per_request) {
+      const std::size_t n = std::min(providers::max_ids_per_request, ids.size() - at);
+      std::vector<std::int64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                      ids.begin() + static_cast<std::ptrdiff_t>(at + n));
+      for (const auto id : chunk) ctx_.book.find(id)->polling = true;
+      ++ctx_.providers.at(i).status_calls;
+      asio::co_spawn(ctx_.strand, poll_chunk(ctx_.shared_from_this(), i, std::move(chunk)),
+                     [log = ctx_.log](std::exception_ptr e) {
+                       if (!e) return;
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log->error("status poll failed inside the engine: {}", ex.what());
+                       }
+                     });
+    }
+  }
+}
+
+asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, std::size_t provider,
+                                         std::vector<std::int64_t> ids) {
+  auto& p = keep->providers.at(provider);
+  std::vector<std::string> provider_ids;
+  provider_ids.reserve(ids.size());
+  for (const auto id : ids) provider_ids.push_back(keep->book.find(id)->provider_order_id);
+  keep->counters.status_polls.fetch_add(1, std::memory_order_relaxed);
+  const auto res = co_await p.client->status_multi(std::move(provider_ids));
+  --p.status_calls;
+  std::unordered_map<std::string, const providers::status_entry*> by_id;
+  for (const auto& e : res.value) by_id.emplace(e.id, &e);
+  for (const auto id : ids) {
+    order_record* r = keep->book.find(id);
+    if (r == nullptr) continue;
+    r->polling = false;
+    schedule(*r);
+    const auto it = by_id.find(r->provider_order_id);
+    if (it == by_id.end()) continue;  // not answered (the call failed): polled again later
+    if (it->second->status) {
+      apply_status(*r, *it->second->status);
+    } else if (it->second->error) {
+      keep->log->warn("order {}: {} says: {}", r->panel_order_id, p.cfg->name, it->second->error->message);
+    }
+  }
+  if (!res.ok()) keep->log->debug("status poll of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
+}
+
+void poller::apply_status(order_record& r, const providers::order_status& st) {
+  if (r.busy || !is_running_upstream(r.o.state)) return;
+  r.raw_status = st.status;
+  if (st.start_count) r.o.start_count = *st.start_count;
+  if (st.remains) r.o.remains = *st.remains;
+  const order_state current = r.o.state;
+  const auto next = state_for(map_provider_status(st.status));
+  const transition_result verdict = next ? check_transition(current, *next) : transition_result::anomaly;
+  if (verdict == transition_result::duplicate) return;
+  if (verdict == transition_result::anomaly) {
+    if (st.status == r.last_anomaly) return;  // one event per new anomaly, not per poll
+    r.last_anomaly = st.status;
+    ++r.o.anomalies;
+    ctx_.counters.anomalies.fetch_add(1, std::memory_order_relaxed);
+    auto c = ctx_.make_change(r, current);
+    c.raw_status = st.status;
+    c.note = "anomaly: provider reported '" + st.status + "' while " + std::string(to_string(current)) +
+             ": not applied";
+    ctx_.change(r, std::move(c), nullptr);
+    return;
+  }
+  auto c = ctx_.make_change(r, *next);
+  c.raw_status = st.status;
+  c.start_count = st.start_count;
+  c.remains = st.remains;
+  if (is_final(*next)) {
+    order o = r.o;
+    o.state = *next;
+    o.completed_at = engine_context::now_s();
+    const refund_decision d = compute_refund(o);
+    if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
+    c.refund_reason = std::string(to_string(d.reason));
+    if (d.needs_review()) c.note = "refund needs review: remains unknown or figures inconsistent";
+    if (r.service != nullptr)
+      c.refill_eligible = check_refill(o, *r.service, ctx_.cfg.policy, o.completed_at, std::nullopt,
+                                       ctx_.book.links()) == refill_reason::eligible;
+  }
+  ctx_.change(r, std::move(c), nullptr);
+}
+
+void poller::balances() {
+  if (stopped_) return;
+  const std::int64_t now = engine_context::steady_ms();
+  for (std::size_t i = 0; i < ctx_.providers.size(); ++i) {
+    auto& p = ctx_.providers.at(i);
+    if (p.balance_call || p.next_balance_ms > now) continue;
+    p.balance_call = true;
+    asio::co_spawn(ctx_.strand, check_balance(ctx_.shared_from_this(), i), [log = ctx_.log](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log->error("balance check failed inside the engine: {}", ex.what());
+      }
+    });
+  }
+}
+
+asio::awaitable<void> poller::check_balance(std::shared_ptr<engine_context> keep, std::size_t provider) {
+  auto& p = keep->providers.at(provider);
+  const auto res = co_await p.client->balance();
+  p.balance_call = false;
+  if (res.ok() && res.value.balance) {
+    p.balance = res.value.balance;
+    if (!res.value.currency.empty()) p.currency = res.value.currency;
+    if (p.cfg->balance_warn_below && *p.balance < *p.cfg->balance_warn_below)
+      keep->log->warn("provider {}: balance {} {} is below {}", p.cfg->name, to_string(*p.balance), p.currency,
+                      to_string(*p.cfg->balance_warn_below));
+    // Funds are back (or the key works again): let adds go there again.
+    if (p.paused && !p.balance->is_negative() && !p.balance->is_zero()) {
+      keep->log->info("provider {} resumed: balance {}", p.cfg->name, to_string(*p.balance));
+      keep->providers.resume(provider);
+      keep->disp->kick();
+    }
+  } else if (!res.ok()) {
+    keep->log->debug("balance of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
+  }
+  p.next_balance_ms =
+      engine_context::steady_ms() + (p.paused ? keep->opts.paused_recheck : keep->opts.balance_interval).count();
+  keep->providers.publish();
+}
+
+}  // namespace smm::daemon

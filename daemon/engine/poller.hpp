@@ -1,0 +1,48 @@
+#pragma once
+// The poller: asks each provider about its running orders with multi-status calls of at
+// most 100 ids, on a schedule that follows the order's age (young orders often, old ones
+// less) with jitter so polls spread; applies what the provider says through the state
+// machine (anomalies are recorded, not applied), computes the refund on a final state,
+// and checks provider balances (pausing and resuming them).
+// Thread safety: the engine's strand.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "daemon/engine/engine_context.hpp"
+
+namespace smm::daemon {
+
+/// Milliseconds until the next poll of an order `age_s` seconds after placement, for a
+/// provider polled every `base_ms`: half the base (at least 250 ms) in the first ten
+/// minutes, the base up to six hours, twice it up to two days, four times it after.
+std::int64_t poll_interval_ms(std::int64_t base_ms, std::int64_t age_s);
+
+/// Polls order statuses and provider balances.
+class poller {
+ public:
+  explicit poller(engine_context& ctx);
+  void start();
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> loop(std::shared_ptr<engine_context> keep);
+  boost::asio::awaitable<void> poll_chunk(std::shared_ptr<engine_context> keep, std::size_t provider,
+                                          std::vector<std::int64_t> ids);
+  boost::asio::awaitable<void> check_balance(std::shared_ptr<engine_context> keep, std::size_t provider);
+  void scan();
+  void balances();
+  void schedule(order_record& r);
+  void apply_status(order_record& r, const providers::order_status& st);
+
+  engine_context& ctx_;
+  boost::asio::steady_timer timer_;
+  std::minstd_rand jitter_;
+  bool stopped_ = false;
+};
+
+}  // namespace smm::daemon

@@ -1,0 +1,118 @@
+#include "daemon/engine/provider_set.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace smm::daemon {
+
+providers::provider_client_options client_options(const provider_config& p) {
+  providers::provider_client_options o;
+  o.name = p.name;
+  o.url = p.api_url;
+  o.key = p.key.reveal();
+  switch (p.style) {
+    case request_style::form:
+      o.request.style = providers::request_style::form_post;
+      break;
+    case request_style::get:
+      o.request.style = providers::request_style::get_query;
+      break;
+    case request_style::json:
+      o.request.style = providers::request_style::json_post;
+      break;
+  }
+  o.request.key = p.key_in == key_placement::header ? providers::key_placement::header : providers::key_placement::body;
+  o.transport.connect_timeout = p.connect_timeout;
+  o.transport.read_timeout = p.request_timeout;
+  o.transport.write_timeout = p.request_timeout;
+  o.transport.tls_verify = p.tls_verify;
+  if (p.ca_file) o.transport.ca_file = p.ca_file->string();
+  o.max_in_flight = static_cast<std::size_t>(std::max(1, p.max_in_flight));
+  // A rate below 1/s becomes one token per 1/rate seconds (rounded up to the millisecond).
+  if (p.requests_per_second >= 1.0) {
+    o.rate_tokens = static_cast<std::uint32_t>(std::lround(p.requests_per_second));
+    o.rate_period = std::chrono::milliseconds(1000);
+  } else {
+    o.rate_tokens = 1;
+    o.rate_period = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(1000.0 / p.requests_per_second)));
+  }
+  o.rate_burst = std::max<std::uint32_t>(1, o.rate_tokens);
+  o.call_timeout = p.call_deadline;
+  o.max_attempts = static_cast<std::uint32_t>(p.max_retries) + 1;
+  return o;
+}
+
+provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts) {
+  entries_.reserve(cfg.providers.size());
+  for (const auto& p : cfg.providers) {
+    auto o = client_options(p);
+    if (opts.tune_client) opts.tune_client(p, o);
+    provider_entry e;
+    e.cfg = &p;
+    e.currency = p.currency;
+    e.client = std::make_unique<providers::provider_client>(io, std::move(o));
+    entries_.push_back(std::move(e));
+  }
+  publish();
+}
+
+std::optional<std::size_t> provider_set::index_of(std::string_view name) const {
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].cfg->name == name) return i;
+  return std::nullopt;
+}
+
+bool provider_set::usable(std::size_t i) const {
+  const auto& e = entries_[i];
+  return !e.paused && e.client->figures().breaker != providers::breaker_state_view::open;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const service_def& svc,
+                                                                      std::size_t min_hop) const {
+  for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
+    const auto i = index_of(svc.route[hop].provider);
+    if (i && usable(*i)) return std::pair{*i, hop};
+  }
+  return std::nullopt;
+}
+
+void provider_set::pause(std::size_t i, std::string reason) {
+  entries_[i].paused = true;
+  entries_[i].pause_reason = std::move(reason);
+  publish();
+}
+
+void provider_set::resume(std::size_t i) {
+  entries_[i].paused = false;
+  entries_[i].pause_reason.clear();
+  publish();
+}
+
+void provider_set::publish() {
+  std::vector<provider_view> views;
+  views.reserve(entries_.size());
+  for (const auto& e : entries_) {
+    provider_view v;
+    v.name = e.cfg->name;
+    const auto f = e.client->figures();
+    v.breaker = f.breaker == providers::breaker_state_view::open        ? "open"
+                : f.breaker == providers::breaker_state_view::half_open ? "half_open"
+                                                                        : "closed";
+    v.paused = e.paused;
+    v.pause_reason = e.pause_reason;
+    v.in_flight = static_cast<std::int64_t>(e.adds_in_flight);
+    v.queued = static_cast<std::int64_t>(e.pending.size());
+    v.balance = e.balance;
+    v.currency = e.currency;
+    views.push_back(std::move(v));
+  }
+  std::lock_guard lock(snapshot_mutex_);
+  snapshot_ = std::move(views);
+}
+
+std::vector<provider_view> provider_set::views() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+}  // namespace smm::daemon

@@ -1,0 +1,68 @@
+#pragma once
+// The providers as the engine uses them: one API client each, whether it is paused (out
+// of funds, bad key), its pending adds, and route selection over a service's hops.
+// Thread safety: everything but views() on the engine's strand; views() from any thread.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/engine/engine_options.hpp"
+#include "daemon/order_service.hpp"
+#include "providers/client/provider_client.hpp"
+
+namespace smm::daemon {
+
+/// One provider and the engine's bookkeeping for it.
+struct provider_entry {
+  const provider_config* cfg = nullptr;
+  std::unique_ptr<providers::provider_client> client;
+  bool paused = false;
+  std::string pause_reason;
+  std::size_t adds_in_flight = 0;     ///< adds journaled as sending and not answered yet
+  std::deque<std::int64_t> pending;   ///< routed here, waiting for an in-flight slot
+  std::size_t status_calls = 0;       ///< multi-status calls in flight
+  std::int64_t next_balance_ms = 0;   ///< steady ms of the next balance check
+  bool balance_call = false;          ///< a balance call is in flight
+  std::optional<money> balance;
+  std::string currency;
+};
+
+/// Maps a provider's config to its client's options (rate, deadlines, caps).
+providers::provider_client_options client_options(const provider_config& p);
+
+/// All configured providers.
+class provider_set {
+ public:
+  provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts);
+
+  std::size_t size() const { return entries_.size(); }
+  provider_entry& at(std::size_t i) { return entries_[i]; }
+  /// Index of the provider called `name`, if configured.
+  std::optional<std::size_t> index_of(std::string_view name) const;
+
+  /// True when an add may go there: not paused and the breaker not open.
+  bool usable(std::size_t i) const;
+  /// The first usable hop of the service's route at or after `min_hop`: provider index and hop.
+  std::optional<std::pair<std::size_t, std::size_t>> route(const service_def& svc, std::size_t min_hop) const;
+
+  void pause(std::size_t i, std::string reason);
+  void resume(std::size_t i);
+  /// Refreshes the snapshot views() returns (call after a change on the strand).
+  void publish();
+  /// A snapshot for the panel and the admin.
+  std::vector<provider_view> views() const;
+
+ private:
+  std::vector<provider_entry> entries_;
+  mutable std::mutex snapshot_mutex_;  // guards snapshot_ only; never held across I/O
+  std::vector<provider_view> snapshot_;
+};
+
+}  // namespace smm::daemon

@@ -1,0 +1,30 @@
+#pragma once
+// Recovery at start (design.md "Nothing lost, nothing ordered twice", rule 4): every
+// `sending` order becomes `unknown` (its add may have reached the provider, so it is never
+// resent on a guess), then the open orders are loaded: queued ones queued again (held
+// ones held again), placed/pending/in_progress ones polled, unknown ones kept for
+// reconciliation.
+// Thread safety: runs before the engine's loops start, on the caller's thread.
+#include <cstdint>
+#include <vector>
+
+#include "daemon/engine/engine_context.hpp"
+
+namespace smm::daemon {
+
+/// What recovery found.
+struct recovery_report {
+  std::int64_t open_orders = 0;
+  std::int64_t queued = 0;     ///< handed to the dispatcher again
+  std::int64_t held = 0;       ///< queued behind a running order on their link
+  std::int64_t running = 0;    ///< placed, pending or in progress: polling resumes
+  std::int64_t unknown = 0;    ///< waiting for reconciliation (including those just moved)
+  std::int64_t next_order_id = 0;
+};
+
+/// Moves sending -> unknown, loads the open orders into the book, and returns the ids
+/// to dispatch (in id order) through `to_dispatch`. Throws std::runtime_error when the
+/// journal cannot commit the move.
+recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispatch);
+
+}  // namespace smm::daemon
