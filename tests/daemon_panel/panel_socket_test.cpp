@@ -1,0 +1,537 @@
+// The socket layer with a scripted order_service: ordering, batching, bad input on a live
+// connection, subscriptions, disconnects and stop. Loopback only (a unix socket in a temp dir).
+// Waits are bounded safety nets (a hung test fails), never timing assertions.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "daemon/panel/panel_listener.hpp"
+
+namespace smm::daemon::panel {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto safety_net = 20s;
+
+// Records every call; answers adds at once unless held, then release() answers them.
+class scripted_service : public order_service {
+ public:
+  struct fake_subscription : subscription {
+    explicit fake_subscription(scripted_service& s) : owner(s) {}
+    void cancel() override {
+      std::lock_guard lock(owner.mutex_);
+      owner.sub_canceled_ = true;
+      owner.on_events_ = nullptr;
+    }
+    ~fake_subscription() override { cancel(); }
+    scripted_service& owner;
+  };
+
+  void add(std::vector<panel_order> orders, std::function<void(std::vector<add_answer>)> done) override {
+    std::vector<add_answer> answers;
+    for (const auto& o : orders) {
+      add_answer a;
+      a.panel_order_id = o.panel_order_id;
+      a.status = add_status::accepted;
+      a.state = order_state::queued;
+      a.charge = money::from_micros(o.params.quantity.value_or(0) * 1000);
+      answers.push_back(a);
+    }
+    std::unique_lock lock(mutex_);
+    for (auto& a : answers) a.order_id = ++next_order_id_;
+    add_calls_.push_back(orders.size());
+    total_orders_ += orders.size();
+    if (hold_adds_) {
+      held_.emplace_back([done = std::move(done), answers = std::move(answers)] { done(answers); });
+      cv_.notify_all();
+      return;
+    }
+    cv_.notify_all();
+    lock.unlock();
+    done(std::move(answers));
+  }
+  void status(std::vector<std::string> ids, std::function<void(std::vector<lookup_answer>)> done) override {
+    std::vector<lookup_answer> out;
+    for (auto& id : ids) out.push_back(lookup_answer{id, std::nullopt, "order not found"});
+    note("status");
+    done(std::move(out));
+  }
+  void cancel(std::vector<std::string> ids, std::function<void(std::vector<action_answer>)> done) override {
+    std::vector<action_answer> out;
+    for (auto& id : ids) out.push_back(action_answer{id, true, "cancel requested", ""});
+    note("cancel");
+    done(std::move(out));
+  }
+  void refill(std::string id, std::optional<std::int64_t>, std::function<void(action_answer)> done) override {
+    note("refill");
+    done(action_answer{id, false, "", "refill window over"});
+  }
+  void refill_status(std::string id, std::function<void(action_answer)> done) override {
+    note("refill_status");
+    done(action_answer{id, true, "Completed", ""});
+  }
+  void speedup(std::string id, std::function<void(action_answer)> done) override {
+    note("speedup");
+    done(action_answer{id, true, "eligible", ""});
+  }
+  void resolve(resolution r, std::function<void(action_answer)> done) override {
+    note("resolve");
+    done(action_answer{r.panel_order_id, true, "resolved", ""});
+  }
+  std::unique_ptr<subscription> subscribe(std::int64_t after_seq,
+                                          std::function<void(std::vector<event_view>)> on_events) override {
+    std::lock_guard lock(mutex_);
+    subscribed_after_ = after_seq;
+    sub_canceled_ = false;
+    on_events_ = std::move(on_events);
+    cv_.notify_all();
+    return std::make_unique<fake_subscription>(*this);
+  }
+  std::vector<provider_view> providers() override {
+    provider_view p;
+    p.name = "alpha";
+    p.breaker = "closed";
+    return {p};
+  }
+  std::vector<service_def> services() override { return {}; }
+
+  // Test side.
+  void hold_adds(bool on) {
+    std::lock_guard lock(mutex_);
+    hold_adds_ = on;
+  }
+  void release() {
+    std::vector<std::function<void()>> held;
+    {
+      std::lock_guard lock(mutex_);
+      held.swap(held_);
+    }
+    for (auto& fn : held) fn();
+  }
+  template <class Pred>
+  bool wait_for(Pred pred) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, safety_net, [&] { return pred(); });
+  }
+  bool wait_held(std::size_t n) { return wait_for([&] { return held_.size() >= n; }); }
+  bool wait_subscribed() { return wait_for([&] { return on_events_ != nullptr; }); }
+  bool push_events(std::vector<event_view> events) {
+    std::function<void(std::vector<event_view>)> fn;
+    {
+      std::lock_guard lock(mutex_);
+      fn = on_events_;
+    }
+    if (!fn) return false;
+    fn(std::move(events));
+    return true;
+  }
+  std::vector<std::size_t> add_calls() {
+    std::lock_guard lock(mutex_);
+    return add_calls_;
+  }
+  std::size_t total_orders() {
+    std::lock_guard lock(mutex_);
+    return total_orders_;
+  }
+  std::vector<std::string> calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  std::int64_t subscribed_after() {
+    std::lock_guard lock(mutex_);
+    return subscribed_after_;
+  }
+  bool sub_canceled() {
+    std::lock_guard lock(mutex_);
+    return sub_canceled_;
+  }
+
+ private:
+  void note(std::string what) {
+    std::lock_guard lock(mutex_);
+    calls_.push_back(std::move(what));
+    cv_.notify_all();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool hold_adds_ = false;
+  std::vector<std::function<void()>> held_;
+  std::vector<std::size_t> add_calls_;
+  std::size_t total_orders_ = 0;
+  std::int64_t next_order_id_ = 0;
+  std::vector<std::string> calls_;
+  std::function<void(std::vector<event_view>)> on_events_;
+  std::int64_t subscribed_after_ = -1;
+  bool sub_canceled_ = false;
+};
+
+// A blocking client over a plain socket, with a receive timeout as the safety net.
+class client {
+ public:
+  explicit client(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    timeval tv{static_cast<time_t>(safety_net.count()), 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~client() { close(); }
+  bool connected() const { return connected_; }
+  void send(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  // The next line without '\n'; empty on EOF or timeout.
+  std::string line() {
+    for (;;) {
+      const auto nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string out = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return out;
+      }
+      char chunk[65536];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return {};
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  // True when the server closed the connection (after any buffered lines).
+  bool at_eof() {
+    char c;
+    return buf_.empty() && ::recv(fd_, &c, 1, 0) == 0;
+  }
+  bool nothing_pending() {
+    char c;
+    return buf_.empty() && ::recv(fd_, &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN;
+  }
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
+
+std::string field(const std::string& line, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(line).get(doc)) return "<not json: " + line + ">";
+  simdjson::dom::element v;
+  if (doc.at_pointer(pointer).get(v)) return "<missing>";
+  if (v.is_string()) return std::string(v.get_string().value());
+  return simdjson::minify(v);
+}
+
+std::string add_line(std::string_view id, std::string_view panel_id, int quantity = 100) {
+  return std::string(R"({"id":)") + std::string(id) + R"(,"op":"add","order":{"panel_order_id":")" +
+         std::string(panel_id) + R"(","service":1,"link":"https://x.test/a","quantity":)" + std::to_string(quantity) +
+         "}}\n";
+}
+
+class PanelSocket : public ::testing::Test {
+ protected:
+  void SetUp() override { start_server({}); }
+  void TearDown() override { stop_server(); }
+
+  void start_server(panel_limits limits) {
+    char tmpl[] = "/tmp/smm-panel-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/panel.sock";
+    listener_ = std::make_unique<panel_listener>(io_.get_executor(), path_, service_, limits);
+    listener_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void stop_server() {
+    if (listener_) listener_->stop();
+    work_.reset();
+    service_.release();
+    if (thread_.joinable()) thread_.join();
+    listener_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  bool wait_sessions(std::size_t n) {
+    const auto until = std::chrono::steady_clock::now() + safety_net;
+    while (listener_->session_count() != n) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  scripted_service service_;
+  std::string dir_, path_;
+  std::unique_ptr<panel_listener> listener_;
+  std::thread thread_;
+};
+
+TEST_F(PanelSocket, SocketFileIsMode0660AndPingAnswers) {
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  client c(path_);
+  ASSERT_TRUE(c.connected());
+  c.send("{\"id\":\"p\",\"op\":\"ping\"}\n");
+  EXPECT_EQ(c.line(), R"({"id":"p","ok":true,"result":{"pong":true}})");
+}
+
+TEST_F(PanelSocket, RefusesToStartOverALiveDaemonAndReplacesAStaleFile) {
+  panel_listener second(io_.get_executor(), path_, service_);
+  EXPECT_THROW(second.start(), std::runtime_error);
+  // The first one still serves.
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"ping\"}\n");
+  EXPECT_EQ(field(c.line(), "/ok"), "true");
+
+  // A socket file nobody listens on is stale: a new listener takes its place.
+  const std::string stale = dir_ + "/stale.sock";
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, stale.c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ::close(fd);
+  }
+  panel_listener third(io_.get_executor(), stale, service_);
+  EXPECT_NO_THROW(third.start());
+  client c3(stale);
+  c3.send("{\"id\":3,\"op\":\"ping\"}\n");
+  EXPECT_EQ(field(c3.line(), "/id"), "3");
+  third.stop();
+  // A regular file is never replaced.
+  const std::string regular = dir_ + "/file";
+  { std::FILE* f = std::fopen(regular.c_str(), "w"); std::fclose(f); }
+  panel_listener fourth(io_.get_executor(), regular, service_);
+  EXPECT_THROW(fourth.start(), std::runtime_error);
+}
+
+TEST_F(PanelSocket, PipelinedAnswersKeepRequestOrderWhileTheEngineIsSlow) {
+  service_.hold_adds(true);
+  client c(path_);
+  c.send(add_line("1", "a") + "{\"id\":2,\"op\":\"ping\"}\n" + "{\"id\":3,\"op\":\"status\",\"order\":\"zz\"}\n" +
+         "{\"id\":4,\"op\":\"nope\"}\n");
+  ASSERT_TRUE(service_.wait_held(1));
+  // ping and the bad op are answered already, but must wait behind the add.
+  EXPECT_TRUE(c.nothing_pending());
+  EXPECT_TRUE(service_.calls().empty()) << "status reached the engine before the add was answered";
+  service_.hold_adds(false);
+  service_.release();
+  const std::string l1 = c.line(), l2 = c.line(), l3 = c.line(), l4 = c.line();
+  EXPECT_EQ(field(l1, "/id"), "1");
+  EXPECT_EQ(field(l1, "/result/status"), "accepted");
+  EXPECT_EQ(field(l1, "/result/charge"), "0.1");
+  EXPECT_EQ(field(l2, "/id"), "2");
+  EXPECT_EQ(field(l3, "/id"), "3");
+  EXPECT_EQ(field(l3, "/error/code"), "not_found");
+  EXPECT_EQ(field(l4, "/id"), "4");
+  EXPECT_EQ(field(l4, "/error/code"), "unknown_op");
+}
+
+TEST_F(PanelSocket, ConsecutiveAddsInOneReadBecomeOneEngineCall) {
+  client c(path_);
+  // One send: the three adds arrive in one read and merge; the status splits the run.
+  c.send(add_line("1", "a") + add_line("2", "b") +
+         R"({"id":3,"op":"add","orders":[{"panel_order_id":"c","service":1},{"panel_order_id":"d","service":1}]})" "\n" +
+         "{\"id\":4,\"op\":\"status\",\"orders\":[\"a\"]}\n" + add_line("5", "e"));
+  for (const char* id : {"1", "2", "3", "4", "5"}) EXPECT_EQ(field(c.line(), "/id"), id);
+  EXPECT_EQ(service_.add_calls(), (std::vector<std::size_t>{4, 1}));
+}
+
+TEST_F(PanelSocket, ManyClientsEachGetTheirOwnAnswersInOrder) {
+  constexpr int clients = 16, per_client = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int k = 0; k < clients; ++k) {
+    threads.emplace_back([&, k] {
+      client c(path_);
+      std::string batch;
+      for (int i = 0; i < per_client; ++i)
+        batch += add_line(std::to_string(k * 1000 + i), "c" + std::to_string(k) + "-" + std::to_string(i));
+      c.send(batch);
+      for (int i = 0; i < per_client; ++i) {
+        const std::string l = c.line();
+        if (field(l, "/id") == std::to_string(k * 1000 + i) &&
+            field(l, "/result/panel_order_id") == "c" + std::to_string(k) + "-" + std::to_string(i))
+          ++good;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), clients * per_client);
+  EXPECT_EQ(service_.total_orders(), static_cast<std::size_t>(clients * per_client));
+}
+
+TEST_F(PanelSocket, OverlongLineIsTooLargeAndTheConnectionStaysUsable) {
+  client c(path_);
+  std::string huge = R"({"id":1,"op":"ping","pad":")" + std::string(default_max_line_bytes + 10, 'x') + "\"}\n";
+  c.send(huge);
+  c.send("{\"id\":2,\"op\":\"ping\"}\n");
+  const std::string l1 = c.line();
+  EXPECT_EQ(field(l1, "/error/code"), "too_large");
+  EXPECT_EQ(field(l1, "/id"), "<missing>");
+  EXPECT_EQ(field(l1, "/error/message"), "request line is over the 1048576-byte limit");
+  EXPECT_EQ(field(c.line(), "/id"), "2");
+  // A line of exactly the cap is accepted (and answered: unknown field "pad").
+  std::string at_cap = R"({"id":3,"op":"ping","pad":")";
+  at_cap += std::string(default_max_line_bytes - at_cap.size() - 2, 'y') + "\"}";
+  ASSERT_EQ(at_cap.size(), default_max_line_bytes);
+  c.send(at_cap + "\n");
+  const std::string l3 = c.line();
+  EXPECT_EQ(field(l3, "/id"), "3");
+  EXPECT_EQ(field(l3, "/error/message"), "unknown field \"pad\" for op ping");
+}
+
+TEST_F(PanelSocket, InvalidUtf8AndNulBytesAreErrorsNotDisconnects) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"ping\",\"x\":\"\xC3\x28\"}\n");
+  c.send(std::string("{\"id\":2,\"op\":\"pi\0ng\"}\n", 22));
+  c.send("{\"id\":3,\"op\":\"ping\"}\n");
+  const std::string l1 = c.line(), l2 = c.line();
+  EXPECT_EQ(field(l1, "/error/message"), "request line is not valid UTF-8");
+  EXPECT_EQ(field(l2, "/error/message"), "NUL byte at offset 16 of the request line");
+  EXPECT_EQ(field(l2, "/error/code"), "bad_request");
+  EXPECT_EQ(field(c.line(), "/id"), "3");
+}
+
+TEST_F(PanelSocket, HalfLineThenCloseIsDroppedAndTheServerCarriesOn) {
+  {
+    client c(path_);
+    c.send(R"({"id":1,"op":"add","order":{"panel_order_id":"half")");
+    c.shutdown_write();
+    EXPECT_TRUE(c.at_eof());
+  }
+  EXPECT_TRUE(wait_sessions(0));
+  EXPECT_EQ(service_.total_orders(), 0u);
+  client d(path_);
+  d.send("{\"id\":2,\"op\":\"ping\"}\n");
+  EXPECT_EQ(field(d.line(), "/id"), "2");
+}
+
+TEST_F(PanelSocket, SubscribeStreamsEventsAfterItsAnswer) {
+  client c(path_);
+  c.send("{\"id\":9,\"op\":\"subscribe\",\"after_seq\":5}\n");
+  EXPECT_EQ(c.line(), R"({"id":9,"ok":true,"result":{"subscribed":true,"after_seq":5}})");
+  ASSERT_TRUE(service_.wait_subscribed());
+  EXPECT_EQ(service_.subscribed_after(), 5);
+  event_view e;
+  e.seq = 6;
+  e.panel_order_id = "a";
+  e.new_state = order_state::completed;
+  event_view f = e;
+  f.seq = 7;
+  ASSERT_TRUE(service_.push_events({e}));
+  ASSERT_TRUE(service_.push_events({f}));
+  EXPECT_EQ(field(c.line(), "/event/seq"), "6");
+  const std::string l = c.line();
+  EXPECT_EQ(field(l, "/event/seq"), "7");
+  EXPECT_EQ(field(l, "/event/new_state"), "completed");
+  c.send("{\"id\":10,\"op\":\"subscribe\"}\n");
+  EXPECT_EQ(field(c.line(), "/error/code"), "conflict");
+  c.send("{\"id\":11,\"op\":\"unsubscribe\"}\n");
+  EXPECT_EQ(c.line(), R"({"id":11,"ok":true,"result":{"unsubscribed":true}})");
+  EXPECT_TRUE(service_.sub_canceled());
+}
+
+TEST_F(PanelSocket, ClientGoneBeforeItsAnswerDoesNotHurtTheServer) {
+  service_.hold_adds(true);
+  {
+    client c(path_);
+    std::string batch;
+    for (int i = 0; i < 2000; ++i) batch += add_line(std::to_string(i), "g" + std::to_string(i));
+    c.send(batch);
+    ASSERT_TRUE(service_.wait_held(1));
+  }  // closed with answers owed
+  service_.hold_adds(false);
+  service_.release();
+  EXPECT_TRUE(wait_sessions(0));
+  client d(path_);
+  d.send(add_line("1", "after"));
+  EXPECT_EQ(field(d.line(), "/result/status"), "accepted");
+}
+
+TEST_F(PanelSocket, EveryOpReachesTheEngine) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"cancel\",\"orders\":[\"a\",\"b\"]}\n"
+         "{\"id\":2,\"op\":\"refill\",\"order\":\"a\",\"current_count\":5}\n"
+         "{\"id\":3,\"op\":\"refill_status\",\"order\":\"a\"}\n"
+         "{\"id\":4,\"op\":\"speedup\",\"order\":\"a\"}\n"
+         "{\"id\":5,\"op\":\"resolve\",\"order\":\"a\",\"placed\":false}\n"
+         "{\"id\":6,\"op\":\"providers\"}\n"
+         "{\"id\":7,\"op\":\"services\"}\n");
+  EXPECT_EQ(field(c.line(), "/result/orders/1/result"), "cancel requested");
+  EXPECT_EQ(field(c.line(), "/error/message"), "refill window over");
+  EXPECT_EQ(field(c.line(), "/result/result"), "Completed");
+  EXPECT_EQ(field(c.line(), "/result/result"), "eligible");
+  EXPECT_EQ(field(c.line(), "/result/result"), "resolved");
+  EXPECT_EQ(field(c.line(), "/result/providers/0/name"), "alpha");
+  EXPECT_EQ(field(c.line(), "/result/services"), "[]");
+  EXPECT_EQ(service_.calls(),
+            (std::vector<std::string>{"cancel", "refill", "refill_status", "speedup", "resolve"}));
+}
+
+TEST_F(PanelSocket, StopWritesInFlightAnswersThenCloses) {
+  service_.hold_adds(true);
+  client c(path_);
+  c.send(add_line("1", "s1"));
+  ASSERT_TRUE(service_.wait_held(1));
+  listener_->stop();
+  service_.release();
+  EXPECT_EQ(field(c.line(), "/id"), "1");
+  EXPECT_TRUE(c.at_eof());
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+class PanelSocketShortTimeout : public PanelSocket {
+ protected:
+  void SetUp() override {
+    panel_limits limits;
+    limits.partial_line_timeout = 100ms;
+    start_server(limits);
+  }
+};
+
+TEST_F(PanelSocketShortTimeout, HalfWrittenLineTooOldClosesTheConnection) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"ping\"}\n{\"id\":2,");
+  EXPECT_EQ(field(c.line(), "/id"), "1");
+  EXPECT_TRUE(c.at_eof());
+}
+
+TEST_F(PanelSocketShortTimeout, IdleConnectionWithoutHalfLineStaysOpen) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"ping\"}\n");
+  EXPECT_EQ(field(c.line(), "/id"), "1");
+  std::this_thread::sleep_for(300ms);  // three timeouts' worth of idleness
+  c.send("{\"id\":2,\"op\":\"ping\"}\n");
+  EXPECT_EQ(field(c.line(), "/id"), "2");
+}
+
+}  // namespace
+}  // namespace smm::daemon::panel
