@@ -508,6 +508,36 @@ TEST_F(PanelSocket, StopWritesInFlightAnswersThenCloses) {
   EXPECT_FALSE(std::filesystem::exists(path_));
 }
 
+TEST_F(PanelSocket, BulkIntakeIsAnsweredCompletelyInMergedCalls) {
+  constexpr int orders = 50'000;
+  client c(path_);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread writer([&] {
+    std::string batch;
+    for (int i = 0; i < orders; ++i) {
+      batch += add_line(std::to_string(i), "bulk-" + std::to_string(i));
+      if (batch.size() > 256 * 1024 || i == orders - 1) {
+        c.send(batch);
+        batch.clear();
+      }
+    }
+  });
+  int in_order = 0;
+  for (int i = 0; i < orders; ++i) {
+    const std::string l = c.line();
+    if (l.empty()) break;
+    if (field(l, "/id") == std::to_string(i)) ++in_order;
+  }
+  writer.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(in_order, orders);
+  EXPECT_EQ(service_.total_orders(), static_cast<std::size_t>(orders));
+  // Many lines per read: far fewer engine calls than orders.
+  EXPECT_LT(service_.add_calls().size(), static_cast<std::size_t>(orders / 10));
+  std::printf("bulk intake: %d orders in %.3f s (%.0f orders/s, %zu engine add calls)\n", orders, seconds,
+              orders / seconds, service_.add_calls().size());
+}
+
 class PanelSocketShortTimeout : public PanelSocket {
  protected:
   void SetUp() override {
