@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -30,6 +33,9 @@ store::state_change change_of(const demo_order& d, order_state from, std::int64_
   ch.at = now;
   return ch;
 }
+
+// Walks of the route per order; passes after the first only follow local failures.
+constexpr int max_route_passes = 3;
 
 // One change as a batch. Built without a braced list: GCC 12 cannot keep an
 // initializer_list's array in a coroutine frame ("array used as initializer").
@@ -87,84 +93,94 @@ asio::awaitable<void> dispatch_provider(run_state& st, std::size_t window, std::
 
 asio::awaitable<void> place_one(run_state& st, std::size_t index) {
   demo_order& d = st.orders[index];  // the vector is never resized after intake
-  for (const std::size_t h : d.hops) {
-    const route_hop& hop = d.service->route[h];
-    provider_slot& p = st.providers.at(hop.provider);
-    if (p.paused) {  // out of funds: the next hop takes it without asking again
-      ++p.failovers_from;
-      continue;
-    }
-
-    const auto now = run_state::unix_now();
-    const auto from = d.core.state;
-    apply_to_order(d.core, order_state::sending, now);
-    d.provider = hop.provider;
-    auto sending = change_of(d, from, now);
-    sending.provider = hop.provider;
-    sending.attempt = d.core.send_attempts;
-    // Durable before the request leaves: recovery turns `sending` into `unknown`, never into a resend.
-    if (!co_await st.journal.write_and_wait(batch_of(std::move(sending)))) {
-      apply_to_order(d.core, order_state::queued, now);
-      d.provider.clear();
-      reject(st, d, "journal refused the sending record", now);
-      co_return;
-    }
-
-    auto r = co_await p.client->add(add_for(d, hop));
-    const auto at = run_state::unix_now();
-    switch (r.outcome) {
-      case call_outcome::ok: {
-        apply_to_order(d.core, order_state::placed, at);
-        d.provider_order_id = r.value.order;
-        d.failed_over = h != d.hops.front();
-        auto ch = change_of(d, order_state::sending, at);
-        ch.provider = hop.provider;
-        ch.provider_order_id = d.provider_order_id;
-        st.journal.write(batch_of(std::move(ch)));
-        p.by_order_id.emplace(d.provider_order_id, index);
-        p.open.push_back(index);
-        st.links.record_placement(d.core.link_hash, d.core.panel_order_id, at);
-        ++st.placed;
-        co_return;
-      }
-      case call_outcome::unknown: {
-        // The request may have created an order upstream: count it, never send it again.
-        apply_to_order(d.core, order_state::unknown, at);
-        d.note = hop.provider + ": " + r.error;
-        d.reason = d.note;
-        auto ch = change_of(d, order_state::sending, at);
-        ch.provider = hop.provider;
-        ch.note = "add outcome unknown: " + r.error;
-        st.journal.write(batch_of(std::move(ch)));
-        ++st.settled;
-        co_return;
-      }
-      case call_outcome::rejected:
-      case call_outcome::retry_later:
-        // A definitive no from the provider (retry_later: an active order on the link; the
-        // daemon would requeue it, the demo has no requeue loop).
-        reject(st, d, hop.provider + ": " + r.error, at);
-        co_return;
-      case call_outcome::pause_provider:
-        if (!p.paused) {
-          p.paused = true;
-          p.pause_reason = r.error;
-        }
-        [[fallthrough]];
-      case call_outcome::breaker_open:
-      case call_outcome::failed:
-      case call_outcome::queue_full:
-      case call_outcome::cancelled: {
-        // Provably not created upstream: back to queued, and the next hop may take it.
-        apply_to_order(d.core, order_state::queued, at);
+  // A pass walks the route; a later pass (bounded) retries hops that failed only locally
+  // (rate-limit wait past the deadline, queue full, breaker open): provably never sent.
+  asio::steady_timer pause(st.io);
+  for (int pass = 0; pass < max_route_passes; ++pass) {
+    bool local_failure = false;
+    for (const std::size_t h : d.hops) {
+      const route_hop& hop = d.service->route[h];
+      provider_slot& p = st.providers.at(hop.provider);
+      if (p.paused) {  // out of funds: the next hop takes it without asking again
         ++p.failovers_from;
-        d.note = hop.provider + ": " + std::string(providers::to_string(r.outcome)) + " (" + r.error + ")";
-        auto ch = change_of(d, order_state::sending, at);
-        ch.note = d.note;
-        st.journal.write(batch_of(std::move(ch)));
-        break;
+        continue;
+      }
+
+      const auto now = run_state::unix_now();
+      const auto from = d.core.state;
+      apply_to_order(d.core, order_state::sending, now);
+      d.provider = hop.provider;
+      auto sending = change_of(d, from, now);
+      sending.provider = hop.provider;
+      sending.attempt = d.core.send_attempts;
+      // Durable before the request leaves: recovery turns `sending` into `unknown`, never into a resend.
+      if (!co_await st.journal.write_and_wait(batch_of(std::move(sending)))) {
+        apply_to_order(d.core, order_state::queued, now);
+        d.provider.clear();
+        reject(st, d, "journal refused the sending record", now);
+        co_return;
+      }
+
+      auto r = co_await p.client->add(add_for(d, hop));
+      const auto at = run_state::unix_now();
+      switch (r.outcome) {
+        case call_outcome::ok: {
+          apply_to_order(d.core, order_state::placed, at);
+          d.provider_order_id = r.value.order;
+          d.failed_over = h != d.hops.front();
+          auto ch = change_of(d, order_state::sending, at);
+          ch.provider = hop.provider;
+          ch.provider_order_id = d.provider_order_id;
+          st.journal.write(batch_of(std::move(ch)));
+          p.by_order_id.emplace(d.provider_order_id, index);
+          p.open.push_back(index);
+          st.links.record_placement(d.core.link_hash, d.core.panel_order_id, at);
+          ++st.placed;
+          co_return;
+        }
+        case call_outcome::unknown: {
+          // The request may have created an order upstream: count it, never send it again.
+          apply_to_order(d.core, order_state::unknown, at);
+          d.note = hop.provider + ": " + r.error;
+          d.reason = d.note;
+          auto ch = change_of(d, order_state::sending, at);
+          ch.provider = hop.provider;
+          ch.note = "add outcome unknown: " + r.error;
+          st.journal.write(batch_of(std::move(ch)));
+          ++st.settled;
+          co_return;
+        }
+        case call_outcome::rejected:
+        case call_outcome::retry_later:
+          // A definitive no from the provider (retry_later: an active order on the link; the
+          // daemon would requeue it later, the demo does not wait that long).
+          reject(st, d, hop.provider + ": " + r.error, at);
+          co_return;
+        case call_outcome::pause_provider:
+          if (!p.paused) {
+            p.paused = true;
+            p.pause_reason = r.error;
+          }
+          [[fallthrough]];
+        case call_outcome::breaker_open:
+        case call_outcome::failed:
+        case call_outcome::queue_full:
+        case call_outcome::cancelled: {
+          // Provably not created upstream: back to queued, and the next hop may take it.
+          apply_to_order(d.core, order_state::queued, at);
+          if (r.outcome != call_outcome::pause_provider) local_failure = true;
+          ++p.failovers_from;
+          d.note = hop.provider + ": " + std::string(providers::to_string(r.outcome)) + " (" + r.error + ")";
+          auto ch = change_of(d, order_state::sending, at);
+          ch.note = d.note;
+          st.journal.write(batch_of(std::move(ch)));
+          break;
+        }
       }
     }
+    if (!local_failure) break;
+    pause.expires_after(std::chrono::milliseconds{250});
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   // No hop took it.
   std::string why = "no usable provider on the route";
