@@ -34,8 +34,8 @@ int check_config(const std::string& file, std::ostream& out, std::ostream& err) 
   return 0;
 }
 
-/// --config: until the daemon core is wired in, load, validate and summarize.
-int run_with_config(const std::string& file, std::ostream& out, std::ostream& err) {
+/// --config: load, validate, and run the daemon (or, without a runner, summarize).
+int run_with_config(const std::string& file, std::ostream& out, std::ostream& err, const daemon_runner& runner) {
   const config_result r = load_config_file(file);
   print_warnings(r, err);
   if (!r) {
@@ -43,15 +43,17 @@ int run_with_config(const std::string& file, std::ostream& out, std::ostream& er
     return 1;
   }
   const config& c = *r.value;
+  if (runner) return runner(c, file);
   out << file << ": loaded " << c.providers.size() << " providers, " << c.services.size() << " services, "
       << c.daemon.panel_keys.size() << " panel keys; panel socket " << c.daemon.socket_path.string()
-      << "; the daemon core is not built yet, exiting\n";
+      << "; no daemon runner in this build, exiting\n";
   return 0;
 }
 
 }  // namespace
 
-int run_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int run_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                     const daemon_runner& runner) {
   CLI::App app{"smm-dispatchd: takes SMM panel orders and dispatches them to providers"};
   app.name("smm-dispatchd");
   command_line_options o;
@@ -83,7 +85,7 @@ int run_command_line(int argc, const char* const* argv, std::ostream& out, std::
     return 0;
   }
   if (*check) return check_config(check_file, out, err);
-  if (*run) return run_with_config(config_file, out, err);
+  if (*run) return run_with_config(config_file, out, err, runner);
   err << "smm-dispatchd: nothing to do: give --config FILE or --check-config FILE (see --help)\n";
   return 2;
 }

@@ -2,6 +2,8 @@
 // The command-line front of smm-dispatchd: parses the options and runs the commands that
 // need no daemon core (--check-config, --print-config-schema, --version). main() only
 // forwards to run_command_line().
+#include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -16,8 +18,16 @@ struct command_line_options {
   bool version = false;                     ///< --version
 };
 
+struct config;
+
+/// Runs the daemon with a loaded, valid config; returns the exit code. Injected by main()
+/// so the command-line front does not depend on the engine.
+using daemon_runner = std::function<int(const config&, const std::filesystem::path& config_file)>;
+
 /// Parses argv and runs the command; `out`/`err` receive what would go to stdout/stderr.
 /// Returns the process exit code: 0 on success, 1 on a bad config, 2 on a usage error.
-int run_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+/// Without a `runner`, --config only validates and summarizes.
+int run_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                     const daemon_runner& runner = {});
 
 }  // namespace smm
