@@ -220,6 +220,31 @@ void dispatcher::requeue(order_record& r, store::state_change c, std::int64_t de
   });
 }
 
+void dispatcher::requeue_behind_link(order_record& r, store::state_change c) {
+  ctx_.counters.requeued.fetch_add(1, std::memory_order_relaxed);
+  ctx_.change(r, std::move(c), [this](order_record* rec, bool ok) {
+    if (rec == nullptr) return;
+    if (!ok) {
+      rec->in_dispatch = false;
+      return;
+    }
+    auto& links = ctx_.book.links();
+    bool other_running = false;
+    for (const auto id : links.running(rec->o.link_hash)) other_running = other_running || id != rec->id;
+    if (other_running) {
+      // Held until the running order on the link is final (order_book::leave_link releases it).
+      links.remove_running(rec->o.link_hash, rec->id);
+      ctx_.book.hold(*rec);
+      rec->in_dispatch = false;
+      ctx_.sync_counts();
+      return;
+    }
+    // Someone else's order holds the link upstream: wait as long as the provider suggests.
+    wait(*rec, ctx_.opts.foreign_link_wait.count());
+    kick();
+  });
+}
+
 void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t hop,
                            const providers::call_result<providers::add_result>& res) {
   auto& p = ctx_.providers.at(provider);
@@ -264,6 +289,11 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
     case call_outcome::retry_later: {
       auto c = ctx_.make_change(*r, order_state::queued);
       c.note = name + " said not now: " + res.error;
+      if (res.category == providers::error_category::duplicate_active_order) {
+        // Usually our own earlier order on the link: wait for it to end instead of a timer.
+        requeue_behind_link(*r, std::move(c));
+        break;
+      }
       const auto delay = res.retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after)
                                          : ctx_.opts.retry_delay;
       requeue(*r, std::move(c), std::max(delay, ctx_.opts.retry_delay).count());

@@ -49,6 +49,7 @@ class dispatcher {
   void on_result(std::int64_t id, std::size_t provider, std::size_t hop,
                  const providers::call_result<providers::add_result>& res);
   void requeue(order_record& r, store::state_change c, std::int64_t delay_ms);
+  void requeue_behind_link(order_record& r, store::state_change c);
 
   engine_context& ctx_;
   moodycamel::ConcurrentQueue<std::int64_t> inbox_;

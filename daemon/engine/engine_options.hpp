@@ -16,6 +16,8 @@ struct engine_options {
   std::chrono::milliseconds dispatch_tick{50};     ///< dispatcher wake-up when nothing kicks it
   std::chrono::milliseconds poll_tick{200};        ///< poller scan period
   std::chrono::milliseconds retry_delay{2000};     ///< queued again after a "not now" (no route, retry later)
+  /// Wait after "active order with this link" when no order of ours runs on the link.
+  std::chrono::milliseconds foreign_link_wait{300000};
   std::chrono::milliseconds balance_interval{60000};  ///< balance check of every provider
   std::chrono::milliseconds paused_recheck{10000};    ///< balance check of a paused provider
   std::size_t max_pending_per_provider = 2000;  ///< orders routed to a provider but not sent yet

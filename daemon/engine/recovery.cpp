@@ -43,6 +43,8 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
       default:
         // unknown (and anything unexpected): it may be running upstream, so it holds its link.
         ctx.book.occupy_link(r);
+        for (const auto& e : ctx.reader->order_events(r.id))
+          if (!e.note.empty()) r.note = e.note;  // why it is unknown, for the operator
         ++rep.unknown;
         break;
     }

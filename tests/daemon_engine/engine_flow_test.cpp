@@ -1,0 +1,281 @@
+// The engine end to end against real mock providers: orders to final states with exact
+// refunds, idempotent add, the duplicate-link policies, route failover, the event feed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "dispatch/money.hpp"
+#include "tests/daemon_engine/engine_fixture.hpp"
+
+namespace smm::daemon::test {
+namespace {
+
+using smm::test::mock_process;
+
+bool final_view(const order_view& v) { return is_final(v.state); }
+
+// What the refund of a final order must be (domain.md "Refunds"), from its own figures.
+std::optional<money> expected_refund(const order_view& v) {
+  switch (v.state) {
+    case order_state::completed:
+      return std::nullopt;
+    case order_state::canceled:
+    case order_state::refunded:
+    case order_state::failed:
+    case order_state::rejected:
+      return v.charge;
+    case order_state::partial: {
+      if (!v.remains) return std::nullopt;
+      const std::int64_t r = std::clamp<std::int64_t>(*v.remains, 0, v.quantity);
+      const auto m = prorate_down(v.charge, r, v.quantity);
+      if (m.value.is_zero()) return std::nullopt;
+      return m.value;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::vector<event_view> all_events(const std::string& journal_path) {
+  store::journal_reader reader(journal_path);
+  std::vector<event_view> out;
+  for (const auto& row : reader.events_since(0, 1'000'000)) {
+    event_view v;
+    v.seq = row.seq;
+    v.panel_order_id = row.panel_order_id;
+    v.new_state = static_cast<order_state>(row.new_state);
+    if (row.refund_micros) v.refund = money::from_micros(*row.refund_micros);
+    out.push_back(v);
+  }
+  return out;
+}
+
+TEST(engine_flow, orders_reach_final_states_with_exact_refunds) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "50", "--speed", "2000", "--partial-prob", "0.3", "--cancel-prob", "0.25",
+                      "--seed", "11"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "reject", dir.path()), dir.path());
+  h.start();
+  constexpr int n = 24;
+  std::vector<panel_order> batch;
+  for (int i = 0; i < n; ++i) batch.push_back(followers("f" + std::to_string(i), "flow" + std::to_string(i), 100 + 17 * i));
+  const auto answers = h.add(batch);
+  ASSERT_EQ(answers.size(), static_cast<std::size_t>(n));
+  for (const auto& a : answers) {
+    ASSERT_EQ(a.status, add_status::accepted) << a.panel_order_id << ": " << a.error;
+    EXPECT_EQ(a.charge, charge_for(parse_money("0.90").value, *batch[static_cast<std::size_t>(&a - answers.data())]
+                                                                     .params.quantity)
+                            .value);
+  }
+  std::map<order_state, int> seen;
+  money refunds_total;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "f" + std::to_string(i);
+    ASSERT_TRUE(h.wait_for(id, final_view)) << id << " never reached a final state";
+    const auto v = *h.status(id);
+    ++seen[v.state];
+    EXPECT_EQ(v.refund, expected_refund(v)) << id << " " << to_string(v.state);
+    EXPECT_FALSE(v.provider_order_id.empty());
+    if (v.refund) refunds_total = checked_add(refunds_total, *v.refund).value;
+  }
+  // The mock's probabilities make every outcome occur with this seed; the rules above
+  // are only meaningful if they did.
+  EXPECT_GT(seen[order_state::completed], 0);
+  EXPECT_GT(seen[order_state::partial] + seen[order_state::canceled], 0);
+
+  // Each refund is on exactly one event, and they add up to the orders' refunds.
+  std::map<std::string, int> refund_events;
+  money events_total;
+  for (const auto& e : all_events(h.journal_path())) {
+    if (!e.refund) continue;
+    ++refund_events[e.panel_order_id];
+    events_total = checked_add(events_total, *e.refund).value;
+  }
+  for (const auto& [id, count] : refund_events) EXPECT_EQ(count, 1) << id;
+  EXPECT_EQ(events_total, refunds_total);
+  EXPECT_EQ(h.eng().figures().refunds_micros, refunds_total.micros());
+  // Every order was sent exactly once.
+  EXPECT_EQ(audit_adds(alpha).size(), static_cast<std::size_t>(n));
+}
+
+TEST(engine_flow, add_is_idempotent_by_panel_id_and_conflicts_on_other_content) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  const auto first = h.add_one(followers("idem-1", "idem", 100));
+  ASSERT_EQ(first.status, add_status::accepted) << first.error;
+  const auto again = h.add_one(followers("idem-1", "idem", 100));
+  EXPECT_EQ(again.status, add_status::replayed);
+  EXPECT_EQ(again.order_id, first.order_id);
+  EXPECT_EQ(again.charge, first.charge);
+  const auto other = h.add_one(followers("idem-1", "idem", 200));
+  EXPECT_EQ(other.status, add_status::conflict);
+  EXPECT_NE(other.error.find("idem-1"), std::string::npos);
+  // Twice in one call: one order, the second answer replays the first.
+  const auto pair = h.add({followers("idem-2", "idem2", 100), followers("idem-2", "idem2", 100)});
+  EXPECT_EQ(pair[0].status, add_status::accepted);
+  EXPECT_EQ(pair[1].status, add_status::replayed);
+  EXPECT_EQ(pair[1].order_id, pair[0].order_id);
+  // Invalid orders store nothing and do not disturb the others of the call.
+  const auto mixed = h.add({followers("idem-3", "idem3", 10), followers("idem-4", "idem4", 100)});
+  EXPECT_EQ(mixed[0].status, add_status::invalid);
+  EXPECT_EQ(mixed[1].status, add_status::accepted);
+  EXPECT_FALSE(h.status("idem-3"));
+  ASSERT_TRUE(h.wait_for("idem-1", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  ASSERT_TRUE(h.wait_for("idem-2", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  ASSERT_TRUE(h.wait_for("idem-4", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  EXPECT_EQ(audit_adds(alpha).size(), 3u);
+  const auto fig = h.eng().figures();
+  EXPECT_EQ(fig.intake_accepted, 3u);
+  EXPECT_EQ(fig.intake_replayed, 2u);
+  EXPECT_EQ(fig.intake_conflicts, 1u);
+}
+
+TEST(engine_flow, duplicate_link_reject_names_the_running_order_and_frees_the_link_when_final) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "reject", dir.path()), dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("dup-a", "p/abc", 100)).status, add_status::accepted);
+  panel_order b = followers("dup-b", "p/abc", 100);
+  b.params.link = "https://www.instagram.com/p/abc/?utm_source=ig";  // another spelling, same target
+  const auto rb = h.add_one(b);
+  EXPECT_EQ(rb.status, add_status::duplicate_link);
+  EXPECT_NE(rb.error.find("dup-a"), std::string::npos) << rb.error;
+  EXPECT_FALSE(h.status("dup-b"));
+  // Cancel the running one at the provider; once final, the link takes a new order.
+  ASSERT_TRUE(h.wait_for("dup-a", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  const auto c = h.cancel({"dup-a"});
+  ASSERT_TRUE(c[0].ok) << c[0].error;
+  EXPECT_EQ(c[0].result, "cancel requested");
+  ASSERT_TRUE(h.wait_for("dup-a", final_view));
+  const auto va = *h.status("dup-a");
+  EXPECT_EQ(va.state, order_state::canceled);
+  EXPECT_EQ(va.refund, va.charge);
+  EXPECT_EQ(h.add_one(b).status, add_status::accepted);
+}
+
+TEST(engine_flow, duplicate_link_hold_sends_the_second_only_after_the_first_is_final) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "1500", "--speed", "5000"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "hold", dir.path()), dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("hold-a", "holdlink", 100)).status, add_status::accepted);
+  const auto rb = h.add_one(followers("hold-b", "holdlink/", 100));
+  ASSERT_EQ(rb.status, add_status::held) << rb.error;
+  EXPECT_TRUE(h.status("hold-b")->held);
+  ASSERT_TRUE(h.wait_for("hold-b", final_view));
+  ASSERT_TRUE(is_final(h.status("hold-a")->state));
+  // The held order's send (its `sending` event) comes after the first order's final event.
+  std::int64_t a_final = 0, b_sending = 0;
+  store::journal_reader reader(h.journal_path());
+  for (const auto& e : reader.events_since(0, 100000)) {
+    if (e.panel_order_id == "hold-a" && is_final(static_cast<order_state>(e.new_state))) a_final = e.seq;
+    if (e.panel_order_id == "hold-b" && static_cast<order_state>(e.new_state) == order_state::sending && !b_sending)
+      b_sending = e.seq;
+  }
+  ASSERT_GT(a_final, 0);
+  EXPECT_GT(b_sending, a_final);
+  const auto adds = audit_adds(alpha);
+  ASSERT_EQ(adds.size(), 2u);  // never rejected by the provider for an active order: it waited
+  EXPECT_TRUE(adds[0].placed && adds[1].placed);
+}
+
+TEST(engine_flow, duplicate_link_allow_accepts_both) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "300", "--speed", "5000"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  EXPECT_EQ(h.add_one(followers("allow-a", "same", 100)).status, add_status::accepted);
+  EXPECT_EQ(h.add_one(followers("allow-b", "same", 100)).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("allow-a", final_view));
+  ASSERT_TRUE(h.wait_for("allow-b", final_view)) << describe(h.status("allow-b"));
+  // The provider itself refuses a second active order on the link: the engine waits and
+  // retries (retry later), it does not fail the order. Both were placed once each.
+  int placed = 0;
+  for (const auto& a : audit_adds(alpha)) placed += a.placed ? 1 : 0;
+  EXPECT_EQ(placed, 2);
+}
+
+TEST(engine_flow, route_fails_over_when_a_provider_runs_out_of_funds) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000", "--balance", "1.00"});
+  mock_process beta({"--pending-ms", "600000"});
+  engine_harness h(config_text({{"alpha", &alpha}, {"beta", &beta}}, "allow", dir.path()), dir.path());
+  h.start();
+  constexpr int n = 5;
+  std::vector<panel_order> batch;
+  for (int i = 0; i < n; ++i) batch.push_back(followers("fo" + std::to_string(i), "fo" + std::to_string(i), 1000));
+  for (const auto& a : h.add(batch)) ASSERT_EQ(a.status, add_status::accepted) << a.error;
+  std::map<std::string, int> by_provider;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "fo" + std::to_string(i);
+    ASSERT_TRUE(h.wait_for(id, [](const order_view& v) { return !v.provider_order_id.empty(); })) << id;
+    ++by_provider[h.status(id)->provider];
+  }
+  // 1.00 of funds pays for one 0.90 order at alpha; beta takes the rest.
+  EXPECT_EQ(by_provider["alpha"], 1);
+  EXPECT_EQ(by_provider["beta"], n - 1);
+  int alpha_placed = 0, alpha_funds = 0, beta_placed = 0;
+  for (const auto& a : audit_adds(alpha)) {
+    alpha_placed += a.placed ? 1 : 0;
+    alpha_funds += a.error.find("funds") != std::string::npos ? 1 : 0;
+  }
+  for (const auto& a : audit_adds(beta)) beta_placed += a.placed ? 1 : 0;
+  EXPECT_EQ(alpha_placed, 1);
+  EXPECT_GE(alpha_funds, 1);
+  EXPECT_EQ(beta_placed, n - 1);  // nothing placed twice
+}
+
+TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "50", "--speed", "5000", "--partial-prob", "0.3", "--seed", "3"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  event_sink first;
+  auto sub = h.eng().subscribe(0, first.callback());
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(h.add_one(followers("ev" + std::to_string(i), "ev" + std::to_string(i))).status,
+                                        add_status::accepted);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(h.wait_for("ev" + std::to_string(i), final_view));
+  auto wait_sink = [&](event_sink& s) {
+    const auto end = std::chrono::steady_clock::now() + 30s;
+    store::journal_reader reader(h.journal_path());
+    while (std::chrono::steady_clock::now() < end) {
+      const auto ev = s.snapshot();
+      if (!ev.empty() && ev.back().seq == reader.last_event_seq()) return ev;
+      std::this_thread::sleep_for(10ms);
+    }
+    return s.snapshot();
+  };
+  const auto got = wait_sink(first);
+  const auto stored = all_events(h.journal_path());
+  ASSERT_EQ(got.size(), stored.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, stored[i].seq);
+    if (i > 0) {
+      EXPECT_EQ(got[i].seq, got[i - 1].seq + 1) << "gap or duplicate at " << i;
+    }
+  }
+  sub->cancel();
+
+  // A panel reconnects from the middle while new orders flow: replay then live, no gap.
+  const std::int64_t from = got[got.size() / 2].seq;
+  event_sink second;
+  auto sub2 = h.eng().subscribe(from, second.callback());
+  for (int i = 6; i < 10; ++i) ASSERT_EQ(h.add_one(followers("ev" + std::to_string(i), "ev" + std::to_string(i))).status,
+                                         add_status::accepted);
+  for (int i = 6; i < 10; ++i) ASSERT_TRUE(h.wait_for("ev" + std::to_string(i), final_view));
+  const auto got2 = wait_sink(second);
+  ASSERT_FALSE(got2.empty());
+  EXPECT_EQ(got2.front().seq, from + 1);
+  for (std::size_t i = 1; i < got2.size(); ++i) EXPECT_EQ(got2[i].seq, got2[i - 1].seq + 1) << "at " << i;
+  EXPECT_EQ(got2.back().seq, all_events(h.journal_path()).back().seq);
+  // The cancelled first subscription received nothing after its cancel.
+  EXPECT_EQ(first.snapshot().size(), got.size());
+}
+
+}  // namespace
+}  // namespace smm::daemon::test
