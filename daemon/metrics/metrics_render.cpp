@@ -1,0 +1,144 @@
+#include "daemon/metrics/metrics_render.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "daemon/metrics/prometheus_writer.hpp"
+#include "providers/action.hpp"
+
+namespace smm::daemon::metrics {
+
+namespace {
+
+using providers::action_count;
+using providers::call_outcome_count;
+
+// Outcome names in call_outcome order. Kept here (not providers::to_string) so this library
+// does not link the asio half of the provider client.
+constexpr std::array<std::string_view, call_outcome_count> outcome_names{
+    "ok", "rejected", "retry_later", "pause_provider", "unknown", "failed", "breaker_open", "queue_full", "cancelled"};
+static_assert(static_cast<std::size_t>(providers::call_outcome::cancelled) + 1 == call_outcome_count);
+
+constexpr std::array<std::string_view, 3> breaker_names{"closed", "open", "half_open"};
+static_assert(static_cast<std::size_t>(providers::breaker_state_view::half_open) + 1 == breaker_names.size());
+
+// Bucket bounds in seconds: milliseconds / 1000, exact.
+std::vector<std::string> latency_bounds_seconds() {
+  std::vector<std::string> out;
+  out.reserve(providers::latency_bucket_ms.size());
+  for (auto ms : providers::latency_bucket_ms) out.push_back(scaled_decimal(static_cast<std::uint64_t>(ms), 3));
+  return out;
+}
+
+void render_engine(prometheus_writer& w, const engine_counts& e) {
+  w.family("smm_dispatch_orders", metric_type::gauge, "Orders in memory by state.");
+  for (std::size_t i = 0; i < order_state_count; ++i)
+    w.sample({{"state", to_string(static_cast<order_state>(i))}}, e.orders_by_state[i]);
+
+  w.family("smm_dispatch_orders_held", metric_type::gauge,
+           "Queued orders held behind a running order on the same link.");
+  w.sample({}, e.held);
+
+  w.family("smm_dispatch_unknown_orders", metric_type::gauge,
+           "Orders whose add outcome is unknown and wait for an operator.");
+  w.sample({}, e.orders_by_state[static_cast<std::size_t>(order_state::unknown)]);
+
+  w.family("smm_dispatch_intake_orders_total", metric_type::counter, "Orders submitted by panels, by outcome.");
+  w.sample({{"outcome", "accepted"}}, e.intake_accepted);
+  w.sample({{"outcome", "replayed"}}, e.intake_replayed);
+  w.sample({{"outcome", "conflict"}}, e.intake_conflicts);
+  w.sample({{"outcome", "invalid"}}, e.intake_invalid);
+  w.sample({{"outcome", "duplicate_link"}}, e.intake_duplicate_link);
+  w.sample({{"outcome", "unavailable"}}, e.intake_unavailable);
+
+  w.family("smm_dispatch_adds_sent_total", metric_type::counter, "Add calls sent to providers.");
+  w.sample({}, e.adds_sent);
+
+  w.family("smm_dispatch_add_outcomes_total", metric_type::counter, "Add calls by outcome.");
+  w.sample({{"outcome", "placed"}}, e.placed);
+  w.sample({{"outcome", "rejected"}}, e.rejected);
+  w.sample({{"outcome", "unknown"}}, e.unknown);
+  w.sample({{"outcome", "requeued"}}, e.requeued);
+
+  w.family("smm_dispatch_orders_finalized_total", metric_type::counter, "Orders that reached a final state.");
+  w.sample({}, e.finals);
+
+  // A counter never goes down; refunds only add up, so a negative figure is clamped to zero.
+  w.family("smm_dispatch_refunded_amount_total", metric_type::counter,
+           "Refunds recorded by this process, in the panel currency's units.");
+  w.sample({}, std::string_view(to_string(money::from_micros(std::max<std::int64_t>(e.refunds_micros, 0)))));
+
+  w.family("smm_dispatch_anomalies_total", metric_type::counter, "Provider reports that were not applied.");
+  w.sample({}, e.anomalies);
+
+  w.family("smm_dispatch_status_polls_total", metric_type::counter, "Multi-status calls made to providers.");
+  w.sample({}, e.status_polls);
+}
+
+// One family at a time across all providers: the format wants a family's samples together.
+void render_providers(prometheus_writer& w, const std::vector<provider_metrics>& ps) {
+  w.family("smm_dispatch_provider_requests_total", metric_type::counter,
+           "Completed provider API calls by action and outcome.");
+  for (const auto& p : ps)
+    for (std::size_t a = 0; a < action_count; ++a)
+      for (std::size_t o = 0; o < call_outcome_count; ++o)
+        w.sample({{"provider", p.name},
+                  {"action", providers::to_string(static_cast<providers::action>(a))},
+                  {"outcome", outcome_names[o]}},
+                 p.client.calls[a][o]);
+
+  w.family("smm_dispatch_provider_request_duration_seconds", metric_type::histogram,
+           "Duration of completed provider API calls, retries included.");
+  const auto bounds = latency_bounds_seconds();
+  for (const auto& p : ps)
+    w.histogram({{"provider", p.name}}, bounds, p.client.latency_buckets, scaled_decimal(p.client.latency_sum_us, 6));
+
+  auto counter = [&](std::string_view name, std::string_view help, auto field) {
+    w.family(name, metric_type::counter, help);
+    for (const auto& p : ps) w.sample({{"provider", p.name}}, static_cast<std::uint64_t>(p.client.*field));
+  };
+  counter("smm_dispatch_provider_attempts_total", "HTTP requests sent to the provider, retries included.",
+          &providers::client_figures::attempts);
+  counter("smm_dispatch_provider_retries_total", "HTTP attempts after the first of a call.",
+          &providers::client_figures::retries);
+  counter("smm_dispatch_provider_retries_denied_total", "Retries refused by the retry budget.",
+          &providers::client_figures::retries_denied);
+  counter("smm_dispatch_provider_rate_limited_total", "HTTP 429 replies from the provider.",
+          &providers::client_figures::rate_limited);
+  counter("smm_dispatch_provider_connections_opened_total", "TCP connections opened to the provider.",
+          &providers::client_figures::connections_opened);
+
+  w.family("smm_dispatch_provider_in_flight", metric_type::gauge, "HTTP requests to the provider on the wire now.");
+  for (const auto& p : ps) w.sample({{"provider", p.name}}, static_cast<std::uint64_t>(p.client.in_flight));
+
+  w.family("smm_dispatch_provider_queue_depth", metric_type::gauge, "Calls waiting for an in-flight slot.");
+  for (const auto& p : ps) w.sample({{"provider", p.name}}, static_cast<std::uint64_t>(p.client.queue_depth));
+
+  w.family("smm_dispatch_provider_breaker_state", metric_type::gauge,
+           "Circuit breaker state: 1 for the current state, 0 for the others.");
+  for (const auto& p : ps)
+    for (std::size_t s = 0; s < breaker_names.size(); ++s)
+      w.sample({{"provider", p.name}, {"state", breaker_names[s]}},
+               std::uint64_t{static_cast<std::size_t>(p.client.breaker) == s ? 1U : 0U});
+
+  w.family("smm_dispatch_provider_paused", metric_type::gauge,
+           "1 while no orders are sent to the provider (funds, key, operator).");
+  for (const auto& p : ps) w.sample({{"provider", p.name}}, std::uint64_t{p.paused ? 1U : 0U});
+
+  w.family("smm_dispatch_provider_balance", metric_type::gauge,
+           "Balance the provider last reported, in its currency's units.");
+  for (const auto& p : ps)
+    if (p.balance) w.sample({{"provider", p.name}}, std::string_view(to_string(*p.balance)));
+}
+
+}  // namespace
+
+std::string render_metrics(const metrics_snapshot& snapshot) {
+  prometheus_writer w;
+  render_engine(w, snapshot.engine);
+  render_providers(w, snapshot.providers);
+  return w.take();
+}
+
+}  // namespace smm::daemon::metrics
