@@ -17,7 +17,8 @@ using providers::call_outcome_count;
 // Outcome names in call_outcome order. Kept here (not providers::to_string) so this library
 // does not link the asio half of the provider client.
 constexpr std::array<std::string_view, call_outcome_count> outcome_names{
-    "ok", "rejected", "retry_later", "pause_provider", "unknown", "failed", "breaker_open", "queue_full", "cancelled"};
+    "ok",     "rejected",     "retry_later", "pause_provider", "unknown",
+    "failed", "breaker_open", "queue_full",  "cancelled"};
 static_assert(static_cast<std::size_t>(providers::call_outcome::cancelled) + 1 == call_outcome_count);
 
 constexpr std::array<std::string_view, 3> breaker_names{"closed", "open", "half_open"};
@@ -27,7 +28,8 @@ static_assert(static_cast<std::size_t>(providers::breaker_state_view::half_open)
 std::vector<std::string> latency_bounds_seconds() {
   std::vector<std::string> out;
   out.reserve(providers::latency_bucket_ms.size());
-  for (auto ms : providers::latency_bucket_ms) out.push_back(scaled_decimal(static_cast<std::uint64_t>(ms), 3));
+  for (auto ms : providers::latency_bucket_ms)
+    out.push_back(scaled_decimal(static_cast<std::uint64_t>(ms), 3));
   return out;
 }
 
@@ -44,7 +46,8 @@ void render_engine(prometheus_writer& w, const engine_counts& e) {
            "Orders whose add outcome is unknown and wait for an operator.");
   w.sample({}, e.orders_by_state[static_cast<std::size_t>(order_state::unknown)]);
 
-  w.family("smm_dispatch_intake_orders_total", metric_type::counter, "Orders submitted by panels, by outcome.");
+  w.family("smm_dispatch_intake_orders_total", metric_type::counter,
+           "Orders submitted by panels, by outcome.");
   w.sample({{"outcome", "accepted"}}, e.intake_accepted);
   w.sample({{"outcome", "replayed"}}, e.intake_replayed);
   w.sample({{"outcome", "conflict"}}, e.intake_conflicts);
@@ -92,7 +95,8 @@ void render_providers(prometheus_writer& w, const std::vector<provider_metrics>&
            "Duration of completed provider API calls, retries included.");
   const auto bounds = latency_bounds_seconds();
   for (const auto& p : ps)
-    w.histogram({{"provider", p.name}}, bounds, p.client.latency_buckets, scaled_decimal(p.client.latency_sum_us, 6));
+    w.histogram({{"provider", p.name}}, bounds, p.client.latency_buckets,
+                scaled_decimal(p.client.latency_sum_us, 6));
 
   auto counter = [&](std::string_view name, std::string_view help, auto field) {
     w.family(name, metric_type::counter, help);
@@ -109,7 +113,8 @@ void render_providers(prometheus_writer& w, const std::vector<provider_metrics>&
   counter("smm_dispatch_provider_connections_opened_total", "TCP connections opened to the provider.",
           &providers::client_figures::connections_opened);
 
-  w.family("smm_dispatch_provider_in_flight", metric_type::gauge, "HTTP requests to the provider on the wire now.");
+  w.family("smm_dispatch_provider_in_flight", metric_type::gauge,
+           "HTTP requests to the provider on the wire now.");
   for (const auto& p : ps) w.sample({{"provider", p.name}}, static_cast<std::uint64_t>(p.client.in_flight));
 
   w.family("smm_dispatch_provider_queue_depth", metric_type::gauge, "Calls waiting for an in-flight slot.");

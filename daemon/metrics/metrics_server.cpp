@@ -1,5 +1,8 @@
 #include "daemon/metrics/metrics_server.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,9 +12,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -96,7 +96,8 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
 
 route_answer metrics_server::impl::answer(const http::request<http::string_body>& req) {
   try {
-    return route_request(std::string_view(req.method_string()), std::string_view(req.target()), render, ready);
+    return route_request(std::string_view(req.method_string()), std::string_view(req.target()), render,
+                         ready);
   } catch (const std::exception& e) {
     // A failing render must not cost the connection or the process: the scrape shows an error.
     log->error("metrics render failed: {}", e.what());
@@ -129,20 +130,21 @@ asio::awaitable<void> metrics_server::impl::accept_loop() {
       connections.emplace(id, c);
     }
     auto ex = c->stream.get_executor();
-    asio::co_spawn(ex, serve(self, std::move(c), id), [log = log](std::exception_ptr e) { log_failure(log, "session", e); });
+    asio::co_spawn(ex, serve(self, std::move(c), id),
+                   [log = log](std::exception_ptr e) { log_failure(log, "session", e); });
   }
 }
 
 asio::awaitable<void> metrics_server::impl::serve([[maybe_unused]] std::shared_ptr<impl> self,
-                                                  std::shared_ptr<connection> c,
-                                                  std::uint64_t id) {
+                                                  std::shared_ptr<connection> c, std::uint64_t id) {
   beast::flat_buffer buffer;
   for (std::size_t n = 0; n < options.max_requests_per_connection; ++n) {
     // Between keep-alive requests the client may stay silent up to idle_timeout; once it
     // starts a request, the whole request must arrive within read_timeout.
     if (n > 0 && buffer.size() == 0) {
       c->stream.expires_after(options.idle_timeout);
-      auto [ec, got] = co_await c->stream.async_read_some(buffer.prepare(options.max_header_bytes), tuple_awaitable);
+      auto [ec, got] =
+          co_await c->stream.async_read_some(buffer.prepare(options.max_header_bytes), tuple_awaitable);
       if (ec) break;
       buffer.commit(got);
     }
@@ -172,8 +174,8 @@ asio::awaitable<void> metrics_server::impl::serve([[maybe_unused]] std::shared_p
     } else if (ec == http::error::body_limit) {
       res.result(http::status::payload_too_large);
       res.body() = "request body too large\n";
-    } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
-               ec != http::error::partial_message) {
+    } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message) {
       // Malformed HTTP: say so, then close. EOF, a half request, a timeout or a reset just close.
       res.result(http::status::bad_request);
       res.body() = "bad request\n";
@@ -230,8 +232,8 @@ void metrics_server::impl::do_stop() {
 metrics_server::metrics_server(asio::any_io_executor executor, listen_address address,
                                std::function<std::string()> render, std::function<bool()> ready,
                                metrics_server_options options)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(address), std::move(render), std::move(ready),
-                                   options)) {}
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(address), std::move(render),
+                                   std::move(ready), options)) {}
 
 metrics_server::~metrics_server() = default;
 
@@ -253,8 +255,9 @@ void metrics_server::start() {
   i.acceptor.listen(asio::socket_base::max_listen_connections);
   i.bound_port = i.acceptor.local_endpoint().port();
   i.log->info("metrics endpoint listening on {}:{}", endpoint.address().to_string(), i.bound_port.load());
-  asio::co_spawn(i.acceptor.get_executor(), [self = impl_] { return self->accept_loop(); },
-                 [log = i.log](std::exception_ptr e) { log_failure(log, "accept loop", e); });
+  asio::co_spawn(
+      i.acceptor.get_executor(), [self = impl_] { return self->accept_loop(); },
+      [log = i.log](std::exception_ptr e) { log_failure(log, "accept loop", e); });
 }
 
 void metrics_server::stop() {

@@ -4,7 +4,6 @@
 // .cpp (pimpl). Each connection runs on its own strand; a connection limit, header and body
 // caps and per-step timeouts keep slow or hostile clients from holding it.
 #include <boost/asio/any_io_executor.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -18,9 +17,9 @@ namespace smm::daemon::metrics {
 
 /// Limits of the metrics endpoint. The defaults suit production; tests shorten them.
 struct metrics_server_options {
-  std::size_t max_connections = 32;          ///< further clients are closed at once
-  std::size_t max_header_bytes = 8 * 1024;   ///< larger request headers get 431
-  std::size_t max_body_bytes = 1024;         ///< GET carries none; larger bodies get 413
+  std::size_t max_connections = 32;                ///< further clients are closed at once
+  std::size_t max_header_bytes = 8 * 1024;         ///< larger request headers get 431
+  std::size_t max_body_bytes = 1024;               ///< GET carries none; larger bodies get 413
   std::size_t max_requests_per_connection = 1000;  ///< then the connection closes (keep-alive bound)
   std::chrono::milliseconds read_timeout{10000};   ///< for one whole request, from its first wait
   std::chrono::milliseconds idle_timeout{60000};   ///< keep-alive wait between requests
@@ -33,8 +32,9 @@ struct metrics_server_options {
 /// several connections concurrently): they must be thread-safe and must not block.
 class metrics_server {
  public:
-  metrics_server(boost::asio::any_io_executor executor, listen_address address, std::function<std::string()> render,
-                 std::function<bool()> ready, metrics_server_options options = {});
+  metrics_server(boost::asio::any_io_executor executor, listen_address address,
+                 std::function<std::string()> render, std::function<bool()> ready,
+                 metrics_server_options options = {});
   ~metrics_server();
   metrics_server(const metrics_server&) = delete;
   metrics_server& operator=(const metrics_server&) = delete;

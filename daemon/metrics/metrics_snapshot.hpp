@@ -29,9 +29,9 @@ struct engine_counts {
   std::uint64_t adds_sent = 0;  ///< `add` calls that left for a provider
   std::uint64_t placed = 0;     ///< adds answered with a provider order id
   std::uint64_t rejected = 0;
-  std::uint64_t unknown = 0;   ///< adds whose outcome is unknown
-  std::uint64_t requeued = 0;  ///< adds provably not created, queued again
-  std::uint64_t finals = 0;    ///< orders that reached a final state
+  std::uint64_t unknown = 0;        ///< adds whose outcome is unknown
+  std::uint64_t requeued = 0;       ///< adds provably not created, queued again
+  std::uint64_t finals = 0;         ///< orders that reached a final state
   std::int64_t refunds_micros = 0;  ///< refunds recorded by this process, micro-units
   std::uint64_t anomalies = 0;      ///< provider reports not applied
   std::uint64_t status_polls = 0;   ///< multi-status calls made

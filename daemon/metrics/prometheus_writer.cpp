@@ -108,7 +108,8 @@ void prometheus_writer::family(std::string_view name, metric_type type, std::str
   if (!is_valid_metric_name(name)) throw std::logic_error("invalid metric name: " + std::string(name));
   if (type == metric_type::counter && !name.ends_with("_total"))
     throw std::logic_error("a counter name must end in _total: " + std::string(name));
-  if (!started_.emplace(name).second) throw std::logic_error("metric family written twice: " + std::string(name));
+  if (!started_.emplace(name).second)
+    throw std::logic_error("metric family written twice: " + std::string(name));
   current_ = name;
   current_type_ = type;
   out_ += "# HELP ";
@@ -149,7 +150,8 @@ void prometheus_writer::sample(std::initializer_list<label> labels, std::string_
   write_sample({}, labels, nullptr, value);
 }
 
-void prometheus_writer::histogram(std::initializer_list<label> labels, std::span<const std::string> upper_bounds,
+void prometheus_writer::histogram(std::initializer_list<label> labels,
+                                  std::span<const std::string> upper_bounds,
                                   std::span<const std::uint64_t> counts, std::string_view sum) {
   require_current(metric_type::histogram);
   if (counts.size() != upper_bounds.size() + 1)

@@ -50,7 +50,9 @@ int compare_decimal(const std::string& a, const std::string& b) {
 
 exposition check_exposition(const std::string& text) {
   exposition ex;
-  auto fail = [&](int line, const std::string& what) { ex.errors.push_back("line " + std::to_string(line) + ": " + what); };
+  auto fail = [&](int line, const std::string& what) {
+    ex.errors.push_back("line " + std::to_string(line) + ": " + what);
+  };
   if (!text.empty() && text.back() != '\n') fail(0, "text does not end with a newline");
 
   std::set<std::string> helped;
@@ -82,7 +84,8 @@ exposition check_exposition(const std::string& text) {
       if (!is_valid_metric_name(name)) fail(n, "bad family name " + name);
       if (is_type) {
         const std::string type = sp == std::string::npos ? "" : rest.substr(sp + 1);
-        if (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" && type != "untyped")
+        if (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" &&
+            type != "untyped")
           fail(n, "bad type " + type);
         if (!ex.types.emplace(name, type).second) fail(n, "second TYPE line for " + name);
         if (type == "counter" && !name.ends_with("_total")) fail(n, "counter without _total: " + name);
@@ -118,9 +121,12 @@ exposition check_exposition(const std::string& text) {
           if (line[j] == '\\') {
             if (j + 1 >= line.size()) break;
             const char e = line[++j];
-            if (e == 'n') value += '\n';
-            else if (e == '\\' || e == '"') value += e;
-            else fail(n, "bad escape");
+            if (e == 'n')
+              value += '\n';
+            else if (e == '\\' || e == '"')
+              value += e;
+            else
+              fail(n, "bad escape");
           } else if (line[j] == '"') {
             closed = true;
             ++j;

@@ -16,8 +16,8 @@ struct parsed_sample {
 
 /// The result of checking one exposition.
 struct exposition {
-  std::vector<std::string> errors;            ///< empty when the text is valid
-  std::map<std::string, std::string> types;   ///< family -> type
+  std::vector<std::string> errors;           ///< empty when the text is valid
+  std::map<std::string, std::string> types;  ///< family -> type
   std::vector<parsed_sample> samples;
 };
 

@@ -25,7 +25,8 @@ std::size_t count_prefix(const std::string& text, const std::string& prefix) {
 
 metrics_snapshot full_snapshot() {
   metrics_snapshot s;
-  for (std::size_t i = 0; i < order_state_count; ++i) s.engine.orders_by_state[i] = static_cast<std::int64_t>(i * 10);
+  for (std::size_t i = 0; i < order_state_count; ++i)
+    s.engine.orders_by_state[i] = static_cast<std::int64_t>(i * 10);
   s.engine.held = 4;
   s.engine.intake_accepted = 100;
   s.engine.intake_replayed = 11;
@@ -45,7 +46,8 @@ metrics_snapshot full_snapshot() {
 
   provider_metrics a;
   a.name = "alpha";
-  a.client.calls[static_cast<std::size_t>(providers::action::add)][static_cast<std::size_t>(providers::call_outcome::ok)] = 70;
+  a.client.calls[static_cast<std::size_t>(providers::action::add)]
+                [static_cast<std::size_t>(providers::call_outcome::ok)] = 70;
   a.client.calls[static_cast<std::size_t>(providers::action::status)]
                 [static_cast<std::size_t>(providers::call_outcome::failed)] = 6;
   a.client.attempts = 120;
@@ -118,7 +120,8 @@ TEST(MetricsRender, EngineOnlyExactOutput) {
       "# HELP smm_dispatch_orders_finalized_total Orders that reached a final state.\n"
       "# TYPE smm_dispatch_orders_finalized_total counter\n"
       "smm_dispatch_orders_finalized_total 0\n"
-      "# HELP smm_dispatch_refunded_amount_total Refunds recorded by this process, in the panel currency's units.\n"
+      "# HELP smm_dispatch_refunded_amount_total Refunds recorded by this process, in the panel currency's "
+      "units.\n"
       "# TYPE smm_dispatch_refunded_amount_total counter\n"
       "smm_dispatch_refunded_amount_total 1.5\n"
       "# HELP smm_dispatch_anomalies_total Provider reports that were not applied.\n"
@@ -171,9 +174,11 @@ TEST(MetricsRender, EngineFiguresLandInTheirSamples) {
 
 TEST(MetricsRender, ProviderFiguresLandInTheirSamples) {
   const std::string text = render_metrics(full_snapshot());
-  EXPECT_TRUE(has_line(text, "smm_dispatch_provider_requests_total{provider=\"alpha\",action=\"add\",outcome=\"ok\"} 70"));
-  EXPECT_TRUE(
-      has_line(text, "smm_dispatch_provider_requests_total{provider=\"alpha\",action=\"status\",outcome=\"failed\"} 6"));
+  EXPECT_TRUE(has_line(
+      text, "smm_dispatch_provider_requests_total{provider=\"alpha\",action=\"add\",outcome=\"ok\"} 70"));
+  EXPECT_TRUE(has_line(
+      text,
+      "smm_dispatch_provider_requests_total{provider=\"alpha\",action=\"status\",outcome=\"failed\"} 6"));
   // Every action x outcome pair per provider, so rates never start from a missing series.
   EXPECT_EQ(count_prefix(text, "smm_dispatch_provider_requests_total{provider=\"alpha\","),
             providers::action_count * providers::call_outcome_count);
@@ -186,12 +191,14 @@ TEST(MetricsRender, ProviderFiguresLandInTheirSamples) {
   EXPECT_TRUE(has_line(text, "smm_dispatch_provider_queue_depth{provider=\"alpha\"} 8"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_provider_breaker_state{provider=\"alpha\",state=\"closed\"} 0"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_provider_breaker_state{provider=\"alpha\",state=\"open\"} 0"));
-  EXPECT_TRUE(has_line(text, "smm_dispatch_provider_breaker_state{provider=\"alpha\",state=\"half_open\"} 1"));
+  EXPECT_TRUE(
+      has_line(text, "smm_dispatch_provider_breaker_state{provider=\"alpha\",state=\"half_open\"} 1"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_provider_paused{provider=\"alpha\"} 0"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_provider_balance{provider=\"alpha\"} 95200.5"));
   // The second provider: escaped name, paused, closed breaker, no balance known yet.
   EXPECT_TRUE(has_line(text, "smm_dispatch_provider_paused{provider=\"b\\\"eta\\\\\"} 1"));
-  EXPECT_TRUE(has_line(text, "smm_dispatch_provider_breaker_state{provider=\"b\\\"eta\\\\\",state=\"closed\"} 1"));
+  EXPECT_TRUE(
+      has_line(text, "smm_dispatch_provider_breaker_state{provider=\"b\\\"eta\\\\\",state=\"closed\"} 1"));
   EXPECT_EQ(text.find("smm_dispatch_provider_balance{provider=\"b"), std::string::npos);
 }
 
@@ -221,19 +228,21 @@ TEST(MetricsRender, NegativeRefundFigureIsNotACounterGoingBelowZero) {
 TEST(ExpositionChecker, CatchesBrokenText) {
   auto errors = [](const std::string& t) { return check_exposition(t).errors.size(); };
   EXPECT_EQ(errors("# HELP a_total h\n# TYPE a_total counter\na_total 1\n"), 0U);
-  EXPECT_GT(errors("a 1\n"), 0U);                                                  // no TYPE
-  EXPECT_GT(errors("# HELP a h\n# TYPE a counter\na 1\n"), 0U);                  // counter without _total
-  EXPECT_GT(errors("# HELP a h\n# TYPE a gauge\n# TYPE a gauge\na 1\n"), 0U);   // two TYPE lines
-  EXPECT_GT(errors("# HELP a h\n# TYPE a gauge\na{x=\"1} 1\n"), 0U);            // unterminated value
-  EXPECT_GT(errors("# HELP a-b h\n# TYPE a-b gauge\na-b 1\n"), 0U);              // bad name
+  EXPECT_GT(errors("a 1\n"), 0U);                                              // no TYPE
+  EXPECT_GT(errors("# HELP a h\n# TYPE a counter\na 1\n"), 0U);                // counter without _total
+  EXPECT_GT(errors("# HELP a h\n# TYPE a gauge\n# TYPE a gauge\na 1\n"), 0U);  // two TYPE lines
+  EXPECT_GT(errors("# HELP a h\n# TYPE a gauge\na{x=\"1} 1\n"), 0U);           // unterminated value
+  EXPECT_GT(errors("# HELP a-b h\n# TYPE a-b gauge\na-b 1\n"), 0U);            // bad name
   EXPECT_GT(errors("# HELP a h\n# TYPE a gauge\n# HELP b h\n# TYPE b gauge\nb 1\na 2\n"), 0U);
   const std::string hist_head = "# HELP h h\n# TYPE h histogram\n";
   EXPECT_EQ(errors(hist_head + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"), 0U);
   EXPECT_GT(errors(hist_head + "h_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"), 0U);
   EXPECT_GT(errors(hist_head + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 5\n"), 0U);
   EXPECT_GT(errors(hist_head + "h_bucket{le=\"1\"} 1\nh_sum 3\nh_count 1\n"), 0U);
-  EXPECT_GT(errors(hist_head + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"0.5\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 3\nh_count 1\n"),
-            0U);
+  EXPECT_GT(
+      errors(hist_head +
+             "h_bucket{le=\"1\"} 1\nh_bucket{le=\"0.5\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 3\nh_count 1\n"),
+      0U);
 }
 
 }  // namespace

@@ -65,7 +65,8 @@ TEST(MetricsRoutes, UnknownPathsAndMethods) {
 // The copy from the engine's struct: every field lands in its own place.
 TEST(EngineCountsFrom, CopiesEveryField) {
   engine_figures f;
-  for (std::size_t i = 0; i < f.orders_by_state.size(); ++i) f.orders_by_state[i] = static_cast<std::int64_t>(100 + i);
+  for (std::size_t i = 0; i < f.orders_by_state.size(); ++i)
+    f.orders_by_state[i] = static_cast<std::int64_t>(100 + i);
   f.held = 1;
   f.intake_accepted = 2;
   f.intake_replayed = 3;

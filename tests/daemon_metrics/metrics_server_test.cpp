@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,8 +10,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <string>
 #include <thread>
 
@@ -100,7 +99,8 @@ TEST_F(MetricsServerTest, ServesMetrics) {
   EXPECT_EQ(res[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(res.body(), render_metrics(snapshot_));
   EXPECT_TRUE(testing::check_exposition(res.body()).errors.empty());
-  EXPECT_NE(res.body().find("smm_dispatch_intake_orders_total{outcome=\"accepted\"} 42\n"), std::string::npos);
+  EXPECT_NE(res.body().find("smm_dispatch_intake_orders_total{outcome=\"accepted\"} 42\n"),
+            std::string::npos);
   EXPECT_EQ(renders_.load(), 1);
 }
 
@@ -244,11 +244,12 @@ TEST_F(MetricsServerTest, StopClosesOpenConnectionsAndEndsAllWork) {
 
 TEST(MetricsServer, BindFailureThrows) {
   asio::io_context io;
-  metrics_server a(io.get_executor(), listen_address{"127.0.0.1", 0}, [] { return std::string(); },
-                   [] { return true; });
+  metrics_server a(
+      io.get_executor(), listen_address{"127.0.0.1", 0}, [] { return std::string(); }, [] { return true; });
   a.start();
-  metrics_server b(io.get_executor(), listen_address{"127.0.0.1", a.port()}, [] { return std::string(); },
-                   [] { return true; });
+  metrics_server b(
+      io.get_executor(), listen_address{"127.0.0.1", a.port()}, [] { return std::string(); },
+      [] { return true; });
   EXPECT_THROW(b.start(), std::system_error);
   a.stop();
   io.run();

@@ -30,7 +30,10 @@ TEST(PrometheusWriter, WritesHelpTypeAndSamplesExactly) {
 }
 
 TEST(PrometheusWriter, EscapesLabelValuesAndHelp) {
-  EXPECT_EQ(escape_label_value(R"(a\b"c)" "\n" "d"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                               "\n"
+                               "d"),
+            R"(a\\b\"c\nd)");
   EXPECT_EQ(escape_label_value("plain"), "plain");
   prometheus_writer w;
   w.family("m", metric_type::gauge, "line one\nback\\slash \"quoted\"");
