@@ -1,11 +1,10 @@
 #include "daemon/engine/dispatcher.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <array>
 
 #include "dispatch/refund.hpp"
 
@@ -147,7 +146,11 @@ void dispatcher::launch() {
       }
       continue;
     }
-    const auto cap = static_cast<std::size_t>(std::max(1, p.cfg->max_in_flight));
+    // Up to `send_window` times the provider's in-flight cap may be journaled as sending,
+    // so the next batch's commit overlaps the adds on the wire; the client still caps the
+    // wire. The price: after a crash, at most that many never-sent orders wait as unknown.
+    const auto cap = static_cast<std::size_t>(std::max(1, p.cfg->max_in_flight)) *
+                     std::max<std::size_t>(1, ctx_.opts.send_window);
     while (!p.pending.empty() && p.adds_in_flight < cap) {
       const std::int64_t id = p.pending.front();
       p.pending.pop_front();
@@ -190,8 +193,8 @@ void dispatcher::launch() {
   });
 }
 
-asio::awaitable<void> dispatcher::send(std::shared_ptr<engine_context> keep, std::int64_t id, std::size_t provider,
-                                       std::size_t hop) {
+asio::awaitable<void> dispatcher::send(std::shared_ptr<engine_context> keep, std::int64_t id,
+                                       std::size_t provider, std::size_t hop) {
   order_record* r = keep->book.find(id);
   auto& p = keep->providers.at(provider);
   if (r == nullptr || r->service == nullptr) {
@@ -294,8 +297,9 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
         requeue_behind_link(*r, std::move(c));
         break;
       }
-      const auto delay = res.retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after)
-                                         : ctx_.opts.retry_delay;
+      const auto delay = res.retry_after
+                             ? std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after)
+                             : ctx_.opts.retry_delay;
       requeue(*r, std::move(c), std::max(delay, ctx_.opts.retry_delay).count());
       break;
     }
@@ -310,8 +314,8 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
     }
     case call_outcome::unknown: {
       ctx_.counters.unknown.fetch_add(1, std::memory_order_relaxed);
-      ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent", r->panel_order_id, name,
-                     res.error);
+      ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent", r->panel_order_id,
+                     name, res.error);
       auto c = ctx_.make_change(*r, order_state::unknown);
       c.note = "add to " + name + " may have created an order (" + res.error + "): never resent; resolve it";
       ctx_.change(*r, std::move(c), finish);

@@ -4,11 +4,11 @@
 // `sending(attempt n)` for a batch and only then lets the adds leave, and journals what
 // each add came back with. An add whose outcome is unknown is never sent again.
 // Thread safety: enqueue() and kick() from any thread; the rest on the engine's strand.
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <concurrentqueue/concurrentqueue.h>
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -40,8 +40,8 @@ class dispatcher {
 
  private:
   boost::asio::awaitable<void> loop(std::shared_ptr<engine_context> keep);
-  boost::asio::awaitable<void> send(std::shared_ptr<engine_context> keep, std::int64_t id, std::size_t provider,
-                                    std::size_t hop);
+  boost::asio::awaitable<void> send(std::shared_ptr<engine_context> keep, std::int64_t id,
+                                    std::size_t provider, std::size_t hop);
   void pass();
   void route(order_record& r);
   void wait(order_record& r, std::int64_t delay_ms);

@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <future>
 
 #include "daemon/engine/dispatcher.hpp"
@@ -30,8 +29,8 @@ asio::awaitable<void> drain(std::shared_ptr<engine_context> c, std::shared_ptr<s
   asio::steady_timer t(c->strand);
   while (c->disp->adds_in_flight() > 0 || c->changes_in_flight > 0) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      c->log->warn("stop: {} adds and {} journal changes still in flight at the deadline", c->disp->adds_in_flight(),
-                   c->changes_in_flight);
+      c->log->warn("stop: {} adds and {} journal changes still in flight at the deadline",
+                   c->disp->adds_in_flight(), c->changes_in_flight);
       drained->set_value(false);
       co_return;
     }
@@ -143,7 +142,8 @@ void engine::cancel(std::vector<std::string> ids, std::function<void(std::vector
   actions_->cancel(std::move(ids), std::move(done));
 }
 
-void engine::refill(std::string id, std::optional<std::int64_t> current_count, std::function<void(action_answer)> done) {
+void engine::refill(std::string id, std::optional<std::int64_t> current_count,
+                    std::function<void(action_answer)> done) {
   actions_->refill(std::move(id), current_count, std::move(done));
 }
 

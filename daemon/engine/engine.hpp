@@ -10,7 +10,6 @@
 // Lifetime: construct, start() (recovery), run the io_context, stop() from another thread,
 // then destroy. Async work keeps the shared state alive until it completes.
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>

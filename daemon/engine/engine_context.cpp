@@ -1,7 +1,6 @@
 #include "daemon/engine/engine_context.hpp"
 
 #include <boost/asio/post.hpp>
-
 #include <chrono>
 
 #include "daemon/engine/dispatcher.hpp"
@@ -35,7 +34,8 @@ std::int64_t engine_context::now_s() {
 }
 
 std::int64_t engine_context::steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -63,7 +63,8 @@ void engine_context::change(order_record& r, store::state_change c,
       order_record* r = self->book.find(id);
       if (r != nullptr) r->busy = false;
       if (!res.ok) self->log->error("journal: change of order {} not committed: {}", id, res.error);
-      if (res.ok && r != nullptr) self->apply(*r, c, res.outcomes.empty() ? store::op_outcome::applied : res.outcomes[0]);
+      if (res.ok && r != nullptr)
+        self->apply(*r, c, res.outcomes.empty() ? store::op_outcome::applied : res.outcomes[0]);
       if (res.ok) self->events_committed();
       if (then) then(r, res.ok);
     });
@@ -80,14 +81,17 @@ void engine_context::change_batch(std::vector<store::state_change> changes, std:
   ++changes_in_flight;
   journal.submit(std::move(ops), [self = shared_from_this(), changes = std::move(changes),
                                   then = std::move(then)](store::commit_result res) mutable {
-    asio::post(self->strand, [self, changes = std::move(changes), then = std::move(then), res = std::move(res)] {
+    asio::post(self->strand, [self, changes = std::move(changes), then = std::move(then),
+                              res = std::move(res)] {
       --self->changes_in_flight;
-      if (!res.ok) self->log->error("journal: batch of {} changes not committed: {}", changes.size(), res.error);
+      if (!res.ok)
+        self->log->error("journal: batch of {} changes not committed: {}", changes.size(), res.error);
       for (std::size_t i = 0; i < changes.size(); ++i) {
         order_record* r = self->book.find(changes[i].order_id);
         if (r == nullptr) continue;
         r->busy = false;
-        if (res.ok) self->apply(*r, changes[i], i < res.outcomes.size() ? res.outcomes[i] : store::op_outcome::applied);
+        if (res.ok)
+          self->apply(*r, changes[i], i < res.outcomes.size() ? res.outcomes[i] : store::op_outcome::applied);
       }
       if (res.ok) self->events_committed();
       if (then) then(res.ok);

@@ -3,12 +3,12 @@
 // journal, the provider clients, the counters, and the one way an order's state changes
 // (journal first, then memory). Internal to daemon/engine.
 // Thread safety: members are strand-only unless marked; counters are atomics.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <functional>
 #include <memory>
 #include <string>

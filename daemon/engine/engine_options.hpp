@@ -13,15 +13,17 @@ namespace smm::daemon {
 
 /// How the engine paces its loops. The defaults suit production; tests shorten them.
 struct engine_options {
-  std::chrono::milliseconds dispatch_tick{50};     ///< dispatcher wake-up when nothing kicks it
-  std::chrono::milliseconds poll_tick{200};        ///< poller scan period
-  std::chrono::milliseconds retry_delay{2000};     ///< queued again after a "not now" (no route, retry later)
+  std::chrono::milliseconds dispatch_tick{50};  ///< dispatcher wake-up when nothing kicks it
+  std::chrono::milliseconds poll_tick{200};     ///< poller scan period
+  std::chrono::milliseconds retry_delay{2000};  ///< queued again after a "not now" (no route, retry later)
   /// Wait after "active order with this link" when no order of ours runs on the link.
   std::chrono::milliseconds foreign_link_wait{300000};
   std::chrono::milliseconds balance_interval{60000};  ///< balance check of every provider
   std::chrono::milliseconds paused_recheck{10000};    ///< balance check of a paused provider
-  std::size_t max_pending_per_provider = 2000;  ///< orders routed to a provider but not sent yet
-  std::size_t status_calls_in_flight = 2;       ///< concurrent multi-status calls per provider
+  std::size_t max_pending_per_provider = 2000;        ///< orders routed to a provider but not sent yet
+  std::size_t status_calls_in_flight = 2;
+  /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
+  std::size_t send_window = 2;  ///< concurrent multi-status calls per provider
   /// Lets the caller adjust each provider client's options (tests: short timeouts).
   std::function<void(const provider_config&, providers::provider_client_options&)> tune_client;
 };
@@ -29,22 +31,22 @@ struct engine_options {
 /// Counters for the metrics endpoint; a snapshot, copied out.
 struct engine_figures {
   std::array<std::int64_t, order_state_count> orders_by_state{};  ///< orders in memory per state
-  std::int64_t held = 0;                ///< queued orders held behind a running one on their link
-  std::uint64_t intake_accepted = 0;    ///< new orders committed
+  std::int64_t held = 0;              ///< queued orders held behind a running one on their link
+  std::uint64_t intake_accepted = 0;  ///< new orders committed
   std::uint64_t intake_replayed = 0;
   std::uint64_t intake_conflicts = 0;
   std::uint64_t intake_invalid = 0;
   std::uint64_t intake_duplicate_link = 0;
   std::uint64_t intake_unavailable = 0;
-  std::uint64_t adds_sent = 0;          ///< `add` calls that left for a provider
-  std::uint64_t placed = 0;             ///< adds answered with a provider order id
+  std::uint64_t adds_sent = 0;  ///< `add` calls that left for a provider
+  std::uint64_t placed = 0;     ///< adds answered with a provider order id
   std::uint64_t rejected = 0;
-  std::uint64_t unknown = 0;            ///< adds whose outcome is unknown
-  std::uint64_t requeued = 0;           ///< adds provably not created, queued again
-  std::uint64_t finals = 0;             ///< orders that reached a final state
-  std::int64_t refunds_micros = 0;      ///< refunds recorded by this process
-  std::uint64_t anomalies = 0;          ///< provider reports not applied
-  std::uint64_t status_polls = 0;       ///< multi-status calls made
+  std::uint64_t unknown = 0;        ///< adds whose outcome is unknown
+  std::uint64_t requeued = 0;       ///< adds provably not created, queued again
+  std::uint64_t finals = 0;         ///< orders that reached a final state
+  std::int64_t refunds_micros = 0;  ///< refunds recorded by this process
+  std::uint64_t anomalies = 0;      ///< provider reports not applied
+  std::uint64_t status_polls = 0;   ///< multi-status calls made
 };
 
 }  // namespace smm::daemon

@@ -1,8 +1,7 @@
 #include "daemon/engine/event_feed.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 namespace smm::daemon {
 
@@ -76,7 +75,8 @@ void event_feed::notify() {
 std::vector<store::event_row> event_feed::read(std::int64_t after, std::int64_t up_to) {
   auto rows = reader_->events_since(after, event_page);
   if (up_to >= 0) {
-    rows.erase(std::find_if(rows.begin(), rows.end(), [up_to](const auto& r) { return r.seq > up_to; }), rows.end());
+    rows.erase(std::find_if(rows.begin(), rows.end(), [up_to](const auto& r) { return r.seq > up_to; }),
+               rows.end());
   }
   return rows;
 }
@@ -128,7 +128,8 @@ void event_feed::catch_up(std::shared_ptr<subscriber> s) {
     if (!s->deliver(std::move(views))) return;
   }
   // One page per turn so a long replay does not starve the strand.
-  asio::post(ctx_.strand, [this, keep = ctx_.shared_from_this(), s = std::move(s)]() mutable { catch_up(std::move(s)); });
+  asio::post(ctx_.strand,
+             [this, keep = ctx_.shared_from_this(), s = std::move(s)]() mutable { catch_up(std::move(s)); });
 }
 
 std::unique_ptr<subscription> event_feed::subscribe(std::int64_t after_seq,
@@ -137,7 +138,8 @@ std::unique_ptr<subscription> event_feed::subscribe(std::int64_t after_seq,
   s->on_events = std::move(on_events);
   s->cursor = std::max<std::int64_t>(after_seq, 0);
   auto h = std::make_unique<handle>(s);
-  asio::post(ctx_.strand, [this, keep = ctx_.shared_from_this(), s = std::move(s)]() mutable { catch_up(std::move(s)); });
+  asio::post(ctx_.strand,
+             [this, keep = ctx_.shared_from_this(), s = std::move(s)]() mutable { catch_up(std::move(s)); });
   return h;
 }
 

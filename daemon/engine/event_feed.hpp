@@ -5,9 +5,8 @@
 // no duplicate. Replay and live delivery both run on the engine's strand; a subscriber
 // joins the live list only once its cursor has reached the feed's, which is the hand-over.
 // Thread safety: notify() and subscribe() from any thread; the rest on the strand.
-#include <boost/asio/strand.hpp>
-
 #include <atomic>
+#include <boost/asio/strand.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,7 +49,7 @@ class event_feed {
 
   engine_context& ctx_;
   std::unique_ptr<store::journal_reader> reader_;  // strand only
-  std::int64_t published_ = 0;  // every event <= this was delivered to the live list
+  std::int64_t published_ = 0;                     // every event <= this was delivered to the live list
   std::vector<std::shared_ptr<subscriber>> live_;
   std::atomic<bool> pump_posted_{false};
 };

@@ -50,9 +50,10 @@ void intake::add(std::vector<panel_order> orders, std::function<void(std::vector
   prepared.reserve(orders.size());
   for (const auto& o : orders) prepared.push_back(prepare_order(o, ctx_.cfg));
   c->orders = std::move(orders);
-  asio::post(ctx_.strand, [this, c, prepared = std::move(prepared), keep = ctx_.shared_from_this()]() mutable {
-    admit(std::move(c), std::move(prepared));
-  });
+  asio::post(ctx_.strand,
+             [this, c, prepared = std::move(prepared), keep = ctx_.shared_from_this()]() mutable {
+               admit(std::move(c), std::move(prepared));
+             });
 }
 
 void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared) {
@@ -104,7 +105,8 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
       if (policy == duplicate_link_policy::reject) {
         const order_record* other = ctx_.book.find(running.front());
         a.status = add_status::duplicate_link;
-        a.error = "link has a running order: panel order id " + (other ? other->panel_order_id : std::string("?"));
+        a.error =
+            "link has a running order: panel order id " + (other ? other->panel_order_id : std::string("?"));
         counters.intake_duplicate_link.fetch_add(1, std::memory_order_relaxed);
         continue;
       }

@@ -147,26 +147,46 @@ std::optional<add_order> decode_params(std::string_view text) {
       return field.has_value();
     };
     bool ok = true;
-    if (key == "link") p.link = v;
-    else if (key == "quantity") ok = number(p.quantity);
-    else if (key == "runs") ok = number(p.runs);
-    else if (key == "interval") ok = number(p.interval);
-    else if (key == "comments") p.comments.push_back(v);
-    else if (key == "usernames") p.usernames.push_back(v);
-    else if (key == "hashtags") p.hashtags.push_back(v);
-    else if (key == "keywords") p.keywords.push_back(v);
-    else if (key == "groups") p.groups.push_back(v);
-    else if (key == "hashtag") p.hashtag = v;
-    else if (key == "username") p.username = v;
-    else if (key == "media") p.media = v;
-    else if (key == "answer_number") p.answer_number = v;
-    else if (key == "min") ok = number(p.min);
-    else if (key == "max") ok = number(p.max);
-    else if (key == "posts") ok = number(p.posts);
-    else if (key == "old_posts") ok = number(p.old_posts);
-    else if (key == "delay") ok = number(p.delay);
-    else if (key == "expiry") p.expiry = v;
-    else ok = false;
+    if (key == "link")
+      p.link = v;
+    else if (key == "quantity")
+      ok = number(p.quantity);
+    else if (key == "runs")
+      ok = number(p.runs);
+    else if (key == "interval")
+      ok = number(p.interval);
+    else if (key == "comments")
+      p.comments.push_back(v);
+    else if (key == "usernames")
+      p.usernames.push_back(v);
+    else if (key == "hashtags")
+      p.hashtags.push_back(v);
+    else if (key == "keywords")
+      p.keywords.push_back(v);
+    else if (key == "groups")
+      p.groups.push_back(v);
+    else if (key == "hashtag")
+      p.hashtag = v;
+    else if (key == "username")
+      p.username = v;
+    else if (key == "media")
+      p.media = v;
+    else if (key == "answer_number")
+      p.answer_number = v;
+    else if (key == "min")
+      ok = number(p.min);
+    else if (key == "max")
+      ok = number(p.max);
+    else if (key == "posts")
+      ok = number(p.posts);
+    else if (key == "old_posts")
+      ok = number(p.old_posts);
+    else if (key == "delay")
+      ok = number(p.delay);
+    else if (key == "expiry")
+      p.expiry = v;
+    else
+      ok = false;
     if (!ok) return std::nullopt;
   }
   return p;
@@ -203,7 +223,8 @@ prepared_order prepare_order(const panel_order& in, const config& cfg) {
 
   if (takes_link(svc->type) || !p.link.empty()) {
     if (p.link.empty()) return fail("link: required");
-    if (!plausible_link(p.link)) return fail("link: not plausible (1..2048 bytes, no spaces or control characters)");
+    if (!plausible_link(p.link))
+      return fail("link: not plausible (1..2048 bytes, no spaces or control characters)");
   }
 
   std::int64_t quantity = 1;  // package-like types: one unit, priced at rate/1000
@@ -225,8 +246,8 @@ prepared_order prepare_order(const panel_order& in, const config& cfg) {
   const bool counted = takes_quantity(svc->type) || svc->type == service_type::custom_comments ||
                        svc->type == service_type::mentions_custom_list;
   if (counted && (quantity < svc->min_quantity || quantity > svc->max_quantity))
-    return fail("quantity: " + std::to_string(quantity) + " outside [" + std::to_string(svc->min_quantity) + ", " +
-                std::to_string(svc->max_quantity) + "]");
+    return fail("quantity: " + std::to_string(quantity) + " outside [" + std::to_string(svc->min_quantity) +
+                ", " + std::to_string(svc->max_quantity) + "]");
 
   std::int64_t units = quantity;
   if (p.runs || p.interval) {

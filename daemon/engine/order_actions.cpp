@@ -2,7 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-
 #include <memory>
 
 #include "daemon/engine/dispatcher.hpp"
@@ -87,8 +86,9 @@ asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::
   done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
 }
 
-asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx, providers::provider_client* client,
-                                       std::int64_t rid, std::string refill, std::string id,
+asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx,
+                                       providers::provider_client* client, std::int64_t rid,
+                                       std::string refill, std::string id,
                                        std::function<void(action_answer)> done) {
   const auto res = co_await client->refill_status(refill);
   if (!res.ok()) {
@@ -122,8 +122,8 @@ order_view make_view(engine_context& ctx, order_record& r) {
   v.refund_reason = r.refund_reason;
   const std::int64_t now = engine_context::now_s();
   if (r.service != nullptr) {
-    v.refill = std::string(to_string(check_refill(r.o, *r.service, ctx.cfg.policy, now, std::nullopt,
-                                                  ctx.book.links())));
+    v.refill = std::string(
+        to_string(check_refill(r.o, *r.service, ctx.cfg.policy, now, std::nullopt, ctx.book.links())));
     v.speedup = std::string(to_string(check_speedup(r.o, *r.service, ctx.cfg.policy, now)));
   } else {
     v.refill = v.speedup = "service_not_configured";
@@ -134,44 +134,48 @@ order_view make_view(engine_context& ctx, order_record& r) {
   return v;
 }
 
-void order_actions::status(std::vector<std::string> ids, std::function<void(std::vector<lookup_answer>)> done) {
-  asio::post(ctx_.strand, [this, ids = std::move(ids), done = std::move(done), keep = ctx_.shared_from_this()] {
-    std::vector<lookup_answer> out;
-    out.reserve(ids.size());
-    for (const auto& id : ids) {
-      lookup_answer a;
-      a.panel_order_id = id;
-      if (order_record* r = ctx_.lookup(id)) {
-        a.order = make_view(ctx_, *r);
-      } else {
-        a.error = "order not found";
-      }
-      out.push_back(std::move(a));
-    }
-    done(std::move(out));
-  });
+void order_actions::status(std::vector<std::string> ids,
+                           std::function<void(std::vector<lookup_answer>)> done) {
+  asio::post(ctx_.strand,
+             [this, ids = std::move(ids), done = std::move(done), keep = ctx_.shared_from_this()] {
+               std::vector<lookup_answer> out;
+               out.reserve(ids.size());
+               for (const auto& id : ids) {
+                 lookup_answer a;
+                 a.panel_order_id = id;
+                 if (order_record* r = ctx_.lookup(id)) {
+                   a.order = make_view(ctx_, *r);
+                 } else {
+                   a.error = "order not found";
+                 }
+                 out.push_back(std::move(a));
+               }
+               done(std::move(out));
+             });
 }
 
-void order_actions::cancel(std::vector<std::string> ids, std::function<void(std::vector<action_answer>)> done) {
-  asio::post(ctx_.strand, [this, ids = std::move(ids), done = std::move(done), keep = ctx_.shared_from_this()] {
-    struct gather {
-      std::vector<action_answer> answers;
-      std::size_t left = 0;
-      std::function<void(std::vector<action_answer>)> done;
-    };
-    auto g = std::make_shared<gather>();
-    g->answers.resize(ids.size());
-    g->left = ids.size() + 1;
-    g->done = done;
-    auto one_done = [g](std::size_t i) {
-      return [g, i](action_answer a) {
-        g->answers[i] = std::move(a);
-        if (--g->left == 0) g->done(std::move(g->answers));
-      };
-    };
-    for (std::size_t i = 0; i < ids.size(); ++i) cancel_one(ids[i], one_done(i));
-    if (--g->left == 0) g->done(std::move(g->answers));
-  });
+void order_actions::cancel(std::vector<std::string> ids,
+                           std::function<void(std::vector<action_answer>)> done) {
+  asio::post(ctx_.strand,
+             [this, ids = std::move(ids), done = std::move(done), keep = ctx_.shared_from_this()] {
+               struct gather {
+                 std::vector<action_answer> answers;
+                 std::size_t left = 0;
+                 std::function<void(std::vector<action_answer>)> done;
+               };
+               auto g = std::make_shared<gather>();
+               g->answers.resize(ids.size());
+               g->left = ids.size() + 1;
+               g->done = done;
+               auto one_done = [g](std::size_t i) {
+                 return [g, i](action_answer a) {
+                   g->answers[i] = std::move(a);
+                   if (--g->left == 0) g->done(std::move(g->answers));
+                 };
+               };
+               for (std::size_t i = 0; i < ids.size(); ++i) cancel_one(ids[i], one_done(i));
+               if (--g->left == 0) g->done(std::move(g->answers));
+             });
 }
 
 void order_actions::cancel_one(const std::string& id, std::function<void(action_answer)> done) {
@@ -212,10 +216,12 @@ void order_actions::refill(std::string id, std::optional<std::int64_t> current_c
     if (r == nullptr) return done(fail(id, "order not found"));
     if (r->service == nullptr) return done(fail(id, "service is not configured"));
     const std::int64_t now = engine_context::now_s();
-    const refill_reason why = check_refill(r->o, *r->service, ctx_.cfg.policy, now, current_count, ctx_.book.links());
+    const refill_reason why =
+        check_refill(r->o, *r->service, ctx_.cfg.policy, now, current_count, ctx_.book.links());
     if (why != refill_reason::eligible) return done(fail(id, std::string(to_string(why))));
     auto* client = client_of(ctx_, *r);
-    if (client == nullptr || r->provider_order_id.empty()) return done(fail(id, "order has no provider order id"));
+    if (client == nullptr || r->provider_order_id.empty())
+      return done(fail(id, "order has no provider order id"));
     spawn(ctx_, id, done, do_refill(ctx_.shared_from_this(), client, r->id, r->provider_order_id, id, done));
   });
 }
@@ -245,34 +251,36 @@ void order_actions::speedup(std::string id, std::function<void(action_answer)> d
 }
 
 void order_actions::resolve(resolution res, std::function<void(action_answer)> done) {
-  asio::post(ctx_.strand, [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
-    const std::string& id = res.panel_order_id;
-    order_record* r = ctx_.lookup(id);
-    if (r == nullptr) return done(fail(id, "order not found"));
-    if (r->busy) return done(fail(id, "order is changing state; retry"));
-    if (r->o.state != order_state::unknown)
-      return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
-    if (res.placed) {
-      if (res.provider_order_id.empty()) return done(fail(id, "provider_order_id: required when placed"));
-      auto c = ctx_.make_change(*r, order_state::placed);
-      c.provider = r->provider;
-      c.provider_order_id = res.provider_order_id;
-      c.note = "resolved by an operator: placed as " + res.provider_order_id;
-      ctx_.change(*r, std::move(c), [id, done](order_record*, bool ok) {
-        done(ok ? succeed(id, "placed") : fail(id, "the journal could not commit; retry"));
-      });
-      return;
-    }
-    auto c = ctx_.make_change(*r, order_state::queued);
-    c.note = "resolved by an operator: proven absent upstream; queued again";
-    ctx_.change(*r, std::move(c), [this, id, done](order_record* rec, bool ok) {
-      if (ok && rec != nullptr) {
-        rec->min_hop = 0;
-        ctx_.disp->enqueue_local(rec->id);
-      }
-      done(ok ? succeed(id, "queued") : fail(id, "the journal could not commit; retry"));
-    });
-  });
+  asio::post(ctx_.strand,
+             [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
+               const std::string& id = res.panel_order_id;
+               order_record* r = ctx_.lookup(id);
+               if (r == nullptr) return done(fail(id, "order not found"));
+               if (r->busy) return done(fail(id, "order is changing state; retry"));
+               if (r->o.state != order_state::unknown)
+                 return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
+               if (res.placed) {
+                 if (res.provider_order_id.empty())
+                   return done(fail(id, "provider_order_id: required when placed"));
+                 auto c = ctx_.make_change(*r, order_state::placed);
+                 c.provider = r->provider;
+                 c.provider_order_id = res.provider_order_id;
+                 c.note = "resolved by an operator: placed as " + res.provider_order_id;
+                 ctx_.change(*r, std::move(c), [id, done](order_record*, bool ok) {
+                   done(ok ? succeed(id, "placed") : fail(id, "the journal could not commit; retry"));
+                 });
+                 return;
+               }
+               auto c = ctx_.make_change(*r, order_state::queued);
+               c.note = "resolved by an operator: proven absent upstream; queued again";
+               ctx_.change(*r, std::move(c), [this, id, done](order_record* rec, bool ok) {
+                 if (ok && rec != nullptr) {
+                   rec->min_hop = 0;
+                   ctx_.disp->enqueue_local(rec->id);
+                 }
+                 done(ok ? succeed(id, "queued") : fail(id, "the journal could not commit; retry"));
+               });
+             });
 }
 
 }  // namespace smm::daemon

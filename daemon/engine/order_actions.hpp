@@ -21,7 +21,8 @@ class order_actions {
   explicit order_actions(engine_context& ctx) : ctx_(ctx) {}
   void status(std::vector<std::string> ids, std::function<void(std::vector<lookup_answer>)> done);
   void cancel(std::vector<std::string> ids, std::function<void(std::vector<action_answer>)> done);
-  void refill(std::string id, std::optional<std::int64_t> current_count, std::function<void(action_answer)> done);
+  void refill(std::string id, std::optional<std::int64_t> current_count,
+              std::function<void(action_answer)> done);
   void refill_status(std::string id, std::function<void(action_answer)> done);
   void speedup(std::string id, std::function<void(action_answer)> done);
   void resolve(resolution r, std::function<void(action_answer)> done);

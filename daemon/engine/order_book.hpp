@@ -27,15 +27,15 @@ struct order_record {
   std::string panel_order_id;
   std::int64_t request_hash = 0;
   order o;  ///< domain record; o.panel_order_id holds the daemon id (link_index and refill rules)
-  providers::add_order params;  ///< panel fields; service and type are filled per route hop
+  providers::add_order params;           ///< panel fields; service and type are filled per route hop
   const service_def* service = nullptr;  ///< null when the config no longer has the service
-  bool durable = false;  ///< its insert is committed
-  bool held = false;     ///< queued, waiting for the running order on its link
-  bool busy = false;     ///< a journal change is in flight: no other change may start
-  bool in_dispatch = false;  ///< somewhere in the dispatcher (inbox, waiting, pending, sending)
-  std::size_t min_hop = 0;   ///< first route hop to try (a hop that rejected the service is skipped)
-  std::size_t hop = 0;       ///< route hop of the last send
-  int provider_index = -1;   ///< provider_set index of `provider`, -1 when none
+  bool durable = false;                  ///< its insert is committed
+  bool held = false;                     ///< queued, waiting for the running order on its link
+  bool busy = false;                     ///< a journal change is in flight: no other change may start
+  bool in_dispatch = false;              ///< somewhere in the dispatcher (inbox, waiting, pending, sending)
+  std::size_t min_hop = 0;         ///< first route hop to try (a hop that rejected the service is skipped)
+  std::size_t hop = 0;             ///< route hop of the last send
+  int provider_index = -1;         ///< provider_set index of `provider`, -1 when none
   std::int64_t not_before_ms = 0;  ///< steady ms before which the dispatcher leaves it waiting
   std::string provider;
   std::string provider_order_id;

@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <unordered_map>
 
 #include "daemon/engine/dispatcher.hpp"
@@ -49,9 +48,10 @@ asio::awaitable<void> poller::loop(std::shared_ptr<engine_context> keep) {
 }
 
 void poller::schedule(order_record& r) {
-  const auto* p = r.provider_index >= 0 ? ctx_.providers.at(static_cast<std::size_t>(r.provider_index)).cfg : nullptr;
-  const std::int64_t base = p ? std::chrono::duration_cast<std::chrono::milliseconds>(p->status_poll_interval).count()
-                              : 60'000;
+  const auto* p =
+      r.provider_index >= 0 ? ctx_.providers.at(static_cast<std::size_t>(r.provider_index)).cfg : nullptr;
+  const std::int64_t base =
+      p ? std::chrono::duration_cast<std::chrono::milliseconds>(p->status_poll_interval).count() : 60'000;
   const std::int64_t placed = r.o.placed_at == no_value ? r.created_at : r.o.placed_at;
   const std::int64_t interval = poll_interval_ms(base, engine_context::now_s() - placed);
   // Jitter in [0.8, 1.2] of the interval, rounded down to the millisecond.
@@ -65,13 +65,14 @@ void poller::scan() {
   std::vector<std::vector<std::int64_t>> due(ctx_.providers.size());
   for (const std::int64_t id : ctx_.book.running()) {
     order_record* r = ctx_.book.find(id);
-    if (r == nullptr || r->busy || r->polling || r->provider_order_id.empty() || r->provider_index < 0) continue;
+    if (r == nullptr || r->busy || r->polling || r->provider_order_id.empty() || r->provider_index < 0)
+      continue;
     if (r->next_poll_ms > now) continue;
     auto& list = due[static_cast<std::size_t>(r->provider_index)];
     const auto& p = ctx_.providers.at(static_cast<std::size_t>(r->provider_index));
-    const std::size_t room = (ctx_.opts.status_calls_in_flight - std::min(ctx_.opts.status_calls_in_flight,
-                                                                          p.status_calls)) *
-                             providers::max_ids_per_request;
+    const std::size_t room =
+        (ctx_.opts.status_calls_in_flight - std::min(ctx_.opts.status_calls_in_flight, p.status_calls)) *
+        providers::max_ids_per_request;
     if (list.size() < room) list.push_back(id);
   }
   for (std::size_t i = 0; i < due.size(); ++i) {
@@ -119,7 +120,8 @@ asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, s
       keep->log->warn("order {}: {} says: {}", r->panel_order_id, p.cfg->name, it->second->error->message);
     }
   }
-  if (!res.ok()) keep->log->debug("status poll of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
+  if (!res.ok())
+    keep->log->debug("status poll of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
 }
 
 void poller::apply_status(order_record& r, const providers::order_status& st) {
@@ -169,14 +171,15 @@ void poller::balances() {
     auto& p = ctx_.providers.at(i);
     if (p.balance_call || p.next_balance_ms > now) continue;
     p.balance_call = true;
-    asio::co_spawn(ctx_.strand, check_balance(ctx_.shared_from_this(), i), [log = ctx_.log](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log->error("balance check failed inside the engine: {}", ex.what());
-      }
-    });
+    asio::co_spawn(ctx_.strand, check_balance(ctx_.shared_from_this(), i),
+                   [log = ctx_.log](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log->error("balance check failed inside the engine: {}", ex.what());
+                     }
+                   });
   }
 }
 
@@ -188,8 +191,8 @@ asio::awaitable<void> poller::check_balance(std::shared_ptr<engine_context> keep
     p.balance = res.value.balance;
     if (!res.value.currency.empty()) p.currency = res.value.currency;
     if (p.cfg->balance_warn_below && *p.balance < *p.cfg->balance_warn_below)
-      keep->log->warn("provider {}: balance {} {} is below {}", p.cfg->name, to_string(*p.balance), p.currency,
-                      to_string(*p.cfg->balance_warn_below));
+      keep->log->warn("provider {}: balance {} {} is below {}", p.cfg->name, to_string(*p.balance),
+                      p.currency, to_string(*p.cfg->balance_warn_below));
     // Funds are back (or the key works again): let adds go there again.
     if (p.paused && !p.balance->is_negative() && !p.balance->is_zero()) {
       keep->log->info("provider {} resumed: balance {}", p.cfg->name, to_string(*p.balance));
@@ -199,8 +202,8 @@ asio::awaitable<void> poller::check_balance(std::shared_ptr<engine_context> keep
   } else if (!res.ok()) {
     keep->log->debug("balance of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
   }
-  p.next_balance_ms =
-      engine_context::steady_ms() + (p.paused ? keep->opts.paused_recheck : keep->opts.balance_interval).count();
+  p.next_balance_ms = engine_context::steady_ms() +
+                      (p.paused ? keep->opts.paused_recheck : keep->opts.balance_interval).count();
   keep->providers.publish();
 }
 

@@ -7,7 +7,6 @@
 // Thread safety: the engine's strand.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <random>

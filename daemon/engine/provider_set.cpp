@@ -21,7 +21,8 @@ providers::provider_client_options client_options(const provider_config& p) {
       o.request.style = providers::request_style::json_post;
       break;
   }
-  o.request.key = p.key_in == key_placement::header ? providers::key_placement::header : providers::key_placement::body;
+  o.request.key =
+      p.key_in == key_placement::header ? providers::key_placement::header : providers::key_placement::body;
   o.transport.connect_timeout = p.connect_timeout;
   o.transport.read_timeout = p.request_timeout;
   o.transport.write_timeout = p.request_timeout;
@@ -34,7 +35,8 @@ providers::provider_client_options client_options(const provider_config& p) {
     o.rate_period = std::chrono::milliseconds(1000);
   } else {
     o.rate_tokens = 1;
-    o.rate_period = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(1000.0 / p.requests_per_second)));
+    o.rate_period =
+        std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(1000.0 / p.requests_per_second)));
   }
   o.rate_burst = std::max<std::uint32_t>(1, o.rate_tokens);
   o.call_timeout = p.call_deadline;
@@ -68,7 +70,7 @@ bool provider_set::usable(std::size_t i) const {
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const service_def& svc,
-                                                                      std::size_t min_hop) const {
+                                                                       std::size_t min_hop) const {
   for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
     const auto i = index_of(svc.route[hop].provider);
     if (i && usable(*i)) return std::pair{*i, hop};

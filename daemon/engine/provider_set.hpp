@@ -3,7 +3,6 @@
 // of funds, bad key), its pending adds, and route selection over a service's hops.
 // Thread safety: everything but views() on the engine's strand; views() from any thread.
 #include <boost/asio/any_io_executor.hpp>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,11 +24,11 @@ struct provider_entry {
   std::unique_ptr<providers::provider_client> client;
   bool paused = false;
   std::string pause_reason;
-  std::size_t adds_in_flight = 0;     ///< adds journaled as sending and not answered yet
-  std::deque<std::int64_t> pending;   ///< routed here, waiting for an in-flight slot
-  std::size_t status_calls = 0;       ///< multi-status calls in flight
-  std::int64_t next_balance_ms = 0;   ///< steady ms of the next balance check
-  bool balance_call = false;          ///< a balance call is in flight
+  std::size_t adds_in_flight = 0;    ///< adds journaled as sending and not answered yet
+  std::deque<std::int64_t> pending;  ///< routed here, waiting for an in-flight slot
+  std::size_t status_calls = 0;      ///< multi-status calls in flight
+  std::int64_t next_balance_ms = 0;  ///< steady ms of the next balance check
+  bool balance_call = false;         ///< a balance call is in flight
   std::optional<money> balance;
   std::string currency;
 };

@@ -9,7 +9,8 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
   store::move_all_in_state move;
   move.from = static_cast<std::uint8_t>(order_state::sending);
   move.to = static_cast<std::uint8_t>(order_state::unknown);
-  move.note = "the daemon stopped while this add was on the wire: it may exist upstream; never resent, resolve it";
+  move.note =
+      "the daemon stopped while this add was on the wire: it may exist upstream; never resent, resolve it";
   move.at = engine_context::now_s();
   const auto res = ctx.journal.submit_and_wait({move});
   if (!res.ok) throw std::runtime_error("recovery: cannot move sending orders to unknown: " + res.error);
@@ -19,7 +20,8 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
     auto rec = ctx.record_from_row(row);
     ++rep.open_orders;
     auto state = rec->o.state;
-    if (state == order_state::received) state = rec->o.state = order_state::queued;  // a durable row is queued
+    if (state == order_state::received)
+      state = rec->o.state = order_state::queued;  // a durable row is queued
     auto& r = ctx.book.insert(std::move(rec));
     switch (state) {
       case order_state::queued:
@@ -52,8 +54,8 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
   ctx.next_id = ctx.reader->last_order_id() + 1;
   rep.next_order_id = ctx.next_id;
   ctx.sync_counts();
-  ctx.log->info("recovery: {} open orders ({} queued, {} held, {} running, {} unknown); next id {}", rep.open_orders,
-                rep.queued, rep.held, rep.running, rep.unknown, rep.next_order_id);
+  ctx.log->info("recovery: {} open orders ({} queued, {} held, {} running, {} unknown); next id {}",
+                rep.open_orders, rep.queued, rep.held, rep.running, rep.unknown, rep.next_order_id);
   return rep;
 }
 

@@ -15,10 +15,10 @@ namespace smm::daemon {
 /// What recovery found.
 struct recovery_report {
   std::int64_t open_orders = 0;
-  std::int64_t queued = 0;     ///< handed to the dispatcher again
-  std::int64_t held = 0;       ///< queued behind a running order on their link
-  std::int64_t running = 0;    ///< placed, pending or in progress: polling resumes
-  std::int64_t unknown = 0;    ///< waiting for reconciliation (including those just moved)
+  std::int64_t queued = 0;   ///< handed to the dispatcher again
+  std::int64_t held = 0;     ///< queued behind a running order on their link
+  std::int64_t running = 0;  ///< placed, pending or in progress: polling resumes
+  std::int64_t unknown = 0;  ///< waiting for reconciliation (including those just moved)
   std::int64_t next_order_id = 0;
 };
 

@@ -7,7 +7,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -47,8 +46,10 @@ inline std::vector<audited_add> audit_adds(const smm::test::mock_process& m) {
     audited_add a;
     if (auto l = add["link"].get_string(); !l.error()) a.link = std::string(l.value());
     if (auto s = add["service"]; !s.error()) {
-      if (s.is_string()) a.service = std::string(s.get_string().value());
-      else if (s.is_int64()) a.service = std::to_string(s.get_int64().value());
+      if (s.is_string())
+        a.service = std::string(s.get_string().value());
+      else if (s.is_int64())
+        a.service = std::to_string(s.get_int64().value());
     }
     a.placed = !add["order"].error() && !add["order"].is_null();
     if (auto e = add["error"].get_string(); !e.error()) a.error = std::string(e.value());
@@ -90,17 +91,22 @@ inline std::string config_text(const std::vector<provider_spec>& providers, cons
                   "\"\n\n[policy]\nduplicate_link = \"" + dup_policy + "\"\n\n";
   for (const auto& p : providers) {
     t += "[[providers]]\nname = \"" + p.name + "\"\napi_url = \"" + p.mock->url() +
-         "\"\nkey = \"test-key\"\nmax_in_flight = 8\nrequests_per_second = 1000\nstatus_poll_interval_s = 1\n\n";
+         "\"\nkey = \"test-key\"\nmax_in_flight = 8\nrequests_per_second = 1000\nstatus_poll_interval_s = "
+         "1\n\n";
   }
   auto route = [&](const std::string& service) {
     std::string r = "route = [";
     for (std::size_t i = 0; i < providers.size(); ++i)
-      r += (i ? ", " : "") + std::string("{ provider = \"") + providers[i].name + "\", service = \"" + service + "\" }";
+      r += (i ? ", " : "") + std::string("{ provider = \"") + providers[i].name + "\", service = \"" +
+           service + "\" }";
     return r + "]\n";
   };
-  t += "[[services]]\nid = 1\nname = \"Followers\"\ntype = \"Default\"\nrate = \"0.90\"\nmin = 50\nmax = 10000\n"
-       "refill_days = 30\ncancel = true\n" + route("1") + "\n";
-  t += "[[services]]\nid = 2\nname = \"Comments\"\ntype = \"Custom Comments\"\nrate = \"8\"\nmin = 1\nmax = 1500\n" +
+  t += "[[services]]\nid = 1\nname = \"Followers\"\ntype = \"Default\"\nrate = \"0.90\"\nmin = 50\nmax = "
+       "10000\n"
+       "refill_days = 30\ncancel = true\n" +
+       route("1") + "\n";
+  t += "[[services]]\nid = 2\nname = \"Comments\"\ntype = \"Custom Comments\"\nrate = \"8\"\nmin = 1\nmax = "
+       "1500\n" +
        route("2") + "\n";
   return t;
 }
@@ -208,8 +214,8 @@ class engine_harness {
 /// One line about an order, for failure messages.
 inline std::string describe(const std::optional<order_view>& v) {
   if (!v) return "(no such order)";
-  return std::string(to_string(v->state)) + (v->held ? " held" : "") + " provider=" + v->provider + " poid=" +
-         v->provider_order_id + " raw=" + v->raw_status + " note=" + v->note;
+  return std::string(to_string(v->state)) + (v->held ? " held" : "") + " provider=" + v->provider +
+         " poid=" + v->provider_order_id + " raw=" + v->raw_status + " note=" + v->note;
 }
 
 /// A service-1 order on instagram.com/<link>.

@@ -54,19 +54,20 @@ std::vector<event_view> all_events(const std::string& journal_path) {
 
 TEST(engine_flow, orders_reach_final_states_with_exact_refunds) {
   temp_dir dir;
-  mock_process alpha({"--pending-ms", "50", "--speed", "2000", "--partial-prob", "0.3", "--cancel-prob", "0.25",
-                      "--seed", "11"});
+  mock_process alpha({"--pending-ms", "50", "--speed", "2000", "--partial-prob", "0.3", "--cancel-prob",
+                      "0.25", "--seed", "11"});
   engine_harness h(config_text({{"alpha", &alpha}}, "reject", dir.path()), dir.path());
   h.start();
   constexpr int n = 24;
   std::vector<panel_order> batch;
-  for (int i = 0; i < n; ++i) batch.push_back(followers("f" + std::to_string(i), "flow" + std::to_string(i), 100 + 17 * i));
+  for (int i = 0; i < n; ++i)
+    batch.push_back(followers("f" + std::to_string(i), "flow" + std::to_string(i), 100 + 17 * i));
   const auto answers = h.add(batch);
   ASSERT_EQ(answers.size(), static_cast<std::size_t>(n));
   for (const auto& a : answers) {
     ASSERT_EQ(a.status, add_status::accepted) << a.panel_order_id << ": " << a.error;
-    EXPECT_EQ(a.charge, charge_for(parse_money("0.90").value, *batch[static_cast<std::size_t>(&a - answers.data())]
-                                                                     .params.quantity)
+    EXPECT_EQ(a.charge, charge_for(parse_money("0.90").value,
+                                   *batch[static_cast<std::size_t>(&a - answers.data())].params.quantity)
                             .value);
   }
   std::map<order_state, int> seen;
@@ -174,7 +175,8 @@ TEST(engine_flow, duplicate_link_hold_sends_the_second_only_after_the_first_is_f
   store::journal_reader reader(h.journal_path());
   for (const auto& e : reader.events_since(0, 100000)) {
     if (e.panel_order_id == "hold-a" && is_final(static_cast<order_state>(e.new_state))) a_final = e.seq;
-    if (e.panel_order_id == "hold-b" && static_cast<order_state>(e.new_state) == order_state::sending && !b_sending)
+    if (e.panel_order_id == "hold-b" && static_cast<order_state>(e.new_state) == order_state::sending &&
+        !b_sending)
       b_sending = e.seq;
   }
   ASSERT_GT(a_final, 0);
@@ -208,7 +210,8 @@ TEST(engine_flow, route_fails_over_when_a_provider_runs_out_of_funds) {
   h.start();
   constexpr int n = 5;
   std::vector<panel_order> batch;
-  for (int i = 0; i < n; ++i) batch.push_back(followers("fo" + std::to_string(i), "fo" + std::to_string(i), 1000));
+  for (int i = 0; i < n; ++i)
+    batch.push_back(followers("fo" + std::to_string(i), "fo" + std::to_string(i), 1000));
   for (const auto& a : h.add(batch)) ASSERT_EQ(a.status, add_status::accepted) << a.error;
   std::map<std::string, int> by_provider;
   for (int i = 0; i < n; ++i) {
@@ -237,8 +240,9 @@ TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   h.start();
   event_sink first;
   auto sub = h.eng().subscribe(0, first.callback());
-  for (int i = 0; i < 6; ++i) ASSERT_EQ(h.add_one(followers("ev" + std::to_string(i), "ev" + std::to_string(i))).status,
-                                        add_status::accepted);
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(h.add_one(followers("ev" + std::to_string(i), "ev" + std::to_string(i))).status,
+              add_status::accepted);
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(h.wait_for("ev" + std::to_string(i), final_view));
   auto wait_sink = [&](event_sink& s) {
     const auto end = std::chrono::steady_clock::now() + 30s;
@@ -265,8 +269,9 @@ TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   const std::int64_t from = got[got.size() / 2].seq;
   event_sink second;
   auto sub2 = h.eng().subscribe(from, second.callback());
-  for (int i = 6; i < 10; ++i) ASSERT_EQ(h.add_one(followers("ev" + std::to_string(i), "ev" + std::to_string(i))).status,
-                                         add_status::accepted);
+  for (int i = 6; i < 10; ++i)
+    ASSERT_EQ(h.add_one(followers("ev" + std::to_string(i), "ev" + std::to_string(i))).status,
+              add_status::accepted);
   for (int i = 6; i < 10; ++i) ASSERT_TRUE(h.wait_for("ev" + std::to_string(i), final_view));
   const auto got2 = wait_sink(second);
   ASSERT_FALSE(got2.empty());

@@ -96,8 +96,9 @@ TEST(engine_recovery, resolve_placed_takes_the_operators_provider_order_id) {
   const std::string text = config_text({{"alpha", &alpha}}, "allow", dir.path());
   const auto cfg = *load_config_string(text, "t.toml", dir.path().string()).value;
   // Really create the order upstream, as a lost answer would have.
-  const std::string body = alpha.request("POST", "/api/v2",
-                                         "key=test-key&action=add&service=1&link=https%3A%2F%2Finstagram.com%2Flost&quantity=100");
+  const std::string body =
+      alpha.request("POST", "/api/v2",
+                    "key=test-key&action=add&service=1&link=https%3A%2F%2Finstagram.com%2Flost&quantity=100");
   const auto at = body.find("\"order\":");
   ASSERT_NE(at, std::string::npos) << body;
   std::string upstream_id;
@@ -132,9 +133,11 @@ TEST(engine_recovery, placed_orders_resume_polling_after_a_restart_without_a_sec
     engine_harness h(text, dir.path());
     h.start();
     for (int i = 0; i < 4; ++i)
-      ASSERT_EQ(h.add_one(followers("rs" + std::to_string(i), "rs" + std::to_string(i))).status, add_status::accepted);
+      ASSERT_EQ(h.add_one(followers("rs" + std::to_string(i), "rs" + std::to_string(i))).status,
+                add_status::accepted);
     for (int i = 0; i < 4; ++i)
-      ASSERT_TRUE(h.wait_for("rs" + std::to_string(i), [](const order_view& v) { return !v.provider_order_id.empty(); }));
+      ASSERT_TRUE(h.wait_for("rs" + std::to_string(i),
+                             [](const order_view& v) { return !v.provider_order_id.empty(); }));
     EXPECT_TRUE(h.eng().stop(5s));
   }
   engine_harness h(text, dir.path());

@@ -1,9 +1,10 @@
 // Intake validation, parameter encoding and the request hash (no I/O).
+#include "daemon/engine/intake_rules.hpp"
+
 #include <gtest/gtest.h>
 
 #include "config/config_error.hpp"
 #include "config/loader.hpp"
-#include "daemon/engine/intake_rules.hpp"
 
 namespace smm::daemon {
 namespace {
@@ -92,7 +93,8 @@ TEST(intake_rules, unknown_service_and_bad_links_are_invalid) {
   EXPECT_NE(prepare_order(order(99, "x.com/a", 100), cfg).error.find("service"), std::string::npos);
   EXPECT_NE(prepare_order(order(1, "", 100), cfg).error.find("link"), std::string::npos);
   EXPECT_NE(prepare_order(order(1, "x.com/a b", 100), cfg).error.find("link"), std::string::npos);
-  EXPECT_NE(prepare_order(order(1, std::string("x.com/\x01"), 100), cfg).error.find("link"), std::string::npos);
+  EXPECT_NE(prepare_order(order(1, std::string("x.com/\x01"), 100), cfg).error.find("link"),
+            std::string::npos);
   EXPECT_NE(prepare_order(order(1, "x.com/" + std::string(2048, 'a'), 100), cfg).error.find("link"),
             std::string::npos);
   EXPECT_FALSE(plausible_link(std::string(2049, 'a')));
@@ -108,7 +110,7 @@ TEST(intake_rules, custom_comments_quantity_is_the_number_of_non_empty_lines) {
   ASSERT_EQ(p.error, "");
   EXPECT_EQ(p.quantity, 2);
   EXPECT_EQ(p.charge, parse_money("0.016").value);  // 8 * 2 / 1000
-  o.params.comments = {"a", "b", "c", "d"};  // max 3
+  o.params.comments = {"a", "b", "c", "d"};         // max 3
   EXPECT_NE(prepare_order(o, cfg).error.find("quantity"), std::string::npos);
 }
 
