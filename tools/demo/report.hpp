@@ -1,61 +1,62 @@
 #pragma once
-// What the demo prints: the one-line progress bar and the closing summary. Both write to a
-// stream main() hands in; the numbers come from the orders themselves, not from counters
-// kept on the side, so the table cannot drift from what happened.
+// What the demo prints at the end: a row per provider from the daemon's `status` answers,
+// the measured rates, and the accounting line the ctest reads. Money is summed exactly:
+// each refund string is parsed to micro-units and added as an integer, never as a float.
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <map>
 #include <ostream>
+#include <span>
 #include <string>
 
 #include "dispatch/money.hpp"
-#include "store/journal.hpp"
-#include "tools/demo/intake.hpp"
-#include "tools/demo/placer.hpp"
-#include "tools/demo/poller.hpp"
-#include "tools/demo/run_state.hpp"
+#include "tools/demo/panel_messages.hpp"
 
 namespace smm::demo {
 
-/// One row of the summary: a provider, or "(panel)" for orders no provider took.
+/// One row of the summary: a provider, or "(panel)" for orders no provider holds.
 struct provider_row {
-  std::size_t placed = 0;
+  std::size_t placed = 0;     ///< placed, running or final upstream
   std::size_t completed = 0;
   std::size_t partial = 0;
-  std::size_t canceled = 0;  ///< canceled, refunded or failed upstream: the whole charge back
-  std::size_t open = 0;      ///< placed, not final when polling stopped
-  std::size_t rejected = 0;
-  std::size_t unknown = 0;
-  std::size_t refill_eligible = 0;
-  money refunds;  ///< sum of compute_refund amounts
-  std::uint64_t failovers_from = 0;
-  std::uint64_t retries = 0;  ///< HTTP retries of the provider client
+  std::size_t canceled = 0;   ///< canceled, refunded or failed upstream
+  std::size_t open = 0;       ///< placed, not final yet
+  std::size_t rejected = 0;   ///< no provider would take it (final)
+  std::size_t unknown = 0;    ///< the add's outcome is unknown: for an operator
+  std::size_t waiting = 0;    ///< received, queued or sending: not settled
+  std::size_t not_found = 0;  ///< the daemon did not know the id
+  money refunds;              ///< exact sum of the "refund" strings
 };
 
-/// Row name of orders no provider took.
+/// Row name of orders no provider holds.
 inline constexpr const char* panel_row = "(panel)";
 
-/// Rows per provider (config order kept by the map's name order) plus the panel row.
-std::map<std::string, provider_row> tally(const run_state& st);
-
-/// The sum of every row.
-provider_row total_of(const std::map<std::string, provider_row>& rows);
-
-/// Everything the summary prints besides the rows.
-struct run_figures {
-  intake_figures intake;
-  placement_figures placement;
-  poll_figures poll;
-  store::journal_stats journal;
-  std::chrono::nanoseconds wall{0};
+/// Rows per provider name plus the total.
+struct tally_result {
+  std::map<std::string, provider_row> rows;
+  provider_row total;
+  std::size_t bad_money = 0;  ///< refund strings that did not parse, or a sum that overflowed
 };
 
-/// "\r[#####-----]  accepted 3000 | placed 2400 | final 1800 |  60%" (no newline).
-std::string progress_line(const run_state& st);
+/// Tallies status answers. Rows are keyed by the order's provider ("" -> panel_row).
+tally_result tally(std::span<const status_item> items);
 
-/// The closing table and rates. Ends with the line
-/// "accounting: accepted=N placed=P rejected=R unknown=U" (tests read it).
-void print_summary(std::ostream& out, const run_state& st, const run_figures& f);
+/// Figures measured by the demo itself.
+struct run_figures {
+  std::size_t count = 0;     ///< orders submitted
+  std::size_t accepted = 0;  ///< taken by the daemon (accepted, held, replayed)
+  std::map<std::string, std::size_t> refused;  ///< by add status (duplicate_link, invalid, ...)
+  std::chrono::nanoseconds intake{0};     ///< first add sent -> last add answered
+  std::size_t placed_events = 0;          ///< orders seen placed on the feed
+  std::chrono::nanoseconds placement{0};  ///< first add sent -> last order placed
+  std::chrono::nanoseconds wall{0};
+  std::size_t events = 0;       ///< feed events received (all orders)
+  bool gave_up = false;         ///< stopped waiting before every order settled
+  std::chrono::seconds give_up_after{0};
+};
+
+/// The table, the rates and, last, the line
+/// "accounting: accepted=N placed=P rejected=R unknown=U open=O waiting=W refused=F".
+void print_summary(std::ostream& out, const tally_result& t, const run_figures& f);
 
 }  // namespace smm::demo
