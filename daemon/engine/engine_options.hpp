@@ -18,9 +18,13 @@ struct engine_options {
   std::chrono::milliseconds retry_delay{2000};  ///< queued again after a "not now" (no route, retry later)
   /// Wait after "active order with this link" when no order of ours runs on the link.
   std::chrono::milliseconds foreign_link_wait{300000};
-  std::chrono::milliseconds balance_interval{60000};  ///< balance check of every provider
-  std::chrono::milliseconds paused_recheck{10000};    ///< balance check of a paused provider
-  std::size_t max_pending_per_provider = 2000;        ///< orders routed to a provider but not sent yet
+  std::chrono::milliseconds balance_interval{60000};        ///< balance check of every provider
+  std::chrono::milliseconds paused_recheck{10000};          ///< balance check of a paused provider
+  std::chrono::milliseconds refill_poll{60000};             ///< refill status check of running refills
+  std::chrono::milliseconds maintenance_interval{3600000};  ///< retention purge and memory eviction
+  std::chrono::seconds evict_final_after{
+      3600};  ///< final orders idle this long leave memory (not the journal)
+  std::size_t max_pending_per_provider = 2000;  ///< orders routed to a provider but not sent yet
   std::size_t status_calls_in_flight = 2;
   /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
   std::size_t send_window = 2;  ///< concurrent multi-status calls per provider

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "daemon/engine/dispatcher.hpp"
+#include "daemon/engine/poller.hpp"
 #include "dispatch/refill.hpp"
 #include "dispatch/refund.hpp"
 #include "dispatch/speedup.hpp"
@@ -72,6 +73,7 @@ asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::
       rec->o.refill = refill_state::in_progress;
       rec->o.last_refill_at = engine_context::now_s();
       rec->refill_id = res.value;
+      ctx->poll->watch_refill(rid);
     }
     done(succeed(id, res.value));
     co_return;

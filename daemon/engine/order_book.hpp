@@ -81,6 +81,11 @@ class order_book {
   const std::array<std::int64_t, order_state_count>& counts() const { return counts_; }
   std::int64_t held_count() const { return held_count_; }
   std::size_t size() const { return by_id_.size(); }
+  /// Calls `f(record)` for every record (do not insert or erase from `f`).
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& [id, r] : by_id_) f(*r);
+  }
 
  private:
   std::unordered_map<std::int64_t, std::unique_ptr<order_record>> by_id_;

@@ -41,7 +41,9 @@ void poller::stop() {
 asio::awaitable<void> poller::loop(std::shared_ptr<engine_context> keep) {
   while (!stopped_) {
     scan();
+    scan_refills();
     balances();
+    maintenance();
     timer_.expires_after(keep->opts.poll_tick);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -162,6 +164,81 @@ void poller::apply_status(order_record& r, const providers::order_status& st) {
                                        ctx_.book.links()) == refill_reason::eligible;
   }
   ctx_.change(r, std::move(c), nullptr);
+}
+
+void poller::watch_refill(std::int64_t id) { refills_.push_back(id); }
+
+void poller::scan_refills() {
+  const std::int64_t now = engine_context::steady_ms();
+  if (stopped_ || refills_.empty() || now < next_refill_scan_ms_) return;
+  next_refill_scan_ms_ = now + ctx_.opts.refill_poll.count();
+  std::vector<std::vector<std::int64_t>> by_provider(ctx_.providers.size());
+  std::vector<std::int64_t> keep;
+  for (const auto id : refills_) {
+    order_record* r = ctx_.book.find(id);
+    if (r == nullptr || r->refill_id.empty() || r->provider_index < 0 ||
+        r->o.refill != refill_state::in_progress)
+      continue;
+    keep.push_back(id);
+    by_provider[static_cast<std::size_t>(r->provider_index)].push_back(id);
+  }
+  refills_ = std::move(keep);
+  for (std::size_t i = 0; i < by_provider.size(); ++i) {
+    if (by_provider[i].empty()) continue;
+    asio::co_spawn(ctx_.strand, poll_refills(ctx_.shared_from_this(), i, std::move(by_provider[i])),
+                   [log = ctx_.log](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log->error("refill poll failed inside the engine: {}", ex.what());
+                     }
+                   });
+  }
+}
+
+asio::awaitable<void> poller::poll_refills(std::shared_ptr<engine_context> keep, std::size_t provider,
+                                           std::vector<std::int64_t> ids) {
+  std::vector<std::string> refill_ids;
+  for (const auto id : ids) refill_ids.push_back(keep->book.find(id)->refill_id);
+  // The client splits any number of ids into calls of at most 100.
+  const auto res = co_await keep->providers.at(provider).client->refill_status_multi(std::move(refill_ids));
+  std::unordered_map<std::string, const providers::id_result*> by_id;
+  for (const auto& e : res.value) by_id.emplace(e.id, &e);
+  for (const auto id : ids) {
+    order_record* r = keep->book.find(id);
+    if (r == nullptr) continue;
+    const auto it = by_id.find(r->refill_id);
+    if (it == by_id.end() || it->second->error) continue;
+    const std::string& text = it->second->value;
+    if (map_provider_status(text) == provider_status::completed) r->o.refill = refill_state::completed;
+    if (text.find("eject") != std::string::npos) r->o.refill = refill_state::rejected;
+  }
+}
+
+void poller::maintenance() {
+  const std::int64_t now = engine_context::steady_ms();
+  if (stopped_ || now < next_maintenance_ms_) return;
+  next_maintenance_ms_ = now + ctx_.opts.maintenance_interval.count();
+  // Retention: final orders older than the configured days leave the journal.
+  const std::int64_t wall = engine_context::now_s();
+  if (ctx_.cfg.daemon.retention_days > 0) {
+    store::purge_final purge;
+    purge.before = wall - std::int64_t{ctx_.cfg.daemon.retention_days} * 86400;
+    ctx_.journal.submit({purge}, [log = ctx_.log](store::commit_result r) {
+      if (!r.ok) log->error("retention purge failed: {}", r.error);
+    });
+  }
+  // Memory: final orders idle for a while are dropped from the book (lookups reload them).
+  std::vector<std::int64_t> old;
+  ctx_.book.for_each([&](order_record& r) {
+    if (is_final(r.o.state) && !r.busy && r.on_durable.empty() && r.o.refill != refill_state::in_progress &&
+        r.updated_at + ctx_.opts.evict_final_after.count() < wall)
+      old.push_back(r.id);
+  });
+  for (const auto id : old) ctx_.book.erase(id);
+  evicted_ += old.size();
+  if (!old.empty()) ctx_.sync_counts();
 }
 
 void poller::balances() {

@@ -27,6 +27,10 @@ class poller {
   explicit poller(engine_context& ctx);
   void start();
   void stop();
+  /// Follows the refill of an order until the provider reports it done or rejected.
+  void watch_refill(std::int64_t id);
+  /// Final orders evicted from memory so far (they stay in the journal).
+  std::uint64_t evicted() const { return evicted_; }
 
  private:
   boost::asio::awaitable<void> loop(std::shared_ptr<engine_context> keep);
@@ -34,6 +38,10 @@ class poller {
                                           std::vector<std::int64_t> ids);
   boost::asio::awaitable<void> check_balance(std::shared_ptr<engine_context> keep, std::size_t provider);
   void scan();
+  void scan_refills();
+  void maintenance();
+  boost::asio::awaitable<void> poll_refills(std::shared_ptr<engine_context> keep, std::size_t provider,
+                                            std::vector<std::int64_t> ids);
   void balances();
   void schedule(order_record& r);
   void apply_status(order_record& r, const providers::order_status& st);
@@ -42,6 +50,10 @@ class poller {
   boost::asio::steady_timer timer_;
   std::minstd_rand jitter_;
   bool stopped_ = false;
+  std::vector<std::int64_t> refills_;  // orders whose refill is followed
+  std::int64_t next_refill_scan_ms_ = 0;
+  std::int64_t next_maintenance_ms_ = 0;
+  std::uint64_t evicted_ = 0;
 };
 
 }  // namespace smm::daemon

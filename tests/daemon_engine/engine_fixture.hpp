@@ -127,6 +127,7 @@ class engine_harness {
     o.poll_tick = 50ms;
     o.retry_delay = 200ms;
     o.paused_recheck = 300ms;
+    o.refill_poll = 100ms;
     o.balance_interval = 60s;
     o.tune_client = [](const provider_config&, providers::provider_client_options& c) {
       c.transport.connect_timeout = 1000ms;
@@ -179,6 +180,30 @@ class engine_harness {
     auto f = p.get_future();
     engine_->resolve(std::move(r), [&p](action_answer a) { p.set_value(std::move(a)); });
     if (f.wait_for(30s) != std::future_status::ready) throw std::runtime_error("resolve: no answer");
+    return f.get();
+  }
+
+  action_answer refill(const std::string& id, std::optional<std::int64_t> count = std::nullopt) {
+    std::promise<action_answer> p;
+    auto f = p.get_future();
+    engine_->refill(id, count, [&p](action_answer a) { p.set_value(std::move(a)); });
+    if (f.wait_for(30s) != std::future_status::ready) throw std::runtime_error("refill: no answer");
+    return f.get();
+  }
+
+  action_answer refill_status(const std::string& id) {
+    std::promise<action_answer> p;
+    auto f = p.get_future();
+    engine_->refill_status(id, [&p](action_answer a) { p.set_value(std::move(a)); });
+    if (f.wait_for(30s) != std::future_status::ready) throw std::runtime_error("refill_status: no answer");
+    return f.get();
+  }
+
+  action_answer speedup(const std::string& id) {
+    std::promise<action_answer> p;
+    auto f = p.get_future();
+    engine_->speedup(id, [&p](action_answer a) { p.set_value(std::move(a)); });
+    if (f.wait_for(30s) != std::future_status::ready) throw std::runtime_error("speedup: no answer");
     return f.get();
   }
 

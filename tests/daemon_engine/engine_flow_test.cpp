@@ -282,5 +282,41 @@ TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   EXPECT_EQ(first.snapshot().size(), got.size());
 }
 
+TEST(engine_flow, refill_goes_to_the_provider_only_when_the_rules_allow_it) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "50", "--speed", "5000", "--drop-prob", "1", "--drop-fraction", "0.5",
+                      "--drop-after-ms", "50", "--refill-pending-ms", "50", "--refill-ms", "50"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("rf", "rf", 200)).status, add_status::accepted);
+  panel_order comments;
+  comments.panel_order_id = "rf-c";
+  comments.service_id = 2;
+  comments.params.link = "https://instagram.com/p/rfc";
+  comments.params.comments = {"one", "two"};
+  ASSERT_EQ(h.add_one(comments).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("rf", [](const order_view& v) { return v.state == order_state::completed; }));
+  ASSERT_TRUE(h.wait_for("rf-c", final_view));
+  EXPECT_EQ(h.refill("rf-c").error, "no_refill_guarantee");  // service 2 has no refill period
+  EXPECT_EQ(h.speedup("rf").error, "not_running");
+  const auto v = *h.status("rf");
+  ASSERT_TRUE(v.start_count);
+  // The panel's count shows no drop: not eligible (rule 3), and nothing is asked upstream.
+  EXPECT_EQ(h.refill("rf", *v.start_count + v.quantity).error, "count_not_dropped");
+  EXPECT_EQ(alpha.read_audit().count("refill"), 0);
+  const auto r = h.refill("rf");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.result.empty());
+  EXPECT_EQ(h.refill("rf").error, "refill_in_progress");  // rule 6: one at a time
+  EXPECT_EQ(alpha.read_audit().count("refill"), 1);
+  const auto end = std::chrono::steady_clock::now() + 30s;
+  std::string status;
+  while (std::chrono::steady_clock::now() < end && status != "Completed" && status != "Rejected") {
+    status = h.refill_status("rf").result;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(status, "Completed");
+}
+
 }  // namespace
 }  // namespace smm::daemon::test
