@@ -5,6 +5,22 @@
 
 namespace smm::daemon {
 
+namespace {
+
+std::string breaker_name(providers::breaker_state_view b) {
+  switch (b) {
+    case providers::breaker_state_view::open:
+      return "open";
+    case providers::breaker_state_view::half_open:
+      return "half_open";
+    case providers::breaker_state_view::closed:
+      break;
+  }
+  return "closed";
+}
+
+}  // namespace
+
 providers::provider_client_options client_options(const provider_config& p) {
   providers::provider_client_options o;
   o.name = p.name;
@@ -97,9 +113,7 @@ void provider_set::publish() {
     provider_view v;
     v.name = e.cfg->name;
     const auto f = e.client->figures();
-    v.breaker = f.breaker == providers::breaker_state_view::open        ? "open"
-                : f.breaker == providers::breaker_state_view::half_open ? "half_open"
-                                                                        : "closed";
+    v.breaker = breaker_name(f.breaker);
     v.paused = e.paused;
     v.pause_reason = e.pause_reason;
     v.in_flight = static_cast<std::int64_t>(e.adds_in_flight);
@@ -113,8 +127,16 @@ void provider_set::publish() {
 }
 
 std::vector<provider_view> provider_set::views() const {
-  std::lock_guard lock(snapshot_mutex_);
-  return snapshot_;
+  std::vector<provider_view> out;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    out = snapshot_;
+  }
+  // The breaker moves on the client's strand: read it now (figures() is thread-safe and
+  // the clients never change after construction).
+  for (std::size_t i = 0; i < out.size() && i < entries_.size(); ++i)
+    out[i].breaker = breaker_name(entries_[i].client->figures().breaker);
+  return out;
 }
 
 }  // namespace smm::daemon

@@ -114,7 +114,8 @@ inline std::string config_text(const std::vector<provider_spec>& providers, cons
 /// An engine over a journal in `dir`, its io_context on a thread.
 class engine_harness {
  public:
-  engine_harness(const std::string& cfg_text, const std::filesystem::path& dir) {
+  engine_harness(const std::string& cfg_text, const std::filesystem::path& dir,
+                 std::function<void(engine_options&)> tweak = nullptr) {
     auto loaded = load_config_string(cfg_text, "test.toml", dir.string());
     if (!loaded.value) {
       throw std::runtime_error("config: " + to_string(loaded.errors));
@@ -137,6 +138,7 @@ class engine_harness {
       c.backoff.cap = 50ms;
       c.call_timeout = 5000ms;
     };
+    if (tweak) tweak(o);
     engine_ = std::make_unique<engine>(io_, cfg_, *journal_, journal_path_, o);
   }
   ~engine_harness() {

@@ -233,6 +233,42 @@ TEST(engine_flow, route_fails_over_when_a_provider_runs_out_of_funds) {
   EXPECT_EQ(beta_placed, n - 1);  // nothing placed twice
 }
 
+TEST(engine_flow, route_fails_over_while_a_providers_breaker_is_open) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  mock_process beta({"--pending-ms", "600000"});
+  engine_harness h(config_text({{"alpha", &alpha}, {"beta", &beta}}, "allow", dir.path()), dir.path(),
+                   [](engine_options& o) {
+                     auto inner = o.tune_client;
+                     o.tune_client = [inner](const provider_config& p,
+                                             providers::provider_client_options& c) {
+                       inner(p, c);
+                       c.breaker.consecutive_failures = 3;
+                       c.breaker.cool_down = std::chrono::minutes(5);  // stays open for the test
+                       c.breaker.max_cool_down = std::chrono::minutes(5);
+                       c.max_attempts = 1;
+                     };
+                   });
+  h.start();
+  ASSERT_EQ(h.add_one(followers("br-0", "br0")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("br-0", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  ASSERT_EQ(h.status("br-0")->provider, "alpha");
+  // alpha's status answers fail (idempotent calls, so no order is at risk) until its breaker opens.
+  alpha.fault("kind=http_5xx&action=status&status=503");
+  const auto end = std::chrono::steady_clock::now() + 30s;
+  auto alpha_open = [&] {
+    for (const auto& p : h.eng().providers())
+      if (p.name == "alpha") return p.breaker == "open";
+    return false;
+  };
+  while (!alpha_open() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(alpha_open());
+  ASSERT_EQ(h.add_one(followers("br-1", "br1")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("br-1", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  EXPECT_EQ(h.status("br-1")->provider, "beta");
+  EXPECT_EQ(audit_adds(alpha).size(), 1u);  // nothing more went to alpha
+}
+
 TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   temp_dir dir;
   mock_process alpha({"--pending-ms", "50", "--speed", "5000", "--partial-prob", "0.3", "--seed", "3"});
