@@ -94,9 +94,13 @@ TEST_F(crash, kill_9_during_dispatch_loses_nothing_and_places_nothing_twice) {
 }
 
 TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orders) {
-  // Orders stay Pending 2.5 s: they are open (placed, polled) when SIGTERM comes.
-  mock_process mock({"--pending-ms", "2500", "--speed", "100000"});
-  write_config(one_provider(mock.port(), 8));
+  // Orders stay Pending 4 s: they are open (placed, polled) when SIGTERM comes.
+  mock_process mock({"--pending-ms", "4000", "--speed", "100000"});
+  // Service 2's only provider refuses connections: its orders must stay queued, never failed.
+  config_spec c = one_provider(mock.port(), 8);
+  c.providers.push_back({.name = "dead", .port = closed_loopback_port()});
+  c.services.push_back({.id = 2, .rate = "0.90", .min = 50, .max = 10000, .route = {{"dead", 1}}});
+  write_config(c);
   start_daemon();
 
   std::vector<std::string> ids, links;
@@ -106,6 +110,10 @@ TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orde
   }
   const auto acks = add_pipelined(ids, 1, links, 100);
   ASSERT_EQ(acks.size(), ids.size());
+  for (const auto& r : acks) ASSERT_EQ(r.status, "accepted") << r.raw;
+  const std::vector<std::string> stuck{"q0", "q1"};
+  for (const auto& id : stuck) ASSERT_EQ(add(id, 2, "https://instagram.com/stuck_" + id, 100).status, "accepted");
+
   std::map<std::string, order_status> before;
   ASSERT_TRUE(eventually(
       [&] {
@@ -117,6 +125,7 @@ TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orde
       },
       15s));
   for (const auto& [id, s] : before) ASSERT_FALSE(is_final_state(s.state)) << id << " finished too soon";
+  for (const auto& id : stuck) EXPECT_EQ(status(id).state, "queued") << id;
 
   const int status = stop_daemon(SIGTERM, 15s);
   ASSERT_NE(status, -1) << "no exit within 15 s of SIGTERM";
@@ -132,6 +141,12 @@ TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orde
   const auto settled = wait_settled(ids, 30s);
   for (const auto& id : ids) EXPECT_EQ(settled.at(id).state, "completed") << id;
   EXPECT_EQ(read_audit_links(mock.port()).total, static_cast<int>(ids.size()));
+  // The unroutable orders came back queued.
+  for (const auto& id : stuck) {
+    const order_status s = this->status(id);
+    ASSERT_TRUE(s.found) << id;
+    EXPECT_EQ(s.state, "queued") << id << " note: " << s.note;
+  }
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "tests/daemon_e2e/daemon_env.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <simdjson.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -253,6 +255,19 @@ mock_order mock_status(unsigned short mock_port, const std::string& provider_ord
   m.status = str(doc["status"]);
   m.remains = count(doc["remains"]);
   return m;
+}
+
+unsigned short closed_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw std::runtime_error("cannot bind a loopback port");
+  return ntohs(a.sin_port);
 }
 
 // ---- fixture ----

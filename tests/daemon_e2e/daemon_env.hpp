@@ -140,6 +140,9 @@ struct mock_order {
 };
 mock_order mock_status(unsigned short mock_port, const std::string& provider_order_id);
 
+/// A loopback port nobody listens on (bound, then closed): connections to it are refused.
+unsigned short closed_loopback_port();
+
 /// The fixture: a temp dir, a config, the daemon, a panel connection.
 class daemon_env : public ::testing::Test {
  protected:

@@ -1,11 +1,5 @@
-// Route failover: provider A runs out of funds ("Not enough funds"), the next hop B takes the
-// orders; none is lost and none is placed on both.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <stdexcept>
-
+// Route failover: when provider A runs out of funds ("Not enough funds") or its breaker opens,
+// the next hop B takes the orders; none is lost and none is placed on both.
 #include "tests/daemon_e2e/daemon_env.hpp"
 #include "tests/support/mock_process.hpp"
 
@@ -13,21 +7,6 @@ namespace smm::test {
 namespace {
 
 using failover = daemon_env;
-
-// A loopback port nobody listens on: bound, then closed (connections are refused).
-unsigned short closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    throw std::runtime_error("bind");
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 TEST_F(failover, provider_out_of_funds_hands_orders_to_the_next_hop) {
   // The mock charges 0.90 per 1000: 0.09 per order of 100, so A can afford exactly one.
@@ -79,7 +58,7 @@ TEST_F(failover, provider_out_of_funds_hands_orders_to_the_next_hop) {
 
 TEST_F(failover, provider_with_an_open_breaker_hands_orders_to_the_next_hop) {
   // A refuses every connection: its adds provably never arrive, its breaker opens, B takes over.
-  const unsigned short dead = closed_port();
+  const unsigned short dead = closed_loopback_port();
   mock_process b({"--pending-ms", "100", "--speed", "5000"});
   config_spec c;
   c.providers.push_back({.name = "a", .port = dead, .max_in_flight = 2});
