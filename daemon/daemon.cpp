@@ -4,6 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -11,6 +12,9 @@
 #include "config/loader.hpp"
 #include "daemon/engine/engine.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/metrics/engine_counts_from.hpp"
+#include "daemon/metrics/metrics_render.hpp"
+#include "daemon/metrics/metrics_server.hpp"
 #include "daemon/panel/panel_listener.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "store/journal.hpp"
@@ -63,6 +67,19 @@ void reload(const fs::path& file, const config& running) {
   notify_ready("running (reloaded)");
 }
 
+std::string render_metrics(engine& eng) {
+  metrics::metrics_snapshot s;
+  s.engine = metrics::engine_counts_from(eng.figures());
+  const auto figures = eng.client_figures();
+  for (auto& v : eng.providers()) {
+    metrics::provider_metrics p{v.name, {}, v.paused, v.balance};
+    for (const auto& [name, f] : figures)
+      if (name == v.name) p.client = f;
+    s.providers.push_back(std::move(p));
+  }
+  return metrics::render_metrics(s);
+}
+
 }  // namespace
 
 int run_daemon(const config& cfg, const fs::path& config_file) {
@@ -99,12 +116,24 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
   {
     engine eng(io, cfg, *journal, journal_path);
     panel::panel_listener listener(io.get_executor(), cfg.daemon.socket_path.string(), eng);
+    std::atomic<bool> ready{false};
+    std::unique_ptr<metrics::metrics_server> metrics_http;
+    if (cfg.daemon.metrics_listen) {
+      metrics_http = std::make_unique<metrics::metrics_server>(
+          io.get_executor(), *cfg.daemon.metrics_listen, [&eng] { return render_metrics(eng); },
+          [&ready] { return ready.load(); });
+    }
     try {
       const auto report = eng.start();
       log->info("recovered {} open orders: {} queued, {} held, {} running, {} unknown", report.open_orders,
                 report.queued, report.held, report.running, report.unknown);
       listener.start();
       log->info("listening on {} (panel NDJSON)", cfg.daemon.socket_path.string());
+      if (metrics_http) {
+        metrics_http->start();
+        log->info("metrics on http://{}:{}/metrics", cfg.daemon.metrics_listen->host, metrics_http->port());
+      }
+      ready.store(true);
       notify_ready(status_line(eng.figures()));
 
       for (;;) {
@@ -123,15 +152,19 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
       log->critical("startup failed: {}", e.what());
       rc = 1;
     }
+    ready.store(false);
     notify_stopping();
     listener.stop();
+    if (metrics_http) metrics_http->stop();
     if (!eng.stop(std::chrono::seconds(10)))
       log->warn("stop: some adds were still on the wire after 10 s; they will be reconciled at next start");
     work.reset();
     io.stop();
     io_thread.join();
+    // The journal commits what was submitted and goes before the engine: its last completions
+    // post to the engine's strand (on the stopped io_context, which outlives both).
+    journal.reset();
   }
-  journal.reset();  // commits everything already submitted
   log->info("stopped");
   return rc;
 }

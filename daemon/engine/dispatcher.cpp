@@ -83,16 +83,23 @@ void dispatcher::pass() {
     }
   }
   const std::int64_t now = engine_context::steady_ms();
-  std::deque<std::int64_t> again;
-  again.swap(waiting_);
-  for (const std::int64_t id : again) {
+  std::vector<std::int64_t> due;
+  while (!waiting_.empty() && waiting_.top().first <= now) {
+    due.push_back(waiting_.top().second);
+    waiting_.pop();
+  }
+  for (const std::int64_t id : due) {
     order_record* r = ctx_.book.find(id);
     if (r == nullptr || r->o.state != order_state::queued || r->held) {
       if (r != nullptr) r->in_dispatch = false;
       continue;
     }
-    if (r->not_before_ms > now || r->busy) {
-      waiting_.push_back(id);
+    if (r->not_before_ms > now) {  // pushed again with a later time since this entry
+      waiting_.emplace(r->not_before_ms, id);
+      continue;
+    }
+    if (r->busy) {
+      wait(*r, ctx_.opts.dispatch_tick.count());
       continue;
     }
     route(*r);
@@ -102,7 +109,7 @@ void dispatcher::pass() {
 
 void dispatcher::wait(order_record& r, std::int64_t delay_ms) {
   r.not_before_ms = engine_context::steady_ms() + delay_ms;
-  waiting_.push_back(r.id);
+  waiting_.emplace(r.not_before_ms, r.id);
 }
 
 void dispatcher::route(order_record& r) {

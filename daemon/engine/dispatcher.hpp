@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
+#include <queue>
 #include <memory>
 #include <span>
 
@@ -54,7 +55,10 @@ class dispatcher {
   engine_context& ctx_;
   moodycamel::ConcurrentQueue<std::int64_t> inbox_;
   std::atomic<bool> kicked_{false};
-  std::deque<std::int64_t> waiting_;
+  // Orders waiting for a time (retry, no route, busy), earliest first: a pass touches only
+  // the due ones, so a large backlog costs nothing per tick.
+  using timed_id = std::pair<std::int64_t, std::int64_t>;  // (not_before_ms, order id)
+  std::priority_queue<timed_id, std::vector<timed_id>, std::greater<>> waiting_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
 };

@@ -166,6 +166,17 @@ std::unique_ptr<subscription> engine::subscribe(std::int64_t after_seq,
 
 std::vector<provider_view> engine::providers() { return ctx_->providers.views(); }
 
+std::vector<std::pair<std::string, providers::client_figures>> engine::client_figures() const {
+  // The set of clients is fixed at construction and figures() is thread-safe.
+  std::vector<std::pair<std::string, providers::client_figures>> out;
+  out.reserve(ctx_->providers.size());
+  for (std::size_t i = 0; i < ctx_->providers.size(); ++i) {
+    auto& p = ctx_->providers.at(i);
+    out.emplace_back(p.client->name(), p.client->figures());
+  }
+  return out;
+}
+
 std::vector<service_def> engine::services() { return ctx_->cfg.services; }
 
 }  // namespace smm::daemon

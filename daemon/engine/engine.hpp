@@ -48,6 +48,8 @@ class engine final : public order_service {
   bool stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   /// A snapshot of the counters.
   engine_figures figures() const;
+  /// Each provider client's figures (requests, latency, breaker), by provider name. Any thread.
+  std::vector<std::pair<std::string, providers::client_figures>> client_figures() const;
 
   void add(std::vector<panel_order> orders, std::function<void(std::vector<add_answer>)> done) override;
   void status(std::vector<std::string> panel_order_ids,

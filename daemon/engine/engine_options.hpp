@@ -24,7 +24,9 @@ struct engine_options {
   std::chrono::milliseconds maintenance_interval{3600000};  ///< retention purge and memory eviction
   std::chrono::seconds evict_final_after{
       3600};  ///< final orders idle this long leave memory (not the journal)
-  std::size_t max_pending_per_provider = 2000;  ///< orders routed to a provider but not sent yet
+  /// Orders routed to a provider but not sent yet (8 bytes each). Large on purpose: a FIFO
+  /// per provider costs nothing per tick, while orders over the cap are re-routed every tick.
+  std::size_t max_pending_per_provider = 1'000'000;
   std::size_t status_calls_in_flight = 2;
   /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
   std::size_t send_window = 2;  ///< concurrent multi-status calls per provider
