@@ -86,13 +86,15 @@ for name in alpha beta gamma; do
 done
 echo "demo.sh: mocks alpha, beta, gamma on 127.0.0.1:${port[alpha]}, ${port[beta]}, ${port[gamma]}" >&2
 
-# The config copy: this run's ports and paths; info logs (debug logs every order).
+# The config copy: this run's ports and paths; info logs (debug logs every order); no fixed TCP
+# listeners, so two runs (make demo and its ctest) never clash.
 mkdir -p "$tmp/daemon"
 sed -e "s|/tmp/smm-dispatchd-demo/|$tmp/daemon/|g" \
   -e "s|127\.0\.0\.1:18081/|127.0.0.1:${port[alpha]}/|" \
   -e "s|127\.0\.0\.1:18082/|127.0.0.1:${port[beta]}/|" \
   -e "s|127\.0\.0\.1:18083/|127.0.0.1:${port[gamma]}/|" \
   -e 's|^log_level = .*|log_level = "info"|' \
+  -e '/^metrics_listen = /d' -e '/^http_listen = /d' \
   "$config" >"$tmp/demo.toml"
 "$daemon" --check-config "$tmp/demo.toml" >/dev/null
 socket=$tmp/daemon/panel.sock
