@@ -1,10 +1,13 @@
 // Durability across process death: kill -9 while adds are on the wire loses no acknowledged
 // order and places none twice (checked against the mock's audit); SIGTERM drains, exits 0,
-// removes the socket, and a restart resumes the open orders.
+// removes the socket, and a restart resumes the open orders; SIGHUP with a broken config keeps
+// the running one.
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/daemon_e2e/daemon_env.hpp"
@@ -153,6 +156,36 @@ TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orde
     ASSERT_TRUE(s.found) << id;
     EXPECT_TRUE(waiting_for_a_route(s)) << id << " " << s.state << " note: " << s.note;
   }
+}
+
+TEST_F(crash, sighup_with_a_broken_config_keeps_the_running_one) {
+  mock_process mock({"--pending-ms", "200", "--speed", "5000"});
+  write_config(one_provider(mock.port(), 8));
+  start_daemon();
+  ASSERT_EQ(add("before", 1, "https://instagram.com/hup", 100).status, "accepted");
+
+  const std::string good = [&] {
+    std::ifstream in(config_path_);
+    std::ostringstream o;
+    o << in.rdbuf();
+    return o.str();
+  }();
+  std::ofstream(config_path_) << good << "\n[policy\nthis is not toml\n";
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] { return daemon_log().find("reload refused") != std::string::npos; }, 10s))
+      << "a broken config on SIGHUP must be refused, and say so";
+  ASSERT_TRUE(daemon_->running());
+  EXPECT_TRUE(is_pong(panel_->call("{\"id\":1,\"op\":\"ping\"}")));
+  EXPECT_TRUE(status("before").found);
+  // Still takes orders on the running config.
+  EXPECT_EQ(add("after", 1, "https://instagram.com/hup2", 100).status, "accepted");
+
+  std::ofstream(config_path_) << good;
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] { return daemon_log().find("reloaded ") != std::string::npos; }, 10s));
+  const auto settled = wait_settled({"before", "after"}, 20s);
+  EXPECT_EQ(settled.at("before").state, "completed");
+  EXPECT_EQ(settled.at("after").state, "completed");
 }
 
 }  // namespace

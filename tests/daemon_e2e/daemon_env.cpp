@@ -365,6 +365,13 @@ int daemon_env::stop_daemon(int sig, std::chrono::milliseconds timeout) {
   return daemon_ ? daemon_->stop(sig, timeout) : -1;
 }
 
+std::string daemon_env::daemon_log() const {
+  std::ifstream in(log_path_);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
 std::unique_ptr<unix_client> daemon_env::connect() { return std::make_unique<unix_client>(socket_path_, 5s); }
 
 add_reply daemon_env::add(unix_client& c, const std::string& panel_id, std::int64_t service,

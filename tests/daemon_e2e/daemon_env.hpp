@@ -31,6 +31,8 @@ class daemon_process {
 
   /// True while the process has not exited.
   bool running();
+  /// The process id while running (for a signal such as SIGHUP).
+  pid_t pid() const { return pid_; }
   /// Sends `sig`, waits up to `timeout` for the exit; returns the wait status, or -1 when it
   /// did not exit in time (it is then killed with SIGKILL).
   int stop(int sig, std::chrono::milliseconds timeout = 15s);
@@ -155,6 +157,8 @@ class daemon_env : public ::testing::Test {
   void start_daemon();
   /// Stops it with `sig`; returns the wait status (-1: did not exit in time).
   int stop_daemon(int sig, std::chrono::milliseconds timeout = 15s);
+  /// Everything the daemon logged so far (all runs).
+  std::string daemon_log() const;
   /// A fresh connection to the panel socket.
   std::unique_ptr<unix_client> connect();
 

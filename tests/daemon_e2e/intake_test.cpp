@@ -111,6 +111,28 @@ TEST_F(intake, duplicate_link_hold_places_the_second_order_only_after_the_first_
   EXPECT_EQ(read_audit_links(mock.port()).total, 2);
 }
 
+TEST_F(intake, canceling_a_held_order_refunds_it_in_full_and_it_is_never_sent) {
+  mock_process mock({"--pending-ms", "1500", "--speed", "2000"});
+  write_config(one_provider(mock.port(), "hold"));
+  start_daemon();
+
+  ASSERT_EQ(add("h1", 1, "https://instagram.com/bob", 100).status, "accepted");
+  const add_reply held = add("h2", 1, "https://instagram.com/bob", 150);
+  ASSERT_EQ(held.status, "held") << held.raw;
+  const std::string answer = panel_->call("{\"id\":\"c\",\"op\":\"cancel\",\"order\":\"h2\"}");
+  ASSERT_FALSE(parse_error(answer).is_error) << answer;
+  const order_status s = status("h2");
+  EXPECT_EQ(s.state, "canceled");
+  ASSERT_TRUE(s.refund.has_value());
+  EXPECT_EQ(*s.refund, held.charge) << "a never-sent order is refunded in full";
+  EXPECT_EQ(*s.refund, "0.135");
+
+  const auto settled = wait_settled({"h1", "h2"}, 30s);
+  ASSERT_TRUE(is_final_state(settled.at("h1").state));
+  EXPECT_EQ(settled.at("h2").state, "canceled");
+  EXPECT_EQ(read_audit_links(mock.port()).total, 1) << "the canceled held order reached the provider";
+}
+
 TEST_F(intake, duplicate_link_allow_accepts_both_orders) {
   mock_process mock({"--pending-ms", "300", "--speed", "5000"});
   write_config(one_provider(mock.port(), "allow"));
