@@ -6,8 +6,9 @@
 
 namespace smm {
 
-/// Appends `s` as a quoted JSON string: quotes, backslashes and control characters escaped,
-/// UTF-8 passed through unchanged (the caller validates UTF-8 where input is untrusted).
+/// Appends `s` as a quoted JSON string (RFC 8259): quotes, backslashes and control characters
+/// escaped; valid UTF-8 passes through and each invalid byte becomes U+FFFD, so the output
+/// is always valid JSON whatever a provider or panel sent.
 void append_json_string(std::string& out, std::string_view s);
 
 /// `s` as a quoted JSON string.

@@ -7,10 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "providers/json_text.hpp"
+
 namespace smm::daemon::panel {
 
-/// Appends `s` as a JSON string literal (with quotes) to `out`.
-void append_json_string(std::string& out, std::string_view s);
+/// The project's one JSON string escaper (providers/json_text.hpp).
+using smm::append_json_string;
 
 /// Builds one JSON value into a caller-owned string. Commas are tracked per nesting level, so
 /// the caller only says what comes next. Thread safety: none (one writer per string).
