@@ -44,6 +44,7 @@ struct daemon_config {
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::int32_t retention_days = 90;  ///< final orders older than this are pruned
   std::vector<panel_key> panel_keys;
+  std::string api_currency = "USD";  ///< named in API v2 status and balance answers
 };
 
 /// How a provider wants its API v2 parameters.

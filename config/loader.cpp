@@ -173,6 +173,13 @@ daemon_config load_daemon(const toml::table* t, load_context& ctx) {
   if (auto l = r.get_string("log_level")) d.log_level = to_log_level(*l);
   if (auto days = r.get_integer("retention_days")) d.retention_days = static_cast<std::int32_t>(*days);
 
+  if (auto c = r.get_string("api_currency")) {
+    if (is_currency_code(*c))
+      d.api_currency = *c;
+    else
+      r.error("api_currency", "'" + *c + "' is not a currency code (expected three capitals, e.g. \"USD\")");
+  }
+
   std::map<std::string, std::uint32_t> names;
   for (const auto& entry : r.get_table_array("panel_keys")) {
     table_reader pk(*entry.table, "daemon.panel_keys", entry.path, ctx.diag);
@@ -278,6 +285,7 @@ std::optional<service_def> load_service(const table_entry& entry, load_context& 
     s.id = *id;
   }
   if (auto name = r.get_string("name")) s.name = *name;
+  if (auto category = r.get_string("category")) s.category = *category;
   if (auto type = r.get_string("type")) s.type = parse_service_type(*type).value_or(service_type::default_);
   if (auto rate = read_money(r, "rate")) s.rate_per_1000 = *rate;
   const auto min = r.get_integer("min");

@@ -431,5 +431,22 @@ TEST(ConfigErrorFormat, FileLineColumnKeyMessage) {
   EXPECT_EQ(to_string(config_error{"a.toml", 0, 0, "", "m"}), "a.toml: m");
 }
 
+TEST(ConfigErrors, BadApiCurrencyAndEmptyCategory) {
+  const std::string text = R"(
+[daemon]
+api_currency = "dollars"
+)" + std::string(test::minimal_providers) + R"(
+[[services]]
+id = 1
+name = "Followers"
+category = ""
+rate = "0.90"
+route = [{ provider = "alpha", service = "101" }]
+)";
+  const auto r = load(text);
+  expect_error(r, text, "daemon.api_currency", "api_currency", "not a currency code");
+  expect_error(r, text, "services[0].category", "category", "");
+}
+
 }  // namespace
 }  // namespace smm

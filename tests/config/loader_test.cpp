@@ -251,5 +251,28 @@ key = "k"
   EXPECT_EQ(r.warnings[0].key, "providers[1].api_url");
 }
 
+// API v2 endpoint keys: a service's category (default "General") and the endpoint's currency.
+TEST(ConfigApiV2, CategoryAndApiCurrencyDefaultAndParse) {
+  const auto defaults = load(minimal_config());
+  ASSERT_TRUE(defaults) << to_string(defaults.errors);
+  EXPECT_EQ(defaults.value->services.at(0).category, "General");
+  EXPECT_EQ(defaults.value->daemon.api_currency, "USD");
+
+  const auto r = load(R"(
+[daemon]
+api_currency = "EUR"
+)" + std::string(test::minimal_providers) + R"(
+[[services]]
+id = 1
+name = "Followers"
+category = "Instagram Followers"
+rate = "0.90"
+route = [{ provider = "alpha", service = "101" }]
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_EQ(r.value->services.at(0).category, "Instagram Followers");
+  EXPECT_EQ(r.value->daemon.api_currency, "EUR");
+}
+
 }  // namespace
 }  // namespace smm
