@@ -1,0 +1,94 @@
+#include "daemon/apiv2/api_auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+
+namespace smm::daemon::apiv2 {
+
+namespace {
+
+std::array<unsigned char, 32> digest_of(std::string_view text) {
+  std::array<unsigned char, 32> d{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d.data());
+  return d;
+}
+
+}  // namespace
+
+void key_ring::set(const std::vector<panel_key>& keys) {
+  std::vector<entry> next;
+  next.reserve(keys.size());
+  for (const auto& k : keys)
+    if (!k.key.empty()) next.push_back(entry{k.name, digest_of(k.key.reveal())});
+  std::lock_guard lock(mu_);
+  entries_.swap(next);
+}
+
+std::optional<std::string> key_ring::find(std::string_view key) const {
+  if (key.empty()) return std::nullopt;
+  const auto presented = digest_of(key);
+  std::lock_guard lock(mu_);
+  const entry* found = nullptr;
+  // Every entry is compared, whichever matches: the time does not depend on the position.
+  for (const auto& e : entries_) {
+    const bool same = CRYPTO_memcmp(e.digest.data(), presented.data(), presented.size()) == 0;
+    if (same && found == nullptr) found = &e;
+  }
+  if (found == nullptr) return std::nullopt;
+  return found->name;
+}
+
+std::size_t key_ring::size() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+attempt_limiter::attempt_limiter(std::size_t max_failures, std::chrono::seconds window,
+                                 std::size_t max_clients)
+    : max_failures_(std::max<std::size_t>(max_failures, 1)),
+      window_(window),
+      max_clients_(std::max<std::size_t>(max_clients, 1)) {}
+
+bool attempt_limiter::blocked(const std::string& client, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  const auto it = clients_.find(client);
+  if (it == clients_.end()) return false;
+  if (now - it->second.start >= window_) {
+    clients_.erase(it);
+    return false;
+  }
+  return it->second.failures >= max_failures_;
+}
+
+void attempt_limiter::failure(const std::string& client, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = clients_.find(client);
+  if (it != clients_.end() && now - it->second.start >= window_) {
+    clients_.erase(it);
+    it = clients_.end();
+  }
+  if (it == clients_.end()) {
+    if (clients_.size() >= max_clients_) prune(now);
+    it = clients_.emplace(client, window_state{now, 0}).first;
+  }
+  ++it->second.failures;
+}
+
+void attempt_limiter::prune(clock::time_point now) {
+  std::erase_if(clients_, [&](const auto& kv) { return now - kv.second.start >= window_; });
+  if (clients_.size() < max_clients_) return;
+  // Still full: forget the client whose window started first (it is closest to its end).
+  auto oldest = std::min_element(clients_.begin(), clients_.end(), [](const auto& a, const auto& b) {
+    return a.second.start < b.second.start;
+  });
+  clients_.erase(oldest);
+}
+
+std::size_t attempt_limiter::tracked() const {
+  std::lock_guard lock(mu_);
+  return clients_.size();
+}
+
+}  // namespace smm::daemon::apiv2

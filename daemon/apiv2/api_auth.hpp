@@ -1,0 +1,78 @@
+#pragma once
+// Authentication of the API v2 endpoint: panel keys and a limit on failed attempts.
+//
+// Keys are kept only as SHA-256 digests and a presented key is compared, digest against
+// digest with CRYPTO_memcmp, with every configured key (no early exit), so neither the
+// comparison time nor a log line tells anything about a key. Pure (OpenSSL's libcrypto only).
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace smm::daemon::apiv2 {
+
+/// The panel keys. Thread safety: every method may be called from any thread; set() swaps
+/// the whole set atomically (a config reload).
+class key_ring {
+ public:
+  key_ring() = default;
+  explicit key_ring(const std::vector<panel_key>& keys) { set(keys); }
+
+  /// Replaces every key. Keys that are empty are skipped (they could never be presented).
+  void set(const std::vector<panel_key>& keys);
+  /// The name of the panel whose key this is, or nothing.
+  std::optional<std::string> find(std::string_view key) const;
+  std::size_t size() const;
+
+ private:
+  struct entry {
+    std::string name;
+    std::array<unsigned char, 32> digest{};
+  };
+  mutable std::mutex mu_;
+  std::vector<entry> entries_;
+};
+
+/// Counts failed attempts per client (a peer address, a peer uid). A client with
+/// `max_failures` failures inside one window is blocked until the window that started with
+/// its first failure ends; then it starts over. Memory is bounded: at most `max_clients`
+/// clients are tracked (expired ones are dropped first, then the oldest window).
+/// Thread safety: every method may be called from any thread.
+class attempt_limiter {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  explicit attempt_limiter(std::size_t max_failures = 10,
+                           std::chrono::seconds window = std::chrono::seconds(60),
+                           std::size_t max_clients = 10'000);
+
+  /// True while `client` must be refused without looking at its key.
+  bool blocked(const std::string& client, clock::time_point now = clock::now());
+  /// Records one failed attempt.
+  void failure(const std::string& client, clock::time_point now = clock::now());
+  /// Clients tracked (tests).
+  std::size_t tracked() const;
+
+ private:
+  struct window_state {
+    clock::time_point start;
+    std::size_t failures = 0;
+  };
+  void prune(clock::time_point now);
+
+  std::size_t max_failures_;
+  clock::duration window_;
+  std::size_t max_clients_;
+  mutable std::mutex mu_;
+  std::map<std::string, window_state, std::less<>> clients_;
+};
+
+}  // namespace smm::daemon::apiv2

@@ -1,0 +1,91 @@
+// Panel keys (found by exact key only, replaceable at run time) and the failed-attempt limit.
+#include "daemon/apiv2/api_auth.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace smm::daemon::apiv2 {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<panel_key> keys(std::initializer_list<std::pair<const char*, const char*>> list) {
+  std::vector<panel_key> out;
+  for (const auto& [name, key] : list) out.push_back(panel_key{name, secret(key)});
+  return out;
+}
+
+TEST(ApiV2Keys, FoundOnlyByTheExactKey) {
+  key_ring ring(keys({{"alpha", "key-a"}, {"beta", "key-b"}}));
+  EXPECT_EQ(ring.size(), 2u);
+  EXPECT_EQ(ring.find("key-a"), "alpha");
+  EXPECT_EQ(ring.find("key-b"), "beta");
+  EXPECT_FALSE(ring.find("key-"));
+  EXPECT_FALSE(ring.find("key-bb"));
+  EXPECT_FALSE(ring.find("KEY-A"));
+  EXPECT_FALSE(ring.find(""));
+}
+
+TEST(ApiV2Keys, EmptyKeysNeverMatchAndAnEmptyRingRefusesAll) {
+  key_ring ring(keys({{"blank", ""}}));
+  EXPECT_EQ(ring.size(), 0u);
+  EXPECT_FALSE(ring.find(""));
+  key_ring none;
+  EXPECT_FALSE(none.find("anything"));
+}
+
+TEST(ApiV2Keys, ReplacedAtRunTimeWhileOthersLookUp) {
+  key_ring ring(keys({{"alpha", "old"}}));
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::thread reader([&] {
+    while (!stop) {
+      const auto a = ring.find("old");
+      const auto b = ring.find("new");
+      // Each lookup sees one whole set or the other, and a hit is always the right panel.
+      if ((a && *a != "alpha") || (b && *b != "alpha2")) ++bad;
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    ring.set(keys({{"alpha2", "new"}}));
+    ring.set(keys({{"alpha", "old"}}));
+  }
+  ring.set(keys({{"alpha2", "new"}}));
+  stop = true;
+  reader.join();
+  EXPECT_EQ(bad, 0);
+  EXPECT_FALSE(ring.find("old"));
+  EXPECT_EQ(ring.find("new"), "alpha2");
+}
+
+TEST(ApiV2Limiter, BlocksAfterTheLimitUntilTheWindowEnds) {
+  attempt_limiter limit(3, 60s);
+  const auto t0 = attempt_limiter::clock::time_point{} + 1000s;
+  EXPECT_FALSE(limit.blocked("ip:127.0.0.1", t0));
+  limit.failure("ip:127.0.0.1", t0);
+  limit.failure("ip:127.0.0.1", t0 + 1s);
+  EXPECT_FALSE(limit.blocked("ip:127.0.0.1", t0 + 2s));
+  limit.failure("ip:127.0.0.1", t0 + 2s);
+  EXPECT_TRUE(limit.blocked("ip:127.0.0.1", t0 + 3s));
+  EXPECT_TRUE(limit.blocked("ip:127.0.0.1", t0 + 59s));
+  EXPECT_FALSE(limit.blocked("uid:1000", t0 + 3s)) << "another client is not affected";
+  EXPECT_FALSE(limit.blocked("ip:127.0.0.1", t0 + 60s)) << "the window that began at the first failure ended";
+  // A fresh window: three more failures are needed.
+  limit.failure("ip:127.0.0.1", t0 + 61s);
+  EXPECT_FALSE(limit.blocked("ip:127.0.0.1", t0 + 61s));
+}
+
+TEST(ApiV2Limiter, MemoryIsBounded) {
+  attempt_limiter limit(2, 60s, 100);
+  const auto t0 = attempt_limiter::clock::time_point{} + 1000s;
+  for (int i = 0; i < 1000; ++i)
+    limit.failure("ip:10.0.0." + std::to_string(i), t0 + std::chrono::milliseconds(i));
+  EXPECT_EQ(limit.tracked(), 100u);
+  // Expired clients go first: all of them have.
+  limit.failure("late", t0 + 120s);
+  EXPECT_EQ(limit.tracked(), 1u);
+}
+
+}  // namespace
+}  // namespace smm::daemon::apiv2
