@@ -12,7 +12,6 @@
 #include "config/loader.hpp"
 #include "daemon/engine/engine.hpp"
 #include "daemon/logging.hpp"
-#include "daemon/metrics/engine_counts_from.hpp"
 #include "daemon/metrics/metrics_render.hpp"
 #include "daemon/metrics/metrics_server.hpp"
 #include "daemon/panel/panel_listener.hpp"
@@ -69,7 +68,7 @@ void reload(const fs::path& file, const config& running) {
 
 std::string render_metrics(engine& eng) {
   metrics::metrics_snapshot s;
-  s.engine = metrics::engine_counts_from(eng.figures());
+  s.engine = eng.figures();
   const auto figures = eng.client_figures();
   for (auto& v : eng.providers()) {
     metrics::provider_metrics p{v.name, {}, v.paused, v.balance};

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/engine_figures.hpp"
 #include "dispatch/money.hpp"
 #include "dispatch/order_state.hpp"
 #include "providers/request_builder.hpp"
@@ -123,6 +124,20 @@ struct resolution {
   std::string provider_order_id;  ///< required when placed
 };
 
+/// One order with its whole history (admin: `smm-dispatchctl show`).
+struct order_history {
+  std::string panel_order_id;
+  std::optional<order_view> order;  ///< unset: no such order (`error` says so)
+  std::vector<event_view> events;   ///< oldest first
+  std::string error;
+};
+
+/// A page of orders in one state (admin: `smm-dispatchctl orders`), ascending daemon id.
+struct order_page {
+  std::vector<order_view> orders;
+  std::int64_t next_after_id = 0;  ///< pass as after_id for the next page; 0 = no more
+};
+
 /// A live feed; destroying it (or calling cancel) stops the callbacks.
 class subscription {
  public:
@@ -158,6 +173,24 @@ class order_service {
   virtual std::vector<provider_view> providers() = 0;
   /// Services as configured (for the panel's `services` call).
   virtual std::vector<service_def> services() = 0;
+
+  /// Panel ids of daemon order ids (API v2 panels know only the daemon's id), in the same
+  /// order; nullopt where no such order exists.
+  virtual void panel_ids(std::vector<std::int64_t> order_ids,
+                         std::function<void(std::vector<std::optional<std::string>>)> done) = 0;
+
+  // Admin operations (smm-dispatchctl through the panel socket).
+  /// A snapshot of the engine's counters.
+  virtual engine_figures figures() const = 0;
+  /// Orders in `state` with daemon id > after_id, ascending, at most `limit` (1..1000),
+  /// read from the journal (the truth, including final orders of earlier runs).
+  virtual void list_orders(order_state state, std::int64_t after_id, std::size_t limit,
+                           std::function<void(order_page)> done) = 0;
+  /// One order and every event of it.
+  virtual void history(std::string panel_order_id, std::function<void(order_history)> done) = 0;
+  /// Pauses (true) or resumes (false) sending to a provider; `reason` is shown in views.
+  /// False when no provider has this name.
+  virtual bool set_provider_paused(const std::string& name, bool paused, std::string reason) = 0;
 };
 
 }  // namespace smm::daemon

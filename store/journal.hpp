@@ -75,6 +75,11 @@ class journal_reader {
   std::vector<order_row> open_orders();
   /// One order by the panel's id.
   std::optional<order_row> find_order(const std::string& panel_order_id);
+  /// One order by the daemon's id.
+  std::optional<order_row> find_order(std::int64_t order_id);
+  /// Orders in one state with id > after_id, ascending, at most `limit` (admin listing; open
+  /// states use the orders_open index, final ones walk the primary key).
+  std::vector<order_row> orders_in_state(std::uint8_t state, std::int64_t after_id, std::size_t limit);
   /// Events with seq > after_seq, oldest first, at most `limit`.
   std::vector<event_row> events_since(std::int64_t after_seq, std::size_t limit);
   /// Events of one order, oldest first.

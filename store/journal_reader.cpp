@@ -68,11 +68,13 @@ struct journal_reader::impl {
         open_orders(db, select(order_columns, "FROM orders WHERE final_at IS NULL ORDER BY id")),
         find_order(db, select(order_columns, "FROM orders WHERE panel_order_id=?")),
         events_since(db, select(event_columns, "FROM events WHERE seq>? ORDER BY seq LIMIT ?")),
-        order_events(db, select(event_columns, "FROM events WHERE order_id=? ORDER BY seq")) {
+        order_events(db, select(event_columns, "FROM events WHERE order_id=? ORDER BY seq")),
+        find_order_id(db, select(order_columns, "FROM orders WHERE id=?")),
+        orders_in_state(db, select(order_columns, "FROM orders WHERE state=? AND id>? ORDER BY id LIMIT ?")) {
     db.exec("PRAGMA busy_timeout=5000");
   }
   sqlite_db db;
-  sqlite_stmt open_orders, find_order, events_since, order_events;
+  sqlite_stmt open_orders, find_order, events_since, order_events, find_order_id, orders_in_state;
 };
 
 journal_reader::journal_reader(const std::string& path) : impl_(std::make_unique<impl>(path)) {}
@@ -91,6 +93,25 @@ std::optional<order_row> journal_reader::find_order(const std::string& panel_ord
   s.bind(1, panel_order_id);
   std::optional<order_row> out;
   if (s.step()) out = read_order(s);
+  s.reset();
+  return out;
+}
+
+std::optional<order_row> journal_reader::find_order(std::int64_t order_id) {
+  auto& s = impl_->find_order_id;
+  s.bind(1, order_id);
+  std::optional<order_row> out;
+  if (s.step()) out = read_order(s);
+  s.reset();
+  return out;
+}
+
+std::vector<order_row> journal_reader::orders_in_state(std::uint8_t state, std::int64_t after_id,
+                                                       std::size_t limit) {
+  auto& s = impl_->orders_in_state;
+  s.bind(1, static_cast<std::int64_t>(state)).bind(2, after_id).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<order_row> out;
+  while (s.step()) out.push_back(read_order(s));
   s.reset();
   return out;
 }

@@ -179,4 +179,33 @@ std::vector<std::pair<std::string, providers::client_figures>> engine::client_fi
 
 std::vector<service_def> engine::services() { return ctx_->cfg.services; }
 
+void engine::panel_ids(std::vector<std::int64_t> order_ids,
+                       std::function<void(std::vector<std::optional<std::string>>)> done) {
+  actions_->panel_ids(std::move(order_ids), std::move(done));
+}
+
+void engine::list_orders(order_state state, std::int64_t after_id, std::size_t limit,
+                         std::function<void(order_page)> done) {
+  actions_->list_orders(state, after_id, limit, std::move(done));
+}
+
+void engine::history(std::string panel_order_id, std::function<void(order_history)> done) {
+  actions_->history(std::move(panel_order_id), std::move(done));
+}
+
+bool engine::set_provider_paused(const std::string& name, bool paused, std::string reason) {
+  // The set of providers is fixed at construction: the name lookup is safe from any thread.
+  const auto i = ctx_->providers.index_of(name);
+  if (!i) return false;
+  ctx_->providers.set_operator_pause(*i, paused, reason);
+  ctx_->log->warn("provider {} {} by an operator{}{}", name, paused ? "paused" : "resumed",
+                  reason.empty() ? "" : ": ", reason);
+  // Resumed: queued orders may go now; paused: its pending orders are routed elsewhere.
+  asio::post(ctx_->strand, [c = ctx_] {
+    c->providers.publish();
+    c->disp->kick();
+  });
+  return true;
+}
+
 }  // namespace smm::daemon

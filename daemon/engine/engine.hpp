@@ -46,8 +46,6 @@ class engine final : public order_service {
   /// adds on the wire to come back and be journaled. True when everything drained.
   /// Call from a thread other than the io_context's while it runs.
   bool stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
-  /// A snapshot of the counters.
-  engine_figures figures() const;
   /// Each provider client's figures (requests, latency, breaker), by provider name. Any thread.
   std::vector<std::pair<std::string, providers::client_figures>> client_figures() const;
 
@@ -65,6 +63,14 @@ class engine final : public order_service {
                                           std::function<void(std::vector<event_view>)> on_events) override;
   std::vector<provider_view> providers() override;
   std::vector<service_def> services() override;
+  void panel_ids(std::vector<std::int64_t> order_ids,
+                 std::function<void(std::vector<std::optional<std::string>>)> done) override;
+  /// A snapshot of the counters. Any thread.
+  engine_figures figures() const override;
+  void list_orders(order_state state, std::int64_t after_id, std::size_t limit,
+                   std::function<void(order_page)> done) override;
+  void history(std::string panel_order_id, std::function<void(order_history)> done) override;
+  bool set_provider_paused(const std::string& name, bool paused, std::string reason) override;
 
  private:
   std::shared_ptr<engine_context> ctx_;

@@ -155,14 +155,18 @@ order_record* engine_context::lookup(const std::string& panel_order_id) {
     // Open orders are all in memory already; a row found here is final or from a race.
     log->warn("order {} found in the journal but not in memory", panel_order_id);
   }
-  // The refund lives in its event (recorded once by the store).
-  for (const auto& e : reader->order_events(rec->id)) {
-    if (e.refund_micros) rec->refund = money::from_micros(*e.refund_micros);
-    if (!e.note.empty()) rec->note = e.note;
-  }
+  load_outcome(*rec);
   auto& r = book.insert(std::move(rec));
   sync_counts();
   return &r;
+}
+
+void engine_context::load_outcome(order_record& r) {
+  // The refund lives in its event (recorded once by the store).
+  for (const auto& e : reader->order_events(r.id)) {
+    if (e.refund_micros) r.refund = money::from_micros(*e.refund_micros);
+    if (!e.note.empty()) r.note = e.note;
+  }
 }
 
 std::unique_ptr<order_record> engine_context::record_from_row(const store::order_row& row) {

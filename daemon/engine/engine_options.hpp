@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "config/config.hpp"
+#include "daemon/engine_figures.hpp"
 #include "dispatch/order_state.hpp"
 #include "providers/client/provider_client.hpp"
 
@@ -27,32 +28,11 @@ struct engine_options {
   /// Orders routed to a provider but not sent yet (8 bytes each). Large on purpose: a FIFO
   /// per provider costs nothing per tick, while orders over the cap are re-routed every tick.
   std::size_t max_pending_per_provider = 1'000'000;
-  std::size_t status_calls_in_flight = 2;
+  std::size_t status_calls_in_flight = 2;  ///< concurrent multi-status calls per provider
   /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
-  std::size_t send_window = 2;  ///< concurrent multi-status calls per provider
+  std::size_t send_window = 2;
   /// Lets the caller adjust each provider client's options (tests: short timeouts).
   std::function<void(const provider_config&, providers::provider_client_options&)> tune_client;
-};
-
-/// Counters for the metrics endpoint; a snapshot, copied out.
-struct engine_figures {
-  std::array<std::int64_t, order_state_count> orders_by_state{};  ///< orders in memory per state
-  std::int64_t held = 0;              ///< queued orders held behind a running one on their link
-  std::uint64_t intake_accepted = 0;  ///< new orders committed
-  std::uint64_t intake_replayed = 0;
-  std::uint64_t intake_conflicts = 0;
-  std::uint64_t intake_invalid = 0;
-  std::uint64_t intake_duplicate_link = 0;
-  std::uint64_t intake_unavailable = 0;
-  std::uint64_t adds_sent = 0;  ///< `add` calls that left for a provider
-  std::uint64_t placed = 0;     ///< adds answered with a provider order id
-  std::uint64_t rejected = 0;
-  std::uint64_t unknown = 0;        ///< adds whose outcome is unknown
-  std::uint64_t requeued = 0;       ///< adds provably not created, queued again
-  std::uint64_t finals = 0;         ///< orders that reached a final state
-  std::int64_t refunds_micros = 0;  ///< refunds recorded by this process
-  std::uint64_t anomalies = 0;      ///< provider reports not applied
-  std::uint64_t status_polls = 0;   ///< multi-status calls made
 };
 
 }  // namespace smm::daemon

@@ -26,6 +26,11 @@ class order_actions {
   void refill_status(std::string id, std::function<void(action_answer)> done);
   void speedup(std::string id, std::function<void(action_answer)> done);
   void resolve(resolution r, std::function<void(action_answer)> done);
+  void panel_ids(std::vector<std::int64_t> order_ids,
+                 std::function<void(std::vector<std::optional<std::string>>)> done);
+  void list_orders(order_state state, std::int64_t after_id, std::size_t limit,
+                   std::function<void(order_page)> done);
+  void history(std::string panel_order_id, std::function<void(order_history)> done);
 
  private:
   void cancel_one(const std::string& id, std::function<void(action_answer)> done);

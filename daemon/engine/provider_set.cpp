@@ -71,6 +71,8 @@ provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, c
     e.client = std::make_unique<providers::provider_client>(io, std::move(o));
     entries_.push_back(std::move(e));
   }
+  operator_paused_ = std::make_unique<std::atomic<bool>[]>(entries_.size());
+  operator_reason_.resize(entries_.size());
   publish();
 }
 
@@ -82,7 +84,8 @@ std::optional<std::size_t> provider_set::index_of(std::string_view name) const {
 
 bool provider_set::usable(std::size_t i) const {
   const auto& e = entries_[i];
-  return !e.paused && e.client->figures().breaker != providers::breaker_state_view::open;
+  return !e.paused && !operator_paused_[i].load(std::memory_order_acquire) &&
+         e.client->figures().breaker != providers::breaker_state_view::open;
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const service_def& svc,
@@ -104,6 +107,12 @@ void provider_set::resume(std::size_t i) {
   entries_[i].paused = false;
   entries_[i].pause_reason.clear();
   publish();
+}
+
+void provider_set::set_operator_pause(std::size_t i, bool paused, std::string reason) {
+  std::lock_guard lock(snapshot_mutex_);
+  operator_paused_[i].store(paused, std::memory_order_release);
+  operator_reason_[i] = paused ? (reason.empty() ? "paused by an operator" : std::move(reason)) : std::string();
 }
 
 void provider_set::publish() {
@@ -136,6 +145,13 @@ std::vector<provider_view> provider_set::views() const {
   // the clients never change after construction).
   for (std::size_t i = 0; i < out.size() && i < entries_.size(); ++i)
     out[i].breaker = breaker_name(entries_[i].client->figures().breaker);
+  // An operator's pause shows at once, before the strand publishes again.
+  std::lock_guard lock(snapshot_mutex_);
+  for (std::size_t i = 0; i < out.size() && i < entries_.size(); ++i) {
+    if (!operator_paused_[i].load(std::memory_order_acquire)) continue;
+    out[i].paused = true;
+    out[i].pause_reason = operator_reason_[i];
+  }
   return out;
 }
 

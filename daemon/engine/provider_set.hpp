@@ -3,6 +3,7 @@
 // of funds, bad key), its pending adds, and route selection over a service's hops.
 // Thread safety: everything but views() on the engine's strand; views() from any thread.
 #include <boost/asio/any_io_executor.hpp>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -53,6 +54,9 @@ class provider_set {
 
   void pause(std::size_t i, std::string reason);
   void resume(std::size_t i);
+  /// An operator's pause (smm-dispatchctl): unlike pause(), a good balance never lifts it.
+  /// Any thread; takes effect at the dispatcher's next step.
+  void set_operator_pause(std::size_t i, bool paused, std::string reason);
   /// Refreshes the snapshot views() returns (call after a change on the strand).
   void publish();
   /// A snapshot for the panel and the admin.
@@ -60,8 +64,10 @@ class provider_set {
 
  private:
   std::vector<provider_entry> entries_;
-  mutable std::mutex snapshot_mutex_;  // guards snapshot_ only; never held across I/O
+  mutable std::mutex snapshot_mutex_;  // guards snapshot_ and operator_reason_; never held across I/O
   std::vector<provider_view> snapshot_;
+  std::unique_ptr<std::atomic<bool>[]> operator_paused_;  // read on the strand, set from any thread
+  std::vector<std::string> operator_reason_;
 };
 
 }  // namespace smm::daemon

@@ -33,7 +33,7 @@ std::vector<std::string> latency_bounds_seconds() {
   return out;
 }
 
-void render_engine(prometheus_writer& w, const engine_counts& e) {
+void render_engine(prometheus_writer& w, const engine_figures& e) {
   w.family("smm_dispatch_orders", metric_type::gauge, "Orders in memory by state.");
   for (std::size_t i = 0; i < order_state_count; ++i)
     w.sample({{"state", to_string(static_cast<order_state>(i))}}, e.orders_by_state[i]);

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/engine/engine_options.hpp"
-#include "daemon/metrics/engine_counts_from.hpp"
 #include "daemon/metrics/metrics_render.hpp"
 
 namespace smm::daemon::metrics {
@@ -62,46 +60,6 @@ TEST(MetricsRoutes, UnknownPathsAndMethods) {
   EXPECT_EQ(c.render, 0);
 }
 
-// The copy from the engine's struct: every field lands in its own place.
-TEST(EngineCountsFrom, CopiesEveryField) {
-  engine_figures f;
-  for (std::size_t i = 0; i < f.orders_by_state.size(); ++i)
-    f.orders_by_state[i] = static_cast<std::int64_t>(100 + i);
-  f.held = 1;
-  f.intake_accepted = 2;
-  f.intake_replayed = 3;
-  f.intake_conflicts = 4;
-  f.intake_invalid = 5;
-  f.intake_duplicate_link = 6;
-  f.intake_unavailable = 7;
-  f.adds_sent = 8;
-  f.placed = 9;
-  f.rejected = 10;
-  f.unknown = 11;
-  f.requeued = 12;
-  f.finals = 13;
-  f.refunds_micros = 14;
-  f.anomalies = 15;
-  f.status_polls = 16;
-  const auto c = engine_counts_from(f);
-  EXPECT_EQ(c.orders_by_state, f.orders_by_state);
-  EXPECT_EQ(c.held, 1);
-  EXPECT_EQ(c.intake_accepted, 2U);
-  EXPECT_EQ(c.intake_replayed, 3U);
-  EXPECT_EQ(c.intake_conflicts, 4U);
-  EXPECT_EQ(c.intake_invalid, 5U);
-  EXPECT_EQ(c.intake_duplicate_link, 6U);
-  EXPECT_EQ(c.intake_unavailable, 7U);
-  EXPECT_EQ(c.adds_sent, 8U);
-  EXPECT_EQ(c.placed, 9U);
-  EXPECT_EQ(c.rejected, 10U);
-  EXPECT_EQ(c.unknown, 11U);
-  EXPECT_EQ(c.requeued, 12U);
-  EXPECT_EQ(c.finals, 13U);
-  EXPECT_EQ(c.refunds_micros, 14);
-  EXPECT_EQ(c.anomalies, 15U);
-  EXPECT_EQ(c.status_polls, 16U);
-}
 
 }  // namespace
 }  // namespace smm::daemon::metrics

@@ -1,0 +1,32 @@
+#pragma once
+// The engine's counters as a plain snapshot: shared by the engine, the metrics renderer and
+// the admin operations without pulling in asio.
+#include <array>
+#include <cstdint>
+
+#include "dispatch/order_state.hpp"
+
+namespace smm::daemon {
+
+/// Counters for the metrics endpoint; a snapshot, copied out.
+struct engine_figures {
+  std::array<std::int64_t, order_state_count> orders_by_state{};  ///< orders in memory per state
+  std::int64_t held = 0;              ///< queued orders held behind a running one on their link
+  std::uint64_t intake_accepted = 0;  ///< new orders committed
+  std::uint64_t intake_replayed = 0;
+  std::uint64_t intake_conflicts = 0;
+  std::uint64_t intake_invalid = 0;
+  std::uint64_t intake_duplicate_link = 0;
+  std::uint64_t intake_unavailable = 0;
+  std::uint64_t adds_sent = 0;  ///< `add` calls that left for a provider
+  std::uint64_t placed = 0;     ///< adds answered with a provider order id
+  std::uint64_t rejected = 0;
+  std::uint64_t unknown = 0;        ///< adds whose outcome is unknown
+  std::uint64_t requeued = 0;       ///< adds provably not created, queued again
+  std::uint64_t finals = 0;         ///< orders that reached a final state
+  std::int64_t refunds_micros = 0;  ///< refunds recorded by this process
+  std::uint64_t anomalies = 0;      ///< provider reports not applied
+  std::uint64_t status_polls = 0;   ///< multi-status calls made
+};
+
+}  // namespace smm::daemon
