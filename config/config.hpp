@@ -32,6 +32,7 @@ struct listen_address {
 struct panel_key {
   std::string name;
   secret key;
+  friend bool operator==(const panel_key&, const panel_key&) = default;
 };
 
 /// [daemon]
@@ -45,6 +46,7 @@ struct daemon_config {
   std::int32_t retention_days = 90;  ///< final orders older than this are pruned
   std::vector<panel_key> panel_keys;
   std::string api_currency = "USD";  ///< named in API v2 status and balance answers
+  friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 
 /// How a provider wants its API v2 parameters.
@@ -79,6 +81,7 @@ struct provider_config {
   std::chrono::seconds status_poll_interval{60};
   std::string currency = "USD";
   std::optional<money> balance_warn_below;
+  friend bool operator==(const provider_config&, const provider_config&) = default;
 };
 
 /// The whole configuration.

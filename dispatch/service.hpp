@@ -34,12 +34,14 @@ enum class service_type : std::uint8_t {
 struct route_hop {
   std::string provider;             ///< provider name from [[providers]]
   std::string provider_service_id;  ///< opaque: "1", "101", "abc"
+  friend bool operator==(const route_hop&, const route_hop&) = default;
 };
 
 /// A service the panel sells, as the daemon must enforce it.
 struct service_def {
   std::int64_t id = 0;  ///< panel service id
   std::string name;
+  std::string category = "General";  ///< shown in the API v2 services list
   service_type type = service_type::default_;
   money rate_per_1000;                      ///< price per 1000 units, exact
   std::int64_t min_quantity = 1;
@@ -49,6 +51,7 @@ struct service_def {
   bool slow = false;  ///< slow services never get a speed-up
   bool dripfeed = false;
   std::vector<route_hop> route;  ///< ordered: the first usable provider takes the order
+  friend bool operator==(const service_def&, const service_def&) = default;
 };
 
 /// What to do with a new order whose normalized link already has a running order.
@@ -62,6 +65,7 @@ struct policy_def {
   std::int64_t claim_window_s = 14 * 86400;       ///< claims accepted after Completed/Partial
   std::int64_t speedup_stuck_after_s = 3 * 86400;  ///< "stuck": no status change for longer
   std::int64_t speedup_min_interval_s = 86400;     ///< at most one speed-up per this interval
+  friend bool operator==(const policy_def&, const policy_def&) = default;
 };
 
 }  // namespace smm

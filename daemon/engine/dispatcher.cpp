@@ -59,7 +59,9 @@ asio::awaitable<void> dispatcher::loop(std::shared_ptr<engine_context> keep) {
   while (!stopped_) {
     timer_.expires_after(keep->opts.dispatch_tick);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!stopped_) pass();
+    if (stopped_) break;
+    pass();
+    if (keep->opts.on_dispatch_progress) keep->opts.on_dispatch_progress();
   }
 }
 

@@ -31,6 +31,9 @@ struct engine_options {
   std::size_t status_calls_in_flight = 2;  ///< concurrent multi-status calls per provider
   /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
   std::size_t send_window = 2;
+  /// Called on the strand after every dispatch pass of the loop: the daemon pings the systemd
+  /// watchdog from it, so a stuck strand or a dead loop stops the pings. Must be cheap.
+  std::function<void()> on_dispatch_progress;
   /// Lets the caller adjust each provider client's options (tests: short timeouts).
   std::function<void(const provider_config&, providers::provider_client_options&)> tune_client;
 };
