@@ -43,7 +43,7 @@ std::shared_ptr<spdlog::logger> panel_logger() {
 }  // namespace
 
 struct panel_listener::impl : std::enable_shared_from_this<impl> {
-  impl(asio::any_io_executor ex, std::string p, order_service& s, panel_limits l)
+  impl(asio::any_io_executor ex, std::string p, order_service& s, panel_limits l, reload_hook reload)
       : executor(std::move(ex)),
         path(std::move(p)),
         service(s),
@@ -51,7 +51,8 @@ struct panel_listener::impl : std::enable_shared_from_this<impl> {
         acceptor(asio::make_strand(executor)),
         retry_timer(acceptor.get_executor()),
         registry(std::make_shared<session_registry>()),
-        log(panel_logger()) {}
+        log(panel_logger()),
+        hooks(std::make_shared<admin_hooks>(admin_hooks{std::move(reload), std::chrono::steady_clock::now()})) {}
 
   asio::any_io_executor executor;
   std::string path;
@@ -61,6 +62,7 @@ struct panel_listener::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer retry_timer;
   std::shared_ptr<session_registry> registry;
   std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<const admin_hooks> hooks;
   bool bound = false;   // we created the socket file (so we remove it)
   bool stopped = false;
 
@@ -103,7 +105,7 @@ asio::awaitable<void> panel_listener::impl::accept_loop() {
       continue;
     }
     auto session = std::make_shared<panel_session>(panel_session::socket_type(std::move(socket)), service, limits,
-                                                   registry, log);
+                                                   registry, log, hooks);
     registry->add(session);
     session->start();
   }
@@ -124,8 +126,8 @@ void panel_listener::impl::do_stop() {
 }
 
 panel_listener::panel_listener(asio::any_io_executor executor, std::string path, order_service& service,
-                               panel_limits limits)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(path), service, limits)) {}
+                               panel_limits limits, reload_hook reload)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(path), service, limits, std::move(reload))) {}
 
 panel_listener::~panel_listener() = default;
 

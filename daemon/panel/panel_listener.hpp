@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/order_service.hpp"
+#include "daemon/panel/admin_hooks.hpp"
 #include "daemon/panel/panel_limits.hpp"
 
 namespace smm::daemon::panel {
@@ -16,9 +17,10 @@ namespace smm::daemon::panel {
 class panel_listener {
  public:
   /// `service` must outlive the listener and every session (until the executor's context
-  /// has finished running).
+  /// has finished running). `reload` serves the `reload` op (absent: "reload not available");
+  /// it must stay callable as long as `service`.
   panel_listener(boost::asio::any_io_executor executor, std::string path, order_service& service,
-                 panel_limits limits = {});
+                 panel_limits limits = {}, reload_hook reload = {});
   ~panel_listener();
   panel_listener(const panel_listener&) = delete;
   panel_listener& operator=(const panel_listener&) = delete;

@@ -26,6 +26,12 @@ std::string_view to_string(op o) {
     case op::services: return "services";
     case op::providers: return "providers";
     case op::ping: return "ping";
+    case op::overview: return "overview";
+    case op::orders: return "orders";
+    case op::history: return "history";
+    case op::pause: return "pause";
+    case op::resume: return "resume";
+    case op::reload: return "reload";
   }
   return "?";
 }
@@ -41,6 +47,7 @@ std::string_view to_string(failure_code c) {
     case failure_code::unavailable: return "unavailable";
     case failure_code::not_found: return "not_found";
     case failure_code::rejected: return "rejected";
+    case failure_code::not_supported: return "not_supported";
     case failure_code::internal: return "internal";
   }
   return "?";
@@ -252,10 +259,12 @@ panel_order read_order(od::value& v, const std::string& path) {
 // Top-level fields after "id" and "op". Which ones an op takes is checked per op below.
 enum field_index : std::size_t {
   f_id, f_op, f_order, f_orders, f_current_count, f_after_seq, f_placed, f_provider_order_id,
+  f_state, f_after_id, f_limit, f_provider, f_reason,
   f_count
 };
 constexpr std::array<std::string_view, f_count> top_fields = {
-    "id", "op", "order", "orders", "current_count", "after_seq", "placed", "provider_order_id"};
+    "id",    "op",       "order", "orders",   "current_count", "after_seq", "placed", "provider_order_id",
+    "state", "after_id", "limit", "provider", "reason"};
 
 // Bit mask of the optional/required fields each op accepts (besides id and op).
 constexpr std::uint32_t bit(field_index f) { return std::uint32_t{1} << f; }
@@ -266,23 +275,42 @@ std::uint32_t allowed_fields(op o) {
     case op::cancel: return bit(f_order) | bit(f_orders);
     case op::refill: return bit(f_order) | bit(f_current_count);
     case op::refill_status:
-    case op::speedup: return bit(f_order);
+    case op::speedup:
+    case op::history: return bit(f_order);
+    case op::orders: return bit(f_state) | bit(f_after_id) | bit(f_limit);
+    case op::pause: return bit(f_provider) | bit(f_reason);
+    case op::resume: return bit(f_provider);
     case op::subscribe: return bit(f_after_seq);
     case op::resolve: return bit(f_order) | bit(f_placed) | bit(f_provider_order_id);
     case op::unsubscribe:
     case op::services:
     case op::providers:
-    case op::ping: return 0;
+    case op::ping:
+    case op::overview:
+    case op::reload: return 0;
   }
   return 0;
 }
 
 std::optional<op> op_from(std::string_view name) {
-  for (std::uint8_t i = 0; i <= static_cast<std::uint8_t>(op::ping); ++i) {
+  for (std::uint8_t i = 0; i <= static_cast<std::uint8_t>(last_op); ++i) {
     const auto o = static_cast<op>(i);
     if (to_string(o) == name) return o;
   }
   return std::nullopt;
+}
+
+// "in_progress" -> order_state::in_progress; an unknown name lists the valid ones.
+order_state read_state(od::value& v, const std::string& path) {
+  const std::string name = read_string(v, path);
+  std::string names;
+  for (std::size_t i = 0; i < order_state_count; ++i) {
+    const auto s = static_cast<order_state>(i);
+    if (to_string(s) == name) return s;
+    names += (i ? ", " : "");
+    names += to_string(s);
+  }
+  fail(path + ": unknown state \"" + name + "\" (expected one of " + names + ")");
 }
 
 // The correlation id as JSON text: strings re-escaped, numbers as their exact token.
@@ -394,6 +422,27 @@ void parse_body(od::document& doc, parse_result& r) {
         break;
       case f_placed: req.placed = read_bool(v, "placed"); break;
       case f_provider_order_id: req.provider_order_id = read_string_or_int(v, "provider_order_id"); break;
+      case f_state: req.state = read_state(v, "state"); break;
+      case f_after_id:
+        req.after_id = read_int(v, "after_id");
+        if (req.after_id < 0) fail("after_id: must be >= 0");
+        break;
+      case f_limit: {
+        const std::int64_t limit = read_int(v, "limit");
+        if (limit < 1 || limit > static_cast<std::int64_t>(max_page_limit))
+          fail("limit: must be between 1 and " + std::to_string(max_page_limit));
+        req.limit = static_cast<std::size_t>(limit);
+        break;
+      }
+      case f_provider:
+        req.provider = read_string(v, "provider");
+        if (req.provider.empty()) fail("provider: must not be empty");
+        break;
+      case f_reason:
+        req.reason = read_string(v, "reason");
+        if (req.reason.size() > max_pause_reason_bytes)
+          fail("reason: longer than " + std::to_string(max_pause_reason_bytes) + " bytes");
+        break;
     }
   }
 
@@ -409,7 +458,16 @@ void parse_body(od::document& doc, parse_result& r) {
     case op::refill:
     case op::refill_status:
     case op::speedup:
+    case op::history:
       if (!has_order) fail("missing field \"order\"");
+      break;
+    case op::orders:
+      if (!seen.has(f_state)) fail("missing field \"state\"");
+      break;
+    case op::pause:
+    case op::resume:
+      if (!seen.has(f_provider)) fail("missing field \"provider\"");
+      if (*kind == op::pause && req.reason.empty()) req.reason = default_pause_reason;
       break;
     case op::resolve:
       if (!has_order) fail("missing field \"order\"");

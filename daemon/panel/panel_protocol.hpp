@@ -19,6 +19,13 @@ namespace smm::daemon::panel {
 /// The default cap on one request line, newline excluded (1 MiB).
 inline constexpr std::size_t default_max_line_bytes = std::size_t{1} << 20;
 
+/// `orders`: page size when not given, and the most one page may hold.
+inline constexpr std::size_t default_page_limit = 100;
+inline constexpr std::size_t max_page_limit = 1000;
+/// `pause`: the longest reason taken, and the one recorded when none is given.
+inline constexpr std::size_t max_pause_reason_bytes = 200;
+inline constexpr std::string_view default_pause_reason = "paused by an operator";
+
 /// Operations of the protocol.
 enum class op : std::uint8_t {
   add,
@@ -33,7 +40,17 @@ enum class op : std::uint8_t {
   services,
   providers,
   ping,
+  // Admin operations (smm-dispatchctl).
+  overview,  ///< engine figures, version, uptime
+  orders,    ///< a page of orders in one state
+  history,   ///< one order and all its events
+  pause,     ///< stop sending to a provider
+  resume,    ///< send to a paused provider again
+  reload,    ///< re-read the config file (the daemon's hook)
 };
+
+/// The last op (for iterating over all of them).
+inline constexpr op last_op = op::reload;
 
 /// Wire name ("refill_status").
 std::string_view to_string(op o);
@@ -44,11 +61,12 @@ enum class failure_code : std::uint8_t {
   unknown_op,   ///< "op" names no operation
   too_large,    ///< the line exceeds the cap
   conflict,     ///< the request contradicts the state (same panel id, other content; second subscribe)
-  invalid,      ///< the engine refused the order's content
+  invalid,      ///< the engine refused the order's content; reload: the config file is bad
   duplicate_link,  ///< policy: a running order on the same link
   unavailable,  ///< the journal could not commit: safe to retry
-  not_found,    ///< no such order
+  not_found,    ///< no such order (or provider)
   rejected,     ///< an action the order is not eligible for (the message names the rule)
+  not_supported,  ///< this daemon does not offer the op (reload without a reload hook)
   internal,     ///< a bug on our side, contained to this request
 };
 
@@ -68,6 +86,11 @@ struct request {
   std::int64_t after_seq = 0;                 ///< subscribe
   bool placed = false;                        ///< resolve
   std::string provider_order_id;              ///< resolve, when placed
+  order_state state = order_state::received;  ///< orders (required)
+  std::int64_t after_id = 0;                  ///< orders: daemon ids above this one
+  std::size_t limit = default_page_limit;     ///< orders: 1..max_page_limit
+  std::string provider;                       ///< pause, resume
+  std::string reason;                         ///< pause (a default when not given)
 };
 
 /// The outcome of parsing one line.

@@ -1,5 +1,7 @@
 #include "daemon/panel/panel_response.hpp"
 
+#include <limits>
+
 #include "config/config.hpp"
 #include "daemon/panel/json_writer.hpp"
 
@@ -92,6 +94,27 @@ void order_view_object(json_writer& w, const order_view& v) {
       .member("created_at", v.created_at)
       .member("updated_at", v.updated_at)
       .end_object();
+}
+
+void event_object(json_writer& w, const event_view& e) {
+  w.begin_object()
+      .member("seq", e.seq)
+      .member("panel_order_id", e.panel_order_id)
+      .member("order_id", e.order_id)
+      .member("old_state", to_string(e.old_state))
+      .member("new_state", to_string(e.new_state))
+      .member("raw_status", e.raw_status);
+  money_member(w, "charge", e.charge);
+  optional_int(w, "remains", e.remains);
+  optional_money(w, "refund", e.refund);
+  w.member("refill_eligible", e.refill_eligible).member("note", e.note).member("at", e.at);
+  w.end_object();
+}
+
+// Counters are unsigned in the engine; JSON integers here are signed 64-bit.
+std::int64_t count(std::uint64_t v) {
+  constexpr auto top = std::numeric_limits<std::int64_t>::max();
+  return v > static_cast<std::uint64_t>(top) ? top : static_cast<std::int64_t>(v);
 }
 
 }  // namespace
@@ -200,20 +223,9 @@ void write_actions(std::string& out, std::string_view id_json, bool single,
 void write_events(std::string& out, std::span<const event_view> events) {
   for (const auto& e : events) {
     json_writer w(out);
-    w.begin_object()
-        .key("event")
-        .begin_object()
-        .member("seq", e.seq)
-        .member("panel_order_id", e.panel_order_id)
-        .member("order_id", e.order_id)
-        .member("old_state", to_string(e.old_state))
-        .member("new_state", to_string(e.new_state))
-        .member("raw_status", e.raw_status);
-    money_member(w, "charge", e.charge);
-    optional_int(w, "remains", e.remains);
-    optional_money(w, "refund", e.refund);
-    w.member("refill_eligible", e.refill_eligible).member("note", e.note).member("at", e.at);
-    w.end_object().end_object();
+    w.begin_object().key("event");
+    event_object(w, e);
+    w.end_object();
     out += '\n';
   }
 }
@@ -269,6 +281,78 @@ void write_subscribed(std::string& out, std::string_view id_json, std::int64_t a
 void write_unsubscribed(std::string& out, std::string_view id_json, bool was_subscribed) {
   write_ok(out, id_json,
            [&](json_writer& w) { w.begin_object().member("unsubscribed", was_subscribed).end_object(); });
+}
+
+void write_overview(std::string& out, std::string_view id_json, const engine_figures& f, std::string_view version,
+                    std::int64_t uptime_s) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().member("version", version).member("uptime_s", uptime_s);
+    std::int64_t open = 0;
+    w.key("orders").begin_object().key("by_state").begin_object();
+    for (std::size_t i = 0; i < f.orders_by_state.size(); ++i) {
+      const auto s = static_cast<order_state>(i);
+      w.member(to_string(s), f.orders_by_state[i]);
+      if (!is_final(s)) open += f.orders_by_state[i];
+    }
+    w.end_object().member("open", open).member("held", f.held).end_object();
+    w.key("intake")
+        .begin_object()
+        .member("accepted", count(f.intake_accepted))
+        .member("replayed", count(f.intake_replayed))
+        .member("conflicts", count(f.intake_conflicts))
+        .member("invalid", count(f.intake_invalid))
+        .member("duplicate_link", count(f.intake_duplicate_link))
+        .member("unavailable", count(f.intake_unavailable))
+        .end_object();
+    w.key("placement")
+        .begin_object()
+        .member("adds_sent", count(f.adds_sent))
+        .member("placed", count(f.placed))
+        .member("rejected", count(f.rejected))
+        .member("unknown", count(f.unknown))
+        .member("requeued", count(f.requeued))
+        .end_object();
+    w.member("finals", count(f.finals));
+    money_member(w, "refunds", money::from_micros(f.refunds_micros));
+    w.member("anomalies", count(f.anomalies)).member("status_polls", count(f.status_polls)).end_object();
+  });
+}
+
+void write_order_page(std::string& out, std::string_view id_json, order_state state, const order_page& page) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().member("state", to_string(state)).key("orders").begin_array();
+    for (const auto& o : page.orders) order_view_object(w, o);
+    w.end_array().member("next_after_id", page.next_after_id).end_object();
+  });
+}
+
+void write_history(std::string& out, std::string_view id_json, const order_history& h) {
+  if (!h.order) {
+    write_error(out, id_json, failure_code::not_found, h.error.empty() ? "order not found" : h.error);
+    return;
+  }
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().key("order");
+    order_view_object(w, *h.order);
+    w.key("events").begin_array();
+    for (const auto& e : h.events) event_object(w, e);
+    w.end_array().end_object();
+  });
+}
+
+void write_paused(std::string& out, std::string_view id_json, std::string_view provider, bool paused,
+                  std::string_view reason) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().member("provider", provider).member("paused", paused);
+    if (paused) w.member("reason", reason);
+    w.end_object();
+  });
+}
+
+void write_reloaded(std::string& out, std::string_view id_json, std::string_view message) {
+  write_ok(out, id_json, [&](json_writer& w) {
+    w.begin_object().member("reloaded", true).member("message", message).end_object();
+  });
 }
 
 }  // namespace smm::daemon::panel

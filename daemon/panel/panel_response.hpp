@@ -51,4 +51,24 @@ void write_subscribed(std::string& out, std::string_view id_json, std::int64_t a
 /// {"result":{"unsubscribed":was_subscribed}}
 void write_unsubscribed(std::string& out, std::string_view id_json, bool was_subscribed);
 
+// ---- admin operations ----
+
+/// {"result":{"version","uptime_s","orders":{"by_state":{name:n...},"open","held"},
+///  "intake":{...},"placement":{...},"finals","refunds","anomalies","status_polls"}}
+void write_overview(std::string& out, std::string_view id_json, const engine_figures& f, std::string_view version,
+                    std::int64_t uptime_s);
+
+/// {"result":{"state","orders":[order view...],"next_after_id"}}
+void write_order_page(std::string& out, std::string_view id_json, order_state state, const order_page& page);
+
+/// {"result":{"order":{view},"events":[{event}...]}}, or a not_found error.
+void write_history(std::string& out, std::string_view id_json, const order_history& h);
+
+/// {"result":{"provider","paused","reason"}} (reason only when paused).
+void write_paused(std::string& out, std::string_view id_json, std::string_view provider, bool paused,
+                  std::string_view reason);
+
+/// {"result":{"reloaded":true,"message"}}
+void write_reloaded(std::string& out, std::string_view id_json, std::string_view message);
+
 }  // namespace smm::daemon::panel

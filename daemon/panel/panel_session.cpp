@@ -64,12 +64,14 @@ std::size_t session_registry::size() const {
 // ---- session ----
 
 panel_session::panel_session(socket_type socket, order_service& service, const panel_limits& limits,
-                             std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log)
+                             std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log,
+                             std::shared_ptr<const admin_hooks> hooks)
     : socket_(std::move(socket)),
       service_(service),
       limits_(limits),
       registry_(std::move(registry)),
       log_(std::move(log)),
+      hooks_(hooks ? std::move(hooks) : std::make_shared<const admin_hooks>()),
       wake_(socket_.get_executor()),
       partial_timer_(socket_.get_executor()),
       grace_timer_(socket_.get_executor()) {}
@@ -366,6 +368,14 @@ void panel_session::dispatch_one(pending p) {
         write_providers(text, p.id_json, providers);
         break;
       }
+      case op::overview:
+      case op::orders:
+      case op::history:
+      case op::pause:
+      case op::resume:
+      case op::reload:
+        if (dispatch_admin(p, text)) return;
+        break;
       case op::add:
       case op::ping:
         break;  // handled before dispatch
@@ -377,6 +387,72 @@ void panel_session::dispatch_one(pending p) {
     write_error(text, p.id_json, failure_code::internal, "the engine failed to answer");
   }
   complete(slot, std::move(text));
+}
+
+bool panel_session::dispatch_admin(pending& p, std::string& text) {
+  const std::uint64_t slot = p.slot;
+  auto self = shared_from_this();
+  switch (p.req.kind) {
+    case op::overview: {
+      const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                          hooks_->started);
+      write_overview(text, p.id_json, service_.figures(), SMM_VERSION, uptime.count());
+      return false;
+    }
+    case op::orders:
+      engine_busy_ = true;
+      service_.list_orders(p.req.state, p.req.after_id, p.req.limit,
+                           [self, slot, id = p.id_json, state = p.req.state](order_page page) {
+                             self->post_contained([slot, id, state, page = std::move(page)](panel_session& s) {
+                               std::string out;
+                               write_order_page(out, id, state, page);
+                               s.engine_busy_ = false;
+                               s.complete(slot, std::move(out));
+                               s.pump();
+                               s.maybe_close();
+                             });
+                           });
+      return true;
+    case op::history:
+      engine_busy_ = true;
+      service_.history(std::move(p.req.ids.at(0)), [self, slot, id = p.id_json](order_history h) {
+        self->post_contained([slot, id, h = std::move(h)](panel_session& s) {
+          std::string out;
+          write_history(out, id, h);
+          s.engine_busy_ = false;
+          s.complete(slot, std::move(out));
+          s.pump();
+          s.maybe_close();
+        });
+      });
+      return true;
+    case op::pause:
+    case op::resume: {
+      const bool pause = p.req.kind == op::pause;
+      if (!service_.set_provider_paused(p.req.provider, pause, p.req.reason)) {
+        write_error(text, p.id_json, failure_code::not_found, "no provider named \"" + p.req.provider + "\"");
+        return false;
+      }
+      log_->info("provider {} {} by an admin{}{}", p.req.provider, pause ? "paused" : "resumed",
+                 pause ? ": " : "", p.req.reason);
+      write_paused(text, p.id_json, p.req.provider, pause, p.req.reason);
+      return false;
+    }
+    case op::reload: {
+      if (!hooks_->reload) {
+        write_error(text, p.id_json, failure_code::not_supported, "reload not available");
+        return false;
+      }
+      const reload_outcome r = hooks_->reload();
+      if (r.ok)
+        write_reloaded(text, p.id_json, r.message);
+      else
+        write_error(text, p.id_json, failure_code::invalid, r.message);
+      return false;
+    }
+    default:
+      return false;
+  }
 }
 
 std::uint64_t panel_session::new_slot() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/order_service.hpp"
+#include "daemon/panel/admin_hooks.hpp"
 #include "daemon/panel/panel_limits.hpp"
 #include "daemon/panel/panel_protocol.hpp"
 
@@ -51,7 +52,8 @@ class panel_session : public std::enable_shared_from_this<panel_session> {
 
   /// `socket`'s executor must be a strand (the listener accepts onto a new one per client).
   panel_session(socket_type socket, order_service& service, const panel_limits& limits,
-                std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log);
+                std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log,
+                std::shared_ptr<const admin_hooks> hooks);
 
   /// Starts reading. Call once.
   void start();
@@ -80,6 +82,9 @@ class panel_session : public std::enable_shared_from_this<panel_session> {
   void pump();
   void dispatch_add();
   void dispatch_one(pending p);
+  /// The admin ops (overview, orders, history, pause, resume, reload); true when the answer
+  /// comes later (an engine callback), false when `text` holds it.
+  bool dispatch_admin(pending& p, std::string& text);
   void on_add_answers(const std::vector<add_part>& parts, std::vector<add_answer> answers);
 
   std::uint64_t new_slot();
@@ -105,6 +110,7 @@ class panel_session : public std::enable_shared_from_this<panel_session> {
   panel_limits limits_;
   std::shared_ptr<session_registry> registry_;
   std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<const admin_hooks> hooks_;
 
   std::string in_;          // bytes read, not yet a complete line (after handle_input)
   bool discarding_ = false;  // skipping the rest of a too-large line

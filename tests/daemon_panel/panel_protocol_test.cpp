@@ -208,6 +208,89 @@ TEST(PanelProtocol, OtherOpErrorsNameTheField) {
                failure_code::bad_request, "provider_order_id: only allowed when placed is true", "1");
 }
 
+TEST(PanelProtocol, AdminOps) {
+  auto r = ok(R"({"id":1,"op":"overview"})");
+  EXPECT_EQ(r.req->kind, op::overview);
+  r = ok(R"({"id":1,"op":"reload"})");
+  EXPECT_EQ(r.req->kind, op::reload);
+
+  r = ok(R"({"id":1,"op":"orders","state":"in_progress"})");
+  EXPECT_EQ(r.req->kind, op::orders);
+  EXPECT_EQ(r.req->state, order_state::in_progress);
+  EXPECT_EQ(r.req->after_id, 0);
+  EXPECT_EQ(r.req->limit, default_page_limit);
+  r = ok(R"({"id":1,"op":"orders","state":"unknown","after_id":41,"limit":1000})");
+  EXPECT_EQ(r.req->state, order_state::unknown);
+  EXPECT_EQ(r.req->after_id, 41);
+  EXPECT_EQ(r.req->limit, 1000u);
+  r = ok(R"({"id":1,"op":"orders","limit":1,"state":"received"})");
+  EXPECT_EQ(r.req->limit, 1u);
+
+  r = ok(R"({"id":1,"op":"history","order":"a1"})");
+  EXPECT_EQ(r.req->kind, op::history);
+  EXPECT_EQ(r.req->ids, (std::vector<std::string>{"a1"}));
+  r = ok(R"({"id":1,"op":"history","order":42})");
+  EXPECT_EQ(r.req->ids, (std::vector<std::string>{"42"}));
+
+  r = ok(R"({"id":1,"op":"pause","provider":"alpha","reason":"maintenance until 14:00"})");
+  EXPECT_EQ(r.req->kind, op::pause);
+  EXPECT_EQ(r.req->provider, "alpha");
+  EXPECT_EQ(r.req->reason, "maintenance until 14:00");
+  r = ok(R"({"id":1,"op":"pause","provider":"alpha"})");
+  EXPECT_EQ(r.req->reason, default_pause_reason);
+  r = ok(R"({"id":1,"op":"pause","provider":"alpha","reason":""})");
+  EXPECT_EQ(r.req->reason, default_pause_reason);
+  r = ok(R"({"id":1,"op":"resume","provider":"beta"})");
+  EXPECT_EQ(r.req->kind, op::resume);
+  EXPECT_EQ(r.req->provider, "beta");
+  EXPECT_EQ(r.req->reason, "");
+}
+
+TEST(PanelProtocol, AdminOpErrorsNameTheField) {
+  expect_error(R"({"id":1,"op":"orders"})", failure_code::bad_request, "missing field \"state\"", "1");
+  expect_error(R"({"id":1,"op":"orders","state":"done"})", failure_code::bad_request,
+               "state: unknown state \"done\" (expected one of received, queued, sending, placed, unknown, "
+               "rejected, pending, in_progress, completed, partial, canceled, refunded, failed)",
+               "1");
+  expect_error(R"({"id":1,"op":"orders","state":3})", failure_code::bad_request, "state: expected a string", "1");
+  expect_error(R"({"id":1,"op":"orders","state":"queued","after_id":-1})", failure_code::bad_request,
+               "after_id: must be >= 0", "1");
+  expect_error(R"({"id":1,"op":"orders","state":"queued","after_id":"5"})", failure_code::bad_request,
+               "after_id: expected an integer", "1");
+  expect_error(R"({"id":1,"op":"orders","state":"queued","limit":0})", failure_code::bad_request,
+               "limit: must be between 1 and 1000", "1");
+  expect_error(R"({"id":1,"op":"orders","state":"queued","limit":1001})", failure_code::bad_request,
+               "limit: must be between 1 and 1000", "1");
+  expect_error(R"({"id":1,"op":"orders","state":"queued","order":"a"})", failure_code::bad_request,
+               "unknown field \"order\" for op orders", "1");
+  expect_error(R"({"id":1,"op":"history"})", failure_code::bad_request, "missing field \"order\"", "1");
+  expect_error(R"({"id":1,"op":"history","orders":["a"]})", failure_code::bad_request,
+               "unknown field \"orders\" for op history", "1");
+  expect_error(R"({"id":1,"op":"history","order":""})", failure_code::bad_request, "order: must not be empty", "1");
+  expect_error(R"({"id":1,"op":"pause"})", failure_code::bad_request, "missing field \"provider\"", "1");
+  expect_error(R"({"id":1,"op":"pause","provider":""})", failure_code::bad_request,
+               "provider: must not be empty", "1");
+  expect_error(R"({"id":1,"op":"pause","provider":7})", failure_code::bad_request,
+               "provider: expected a string", "1");
+  expect_error(R"({"id":1,"op":"pause","provider":"a","reason":")" + std::string(201, 'r') + R"("})",
+               failure_code::bad_request, "reason: longer than 200 bytes", "1");
+  expect_error(R"({"id":1,"op":"resume","provider":"a","reason":"x"})", failure_code::bad_request,
+               "unknown field \"reason\" for op resume", "1");
+  expect_error(R"({"id":1,"op":"resume"})", failure_code::bad_request, "missing field \"provider\"", "1");
+  expect_error(R"({"id":1,"op":"overview","state":"queued"})", failure_code::bad_request,
+               "unknown field \"state\" for op overview", "1");
+  expect_error(R"({"id":1,"op":"reload","provider":"a"})", failure_code::bad_request,
+               "unknown field \"provider\" for op reload", "1");
+}
+
+TEST(PanelProtocol, EveryOpNameRoundTrips) {
+  for (std::uint8_t i = 0; i <= static_cast<std::uint8_t>(last_op); ++i) {
+    const auto o = static_cast<op>(i);
+    EXPECT_NE(to_string(o), "?");
+  }
+  EXPECT_EQ(to_string(failure_code::not_supported), "not_supported");
+}
+
 TEST(PanelProtocol, ByteLevelErrors) {
   expect_error(std::string("{\"id\":1,\"op\":\"pi\0ng\"}", 22), failure_code::bad_request,
                "NUL byte at offset 16 of the request line");

@@ -209,5 +209,90 @@ TEST(PanelResponse, ProvidersServicesPingSubscribe) {
   EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"subscribed":true,"after_seq":40}})" "\n");
 }
 
+TEST(PanelResponse, OverviewHasEveryStateAndTheCounters) {
+  engine_figures f;
+  f.orders_by_state[static_cast<std::size_t>(order_state::queued)] = 4;
+  f.orders_by_state[static_cast<std::size_t>(order_state::unknown)] = 1;
+  f.orders_by_state[static_cast<std::size_t>(order_state::completed)] = 7;
+  f.held = 2;
+  f.intake_accepted = 12;
+  f.intake_replayed = 3;
+  f.intake_duplicate_link = 1;
+  f.adds_sent = 9;
+  f.placed = 7;
+  f.unknown = 1;
+  f.finals = 7;
+  f.refunds_micros = 1'250'000;
+  f.status_polls = 30;
+  std::string out;
+  write_overview(out, "1", f, "0.1.0", 65);
+  EXPECT_EQ(out,
+            R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,"sending":0,"placed":0,"unknown":1,"rejected":0,"pending":0,"in_progress":0,"completed":7,"partial":0,"canceled":0,"refunded":0,"failed":0},"open":5,"held":2},)"
+            R"("intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,"duplicate_link":1,"unavailable":0},)"
+            R"("placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},"finals":7,"refunds":"1.25","anomalies":0,"status_polls":30}})"
+            "\n");
+}
+
+TEST(PanelResponse, OrderPageAndEmptyPage) {
+  order_view v;
+  v.panel_order_id = "p9";
+  v.order_id = 9;
+  v.state = order_state::unknown;
+  v.note = "add timed out";
+  order_page page;
+  page.orders = {v};
+  page.next_after_id = 9;
+  std::string out;
+  write_order_page(out, "2", order_state::unknown, page);
+  EXPECT_EQ(string_at(out, "/result/state"), "unknown");
+  EXPECT_EQ(string_at(out, "/result/orders/0/panel_order_id"), "p9");
+  EXPECT_EQ(string_at(out, "/result/orders/0/note"), "add timed out");
+  EXPECT_NE(out.find(R"(],"next_after_id":9}})"), std::string::npos) << out;
+  out.clear();
+  write_order_page(out, "2", order_state::queued, order_page{});
+  EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"state":"queued","orders":[],"next_after_id":0}})" "\n");
+}
+
+TEST(PanelResponse, HistoryIsTheOrderAndItsEventsOrNotFound) {
+  order_history h;
+  h.panel_order_id = "p1";
+  h.order = order_view{};
+  h.order->panel_order_id = "p1";
+  h.order->order_id = 1;
+  h.order->state = order_state::placed;
+  event_view e;
+  e.seq = 5;
+  e.panel_order_id = "p1";
+  e.order_id = 1;
+  e.old_state = order_state::sending;
+  e.new_state = order_state::placed;
+  e.at = 10;
+  h.events = {e};
+  std::string out;
+  write_history(out, "3", h);
+  EXPECT_EQ(string_at(out, "/result/order/state"), "placed");
+  EXPECT_NE(out.find(R"("events":[{"seq":5,"panel_order_id":"p1","order_id":1,"old_state":"sending","new_state":"placed",)"),
+            std::string::npos)
+      << out;
+  out.clear();
+  write_history(out, "3", order_history{"zz", std::nullopt, {}, "order not found"});
+  EXPECT_EQ(out, R"({"id":3,"ok":false,"error":{"code":"not_found","message":"order not found"}})" "\n");
+}
+
+TEST(PanelResponse, PauseResumeReload) {
+  std::string out;
+  write_paused(out, "1", "alpha", true, "maintenance");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"provider":"alpha","paused":true,"reason":"maintenance"}})" "\n");
+  out.clear();
+  write_paused(out, "1", "alpha", false, "");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"provider":"alpha","paused":false}})" "\n");
+  out.clear();
+  write_reloaded(out, "1", "log level applied");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"reloaded":true,"message":"log level applied"}})" "\n");
+  out.clear();
+  write_error(out, "1", failure_code::not_supported, "reload not available");
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_supported","message":"reload not available"}})" "\n");
+}
+
 }  // namespace
 }  // namespace smm::daemon::panel

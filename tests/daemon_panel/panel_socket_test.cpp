@@ -10,6 +10,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -106,6 +107,50 @@ class scripted_service : public order_service {
     return {p};
   }
   std::vector<service_def> services() override { return {}; }
+  void panel_ids(std::vector<std::int64_t> ids,
+                 std::function<void(std::vector<std::optional<std::string>>)> done) override {
+    note("panel_ids");
+    done(std::vector<std::optional<std::string>>(ids.size()));
+  }
+  engine_figures figures() const override {
+    engine_figures f;
+    f.orders_by_state[static_cast<std::size_t>(order_state::queued)] = 3;
+    f.intake_accepted = 3;
+    return f;
+  }
+  void list_orders(order_state state, std::int64_t after_id, std::size_t limit,
+                   std::function<void(order_page)> done) override {
+    note("list_orders " + std::string(to_string(state)) + " " + std::to_string(after_id) + " " +
+         std::to_string(limit));
+    order_page page;
+    order_view v;
+    v.panel_order_id = "p" + std::to_string(after_id + 1);
+    v.order_id = after_id + 1;
+    v.state = state;
+    page.orders.push_back(v);
+    page.next_after_id = after_id + 1;
+    done(std::move(page));
+  }
+  void history(std::string id, std::function<void(order_history)> done) override {
+    note("history " + id);
+    order_history h;
+    h.panel_order_id = id;
+    if (id == "known") {
+      h.order = order_view{};
+      h.order->panel_order_id = id;
+      event_view e;
+      e.seq = 1;
+      e.panel_order_id = id;
+      h.events.push_back(e);
+    } else {
+      h.error = "order not found";
+    }
+    done(std::move(h));
+  }
+  bool set_provider_paused(const std::string& name, bool paused, std::string reason) override {
+    note(std::string(paused ? "pause " : "resume ") + name + (reason.empty() ? "" : ": " + reason));
+    return name == "alpha";
+  }
 
   // Test side.
   void hold_adds(bool on) {
@@ -256,12 +301,12 @@ class PanelSocket : public ::testing::Test {
   void SetUp() override { start_server({}); }
   void TearDown() override { stop_server(); }
 
-  void start_server(panel_limits limits) {
+  void start_server(panel_limits limits, reload_hook reload = {}) {
     char tmpl[] = "/tmp/smm-panel-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/panel.sock";
-    listener_ = std::make_unique<panel_listener>(io_.get_executor(), path_, service_, limits);
+    listener_ = std::make_unique<panel_listener>(io_.get_executor(), path_, service_, limits, std::move(reload));
     listener_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -496,6 +541,48 @@ TEST_F(PanelSocket, EveryOpReachesTheEngine) {
             (std::vector<std::string>{"cancel", "refill", "refill_status", "speedup", "resolve"}));
 }
 
+TEST_F(PanelSocket, AdminOpsReachTheEngineInOrder) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"overview\"}\n"
+         "{\"id\":2,\"op\":\"orders\",\"state\":\"queued\",\"after_id\":4,\"limit\":2}\n"
+         "{\"id\":3,\"op\":\"history\",\"order\":\"known\"}\n"
+         "{\"id\":4,\"op\":\"history\",\"order\":\"nope\"}\n"
+         "{\"id\":5,\"op\":\"pause\",\"provider\":\"alpha\",\"reason\":\"maintenance\"}\n"
+         "{\"id\":6,\"op\":\"pause\",\"provider\":\"ghost\"}\n"
+         "{\"id\":7,\"op\":\"resume\",\"provider\":\"alpha\"}\n"
+         "{\"id\":8,\"op\":\"reload\"}\n");
+  std::string l = c.line();
+  EXPECT_EQ(field(l, "/result/orders/by_state/queued"), "3") << l;
+  EXPECT_EQ(field(l, "/result/orders/open"), "3") << l;
+  EXPECT_EQ(field(l, "/result/intake/accepted"), "3") << l;
+  EXPECT_FALSE(field(l, "/result/version").empty()) << l;
+  EXPECT_EQ(field(l, "/result/uptime_s").find_first_not_of("0123456789"), std::string::npos) << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/result/orders/0/panel_order_id"), "p5") << l;
+  EXPECT_EQ(field(l, "/result/next_after_id"), "5") << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/result/order/panel_order_id"), "known") << l;
+  EXPECT_EQ(field(l, "/result/events/0/seq"), "1") << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/error/code"), "not_found") << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/result/paused"), "true") << l;
+  EXPECT_EQ(field(l, "/result/reason"), "maintenance") << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/error/code"), "not_found") << l;
+  EXPECT_EQ(field(l, "/error/message"), "no provider named \"ghost\"") << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/id"), "7") << l;
+  EXPECT_EQ(field(l, "/result/paused"), "false") << l;
+  l = c.line();
+  EXPECT_EQ(field(l, "/error/code"), "not_supported") << l;
+  EXPECT_EQ(field(l, "/error/message"), "reload not available") << l;
+  EXPECT_EQ(service_.calls(),
+            (std::vector<std::string>{"list_orders queued 4 2", "history known", "history nope",
+                                      "pause alpha: maintenance", "pause ghost: paused by an operator",
+                                      "resume alpha"}));
+}
+
 TEST_F(PanelSocket, StopWritesInFlightAnswersThenCloses) {
   service_.hold_adds(true);
   client c(path_);
@@ -536,6 +623,33 @@ TEST_F(PanelSocket, BulkIntakeIsAnsweredCompletelyInMergedCalls) {
   EXPECT_LT(service_.add_calls().size(), static_cast<std::size_t>(orders / 10));
   std::printf("bulk intake: %d orders in %.3f s (%.0f orders/s, %zu engine add calls)\n", orders, seconds,
               orders / seconds, service_.add_calls().size());
+}
+
+class PanelSocketWithReload : public PanelSocket {
+ protected:
+  void SetUp() override {
+    start_server({}, [this] {
+      ++reload_calls_;
+      return next_ok_ ? reload_outcome{true, "reloaded config.toml"}
+                      : reload_outcome{false, "config.toml:3: daemon.log_level: expected one of trace, debug"};
+    });
+  }
+  std::atomic<int> reload_calls_{0};
+  std::atomic<bool> next_ok_{true};
+};
+
+TEST_F(PanelSocketWithReload, ReloadCallsTheHookAndReportsItsOutcome) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"reload\"}\n");
+  std::string l = c.line();
+  EXPECT_EQ(field(l, "/result/reloaded"), "true") << l;
+  EXPECT_EQ(field(l, "/result/message"), "reloaded config.toml") << l;
+  next_ok_ = false;
+  c.send("{\"id\":2,\"op\":\"reload\"}\n");
+  l = c.line();
+  EXPECT_EQ(field(l, "/error/code"), "invalid") << l;
+  EXPECT_EQ(field(l, "/error/message"), "config.toml:3: daemon.log_level: expected one of trace, debug") << l;
+  EXPECT_EQ(reload_calls_.load(), 2);
 }
 
 class PanelSocketShortTimeout : public PanelSocket {
