@@ -68,6 +68,14 @@ class fake_order_service : public order_service {
     std::vector<lookup_answer> out;
     {
       std::lock_guard lock(mu);
+      if (hold_status) {
+        // Answered later, by release_held(), as a slow engine would.
+        held.push_back([this, ids, done] {
+          hold_status = false;
+          status(ids, done);
+        });
+        return;
+      }
       status_calls.push_back(ids);
       for (const auto& id : ids) {
         lookup_answer a;
@@ -184,7 +192,24 @@ class fake_order_service : public order_service {
   }
   bool set_provider_paused(const std::string&, bool, std::string) override { return false; }
 
+  /// Number of status calls waiting for release_held().
+  std::size_t held_count() {
+    std::lock_guard lock(mu);
+    return held.size();
+  }
+  /// Answers the held status calls (on this thread).
+  void release_held() {
+    std::vector<std::function<void()>> now;
+    {
+      std::lock_guard lock(mu);
+      now.swap(held);
+    }
+    for (auto& f : now) f();
+  }
+
   std::mutex mu;
+  bool hold_status = false;  ///< status calls wait for release_held()
+  std::vector<std::function<void()>> held;
   std::map<std::int64_t, stored> orders;
   std::int64_t next_id = 1;
   std::vector<panel_order> added;

@@ -1,0 +1,484 @@
+#include "daemon/apiv2/api_server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+#include "daemon/apiv2/api_auth.hpp"
+#include "daemon/apiv2/api_handler.hpp"
+#include "daemon/apiv2/api_render.hpp"
+#include "daemon/logging.hpp"
+
+namespace smm::daemon::apiv2 {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using tcp = asio::ip::tcp;
+using unix_protocol = asio::local::stream_protocol;
+using unix_stream = beast::basic_stream<unix_protocol>;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view too_many_failures = "Too many failed attempts, try again later";
+constexpr std::size_t max_drain_bytes = 8u << 20;
+
+void log_failure(const std::shared_ptr<spdlog::logger>& log, std::string_view what, std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log->error("apiv2 {} failed: {}", what, ex.what());
+  }
+}
+
+// Who is asking, for the failed-attempt limit and the logs: the peer uid on the unix socket
+// (the panel's service account), the peer address on TCP.
+std::string client_of(unix_protocol::socket& s) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+    return "uid:" + std::to_string(cred.uid);
+  return "uid:?";
+}
+
+std::string client_of(tcp::socket& s) {
+  error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("ip:?") : "ip:" + ep.address().to_string();
+}
+
+// An open connection, as stop() sees it. Its members are touched only on its own strand.
+struct connection_base {
+  virtual ~connection_base() = default;
+  virtual asio::any_io_executor executor() = 0;
+  virtual void close() = 0;
+  std::string client;
+  bool busy = false;     ///< a request is being answered
+  bool closing = false;  ///< stop() asked: answer what is in flight, then close
+};
+
+template <typename Stream>
+struct connection final : connection_base {
+  explicit connection(typename Stream::socket_type s) : stream(std::move(s)) {
+    client = client_of(stream.socket());
+  }
+  asio::any_io_executor executor() override { return stream.get_executor(); }
+  void close() override { stream.close(); }
+  Stream stream;
+};
+
+// Ends that are not worth more than a debug line; anything else in http's category is a
+// malformed request.
+bool is_bad_http(const error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+struct answer {
+  http::status status = http::status::ok;
+  std::string body;
+};
+
+}  // namespace
+
+struct api_server::impl : std::enable_shared_from_this<impl> {
+  impl(asio::any_io_executor ex, std::string path, std::optional<listen_address> t, order_service& s,
+       const std::vector<panel_key>& k, std::string currency, api_server_options o)
+      : executor(std::move(ex)),
+        socket_path(std::move(path)),
+        tcp_address(std::move(t)),
+        options(o),
+        handler(s, std::move(currency)),
+        keys(k),
+        limiter(o.max_failed_attempts, o.failure_window),
+        control(asio::make_strand(executor)),
+        unix_acceptor(control),
+        tcp_acceptor(control),
+        grace_timer(control),
+        log(logger("apiv2")) {}
+
+  asio::any_io_executor executor;
+  std::string socket_path;
+  std::optional<listen_address> tcp_address;
+  api_server_options options;
+  api_handler handler;
+  key_ring keys;
+  attempt_limiter limiter;
+  asio::strand<asio::any_io_executor> control;  // acceptors, timer, stop
+  unix_protocol::acceptor unix_acceptor;
+  tcp::acceptor tcp_acceptor;
+  asio::steady_timer grace_timer;
+  std::shared_ptr<spdlog::logger> log;
+  std::atomic<std::uint16_t> bound_port{0};
+  bool bound_unix = false;            // we created the socket file (so we remove it)
+  bool stopped = false;               // control strand only
+  std::atomic<bool> stopping{false};  // stopped, for the connections' strands
+
+  mutable std::mutex mu;  // guards connections (added on the control strand, removed on each connection's)
+  std::map<std::uint64_t, std::weak_ptr<connection_base>> connections;
+  std::uint64_t next_id = 0;
+
+  void remove_stale_socket();
+  void bind_unix();
+  void bind_tcp();
+  template <typename Stream, typename Acceptor>
+  asio::awaitable<void> accept_loop(Acceptor& acceptor);
+  template <typename Stream>
+  asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<connection<Stream>> c,
+                              std::uint64_t id);
+  asio::awaitable<answer> respond(const http::request<http::string_body>& req, const std::string& client);
+  asio::awaitable<std::string> run(const request& r, std::string panel);
+  std::vector<std::shared_ptr<connection_base>> open_connections();
+  std::size_t open_count() const {
+    std::lock_guard lock(mu);
+    return connections.size();
+  }
+  void do_stop();
+};
+
+void api_server::impl::remove_stale_socket() {
+  namespace fs = std::filesystem;
+  std::error_code fec;
+  const auto st = fs::symlink_status(socket_path, fec);
+  if (fec || !fs::exists(st)) return;
+  if (!fs::is_socket(st))
+    throw std::runtime_error("API v2 socket path " + socket_path +
+                             " exists and is not a socket; refusing to replace it");
+  // A socket file: is anyone behind it? A live daemon accepts; a stale file refuses.
+  unix_protocol::socket probe(executor);
+  error_code ec;
+  probe.connect(unix_protocol::endpoint(socket_path), ec);
+  if (!ec) throw std::runtime_error("another process is listening on the API v2 socket " + socket_path);
+  if (ec != asio::error::connection_refused && ec != asio::error::not_found &&
+      ec != boost::system::errc::no_such_file_or_directory)
+    throw std::runtime_error("cannot check the API v2 socket " + socket_path + ": " + ec.message());
+  fs::remove(socket_path, fec);
+  if (fec)
+    throw std::runtime_error("cannot remove the stale API v2 socket " + socket_path + ": " + fec.message());
+  log->info("removed a stale API v2 socket file {}", socket_path);
+}
+
+void api_server::impl::bind_unix() {
+  remove_stale_socket();
+  const unix_protocol::endpoint endpoint(socket_path);
+  unix_acceptor.open(endpoint.protocol());
+  unix_acceptor.bind(endpoint);
+  bound_unix = true;
+  if (::chmod(socket_path.c_str(), 0660) != 0) {
+    const int err = errno;
+    throw std::system_error(err, std::generic_category(), "chmod 0660 " + socket_path);
+  }
+  unix_acceptor.listen(asio::socket_base::max_listen_connections);
+  log->info("API v2 listening on unix:{}", socket_path);
+}
+
+void api_server::impl::bind_tcp() {
+  const listen_address& a = *tcp_address;
+  tcp::resolver resolver(executor);
+  error_code ec;
+  const auto results = resolver.resolve(a.host, std::to_string(a.port),
+                                        tcp::resolver::numeric_service | tcp::resolver::passive, ec);
+  if (ec) throw std::system_error(ec, "API v2 address " + a.to_string());
+  if (results.empty())
+    throw std::system_error(std::make_error_code(std::errc::address_not_available),
+                            "API v2 address " + a.to_string());
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  // Panel keys travel in clear text over TCP: never off this machine.
+  if (!endpoint.address().is_loopback())
+    throw std::runtime_error("API v2 address " + a.to_string() + " is not a loopback address");
+  tcp_acceptor.open(endpoint.protocol());
+  tcp_acceptor.set_option(asio::socket_base::reuse_address(true));
+  tcp_acceptor.bind(endpoint, ec);
+  if (ec) throw std::system_error(ec, "bind API v2 address " + a.to_string());
+  tcp_acceptor.listen(asio::socket_base::max_listen_connections);
+  bound_port = tcp_acceptor.local_endpoint().port();
+  log->info("API v2 listening on http://{}:{}", endpoint.address().to_string(), bound_port.load());
+}
+
+template <typename Stream, typename Acceptor>
+asio::awaitable<void> api_server::impl::accept_loop(Acceptor& acceptor) {
+  auto self = shared_from_this();
+  asio::steady_timer backoff(control);
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(executor), tuple_awaitable);
+    if (stopped || !acceptor.is_open()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors and the like: back off a little instead of spinning.
+      log->warn("API v2 accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(tuple_awaitable);
+      continue;
+    }
+    std::shared_ptr<connection<Stream>> c;
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock(mu);
+      if (connections.size() >= options.max_connections) {
+        // Over the cap: the socket closes when it goes out of scope.
+        log->warn("API v2 connection refused: {} open", connections.size());
+        continue;
+      }
+      c = std::make_shared<connection<Stream>>(typename Stream::socket_type(std::move(socket)));
+      id = next_id++;
+      connections.emplace(id, c);
+    }
+    auto ex = c->stream.get_executor();
+    asio::co_spawn(ex, serve<Stream>(self, std::move(c), id),
+                   [log = log](std::exception_ptr e) { log_failure(log, "connection", e); });
+  }
+}
+
+asio::awaitable<std::string> api_server::impl::run(const request& r, std::string panel) {
+  // The engine answers on its own strand: hop back to this connection's before resuming.
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(
+      [this, &r, &panel, ex](auto resume) {
+        auto shared = std::make_shared<decltype(resume)>(std::move(resume));
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        auto finish = [shared, answered, ex](std::string body) {
+          if (answered->exchange(true)) return;
+          asio::post(ex, [shared, body = std::move(body)]() mutable { (*shared)(std::move(body)); });
+        };
+        try {
+          handler.handle(r, panel, finish);
+        } catch (const std::exception& e) {
+          log->error("API v2 {} failed: {}", to_string(r.act), e.what());
+          finish(error_body("Internal error, try again later"));
+        }
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<answer> api_server::impl::respond(const http::request<http::string_body>& req,
+                                                  const std::string& client) {
+  if (req.method() != http::verb::get && req.method() != http::verb::post)
+    co_return answer{http::status::method_not_allowed, error_body("Method not allowed: use POST or GET")};
+  if (limiter.blocked(client))
+    co_return answer{http::status::too_many_requests, error_body(too_many_failures)};
+  const decoded_input in =
+      decode_input({std::string_view(req.method_string()), std::string_view(req.target()),
+                    std::string_view(req[http::field::content_type]), std::string_view(req.body()),
+                    std::string_view(req["X-Api-Key"]), std::string_view(req[http::field::authorization])},
+                   options.limits);
+  if (!in.error.empty()) co_return answer{http::status::bad_request, error_body(in.error)};
+  const auto panel = keys.find(in.key);
+  if (!panel) {
+    limiter.failure(client);
+    // Never the key itself, not even a part of it.
+    log->warn("API v2: {} from {}", in.key.empty() ? "no key" : "invalid key", client);
+    co_return answer{http::status::ok,
+                     error_body(in.key.empty() ? "Missing required parameter: key" : "Invalid API key")};
+  }
+  const parse_result parsed = parse_request(in.params, options.limits);
+  if (!parsed) co_return answer{http::status::ok, error_body(parsed.error)};
+  log->debug("API v2: {} {} from {}", *panel, to_string(parsed.req->act), client);
+  // Not inside a braced initializer: GCC 12 miscompiles co_await there (a double free).
+  std::string body = co_await run(*parsed.req, *panel);
+  co_return answer{http::status::ok, std::move(body)};
+}
+
+template <typename Stream>
+asio::awaitable<void> api_server::impl::serve(std::shared_ptr<impl> self,
+                                              std::shared_ptr<connection<Stream>> c, std::uint64_t id) {
+  beast::flat_buffer buffer;
+  for (std::size_t n = 0; n < options.max_requests_per_connection && !c->closing; ++n) {
+    // Between keep-alive requests the client may stay silent up to idle_timeout; once it
+    // starts a request, the whole request must arrive within read_timeout.
+    if (n > 0 && buffer.size() == 0) {
+      c->stream.expires_after(options.idle_timeout);
+      auto [ec, got] =
+          co_await c->stream.async_read_some(buffer.prepare(options.max_header_bytes), tuple_awaitable);
+      if (ec) break;
+      buffer.commit(got);
+    }
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    c->stream.expires_after(options.read_timeout);
+    auto [ec, bytes] = co_await http::async_read_header(c->stream, buffer, parser, tuple_awaitable);
+    (void)bytes;
+    if (!ec && !parser.is_done()) {
+      // curl asks before sending a big body; say yes (the size already passed the cap).
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, 11};
+        auto [wec, wn] = co_await http::async_write(c->stream, go_on, tuple_awaitable);
+        (void)wn;
+        if (wec) break;
+      }
+      auto [rec, rn] = co_await http::async_read(c->stream, buffer, parser, tuple_awaitable);
+      (void)rn;
+      ec = rec;
+    }
+
+    http::response<http::string_body> res;
+    bool keep_alive = false;
+    bool drain = false;
+    if (!ec) {
+      c->busy = true;
+      const auto& req = parser.get();
+      c->stream.expires_never();  // the engine's answer is bounded by its own deadlines
+      answer a = co_await respond(req, c->client);
+      res.result(a.status);
+      res.version(req.version());
+      res.body() = std::move(a.body);
+      keep_alive = req.keep_alive() && !c->closing && n + 1 < options.max_requests_per_connection;
+      if (a.status == http::status::method_not_allowed) res.set(http::field::allow, "GET, POST");
+    } else if (ec == http::error::header_limit) {
+      res.result(http::status::request_header_fields_too_large);
+      res.body() = error_body("Request header too large: at most " +
+                              std::to_string(options.max_header_bytes) + " bytes");
+      drain = true;
+    } else if (ec == http::error::body_limit) {
+      res.result(http::status::payload_too_large);
+      res.body() =
+          error_body("Request body too large: at most " + std::to_string(options.max_body_bytes) + " bytes");
+      drain = true;
+    } else if (is_bad_http(ec)) {
+      res.result(http::status::bad_request);
+      res.body() = error_body("Bad HTTP request: " + ec.message());
+      drain = true;
+    } else {
+      // EOF, a half request, a timeout (a slow client) or a reset: just close.
+      if (ec == beast::error::timeout) log->debug("API v2: {} cut off: no whole request in time", c->client);
+      break;
+    }
+    if (ec) res.version(11);
+    res.set(http::field::content_type, "application/json");
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    c->stream.expires_after(options.write_timeout);
+    auto [wec, wn] = co_await http::async_write(c->stream, res, tuple_awaitable);
+    (void)wn;
+    c->busy = false;
+    if (wec) break;
+    if (drain) {
+      // The client may still be sending what we refused: read it away (bounded) after our
+      // FIN, so closing with unread data does not reset the connection before it reads the answer.
+      error_code ignored;
+      c->stream.socket().shutdown(Stream::socket_type::shutdown_send, ignored);
+      c->stream.expires_after(std::chrono::seconds(2));
+      for (std::size_t drained = 0; drained < max_drain_bytes;) {
+        buffer.consume(buffer.size());
+        auto [dec, dn] = co_await c->stream.async_read_some(buffer.prepare(64 * 1024), tuple_awaitable);
+        if (dec) break;
+        drained += dn;
+      }
+    }
+    if (!keep_alive) break;
+  }
+  error_code ignored;
+  c->stream.socket().shutdown(Stream::socket_type::shutdown_send, ignored);
+  c->stream.close();
+  bool last = false;
+  {
+    std::lock_guard lock(mu);
+    connections.erase(id);
+    last = connections.empty();
+  }
+  // The last connection gone after stop(): the grace timer has nothing left to cut.
+  if (last && stopping.load()) asio::post(control, [self] { self->grace_timer.cancel(); });
+}
+
+std::vector<std::shared_ptr<connection_base>> api_server::impl::open_connections() {
+  std::vector<std::shared_ptr<connection_base>> open;
+  std::lock_guard lock(mu);
+  for (const auto& [id, weak] : connections)
+    if (auto c = weak.lock()) open.push_back(std::move(c));
+  return open;
+}
+
+void api_server::impl::do_stop() {
+  if (stopped) return;
+  stopped = true;
+  stopping = true;
+  error_code ignored;
+  unix_acceptor.close(ignored);
+  tcp_acceptor.close(ignored);
+  if (bound_unix) {
+    std::error_code fec;
+    std::filesystem::remove(socket_path, fec);
+  }
+  // Each stream belongs to its connection's strand: decide there. Idle ones close now; one
+  // answering a request writes its answer (without keep-alive) and then closes.
+  for (auto& c : open_connections()) {
+    auto ex = c->executor();
+    asio::post(ex, [c = std::move(c)] {
+      c->closing = true;
+      if (!c->busy) c->close();
+    });
+  }
+  if (open_count() == 0) {
+    log->info("API v2 endpoint stopped");
+    return;
+  }
+  grace_timer.expires_after(options.stop_grace);
+  grace_timer.async_wait([self = shared_from_this()](error_code) {
+    for (auto& c : self->open_connections()) {
+      auto ex = c->executor();
+      asio::post(ex, [c = std::move(c)] { c->close(); });
+    }
+  });
+  log->info("API v2 endpoint stopped");
+}
+
+api_server::api_server(asio::any_io_executor executor, std::string socket_path,
+                       std::optional<listen_address> tcp, order_service& service,
+                       const std::vector<panel_key>& keys, std::string currency, api_server_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(socket_path), std::move(tcp), service, keys,
+                                   std::move(currency), options)) {}
+
+api_server::~api_server() = default;
+
+void api_server::start() {
+  auto& i = *impl_;
+  if (!i.socket_path.empty()) i.bind_unix();
+  if (i.tcp_address) i.bind_tcp();
+  if (i.keys.size() == 0) i.log->warn("API v2: no panel_keys configured: every request will be refused");
+  if (i.unix_acceptor.is_open())
+    asio::co_spawn(
+        i.control, [self = impl_] { return self->accept_loop<unix_stream>(self->unix_acceptor); },
+        [log = i.log](std::exception_ptr e) { log_failure(log, "unix accept loop", e); });
+  if (i.tcp_acceptor.is_open())
+    asio::co_spawn(
+        i.control, [self = impl_] { return self->accept_loop<beast::tcp_stream>(self->tcp_acceptor); },
+        [log = i.log](std::exception_ptr e) { log_failure(log, "tcp accept loop", e); });
+}
+
+void api_server::stop() {
+  asio::post(impl_->control, [self = impl_] { self->do_stop(); });
+}
+
+void api_server::set_panel_keys(const std::vector<panel_key>& keys) {
+  impl_->keys.set(keys);
+  impl_->log->info("API v2: {} panel key(s) in use", impl_->keys.size());
+}
+
+std::uint16_t api_server::tcp_port() const { return impl_->bound_port.load(); }
+
+std::size_t api_server::connection_count() const { return impl_->open_count(); }
+
+}  // namespace smm::daemon::apiv2
