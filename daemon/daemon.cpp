@@ -10,6 +10,8 @@
 
 #include "config/config.hpp"
 #include "config/loader.hpp"
+#include "daemon/apiv2/api_server.hpp"
+#include "daemon/config_reload.hpp"
 #include "daemon/engine/engine.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics/metrics_render.hpp"
@@ -48,22 +50,19 @@ std::string status_line(const engine_figures& f) {
          std::to_string(f.placed) + ", final " + std::to_string(f.finals) + ", unknown " + std::to_string(unknown);
 }
 
-// SIGHUP: re-read the file; only what can change safely at run time is applied.
-void reload(const fs::path& file, const config& running) {
-  auto log = logger("daemon");
-  notify_reloading();
-  const config_result r = load_config_file(file);
-  if (!r) {
-    log->error("reload refused, keeping the running config: {} error(s) in {}; first: {}", r.errors.size(),
-               file.string(), to_string(r.errors.front()));
-  } else {
-    set_log_level(r.value->daemon.log_level);
-    log->info("reloaded {}: log level applied; provider, service and socket changes take effect on restart",
-              file.string());
-    if (r.value->providers.size() != running.providers.size() || r.value->services.size() != running.services.size())
-      log->warn("reload: providers or services changed; restart the daemon to apply them");
-  }
-  notify_ready("running (reloaded)");
+// Pings the systemd watchdog from the dispatch loop, at most twice per interval: the pings
+// stop when the loop stops making passes (stuck strand, dead loop), and systemd restarts us.
+std::function<void()> watchdog_pinger() {
+  const auto interval = watchdog_interval();
+  if (!interval) return {};
+  const auto half = std::chrono::duration_cast<std::chrono::steady_clock::duration>(*interval) / 2;
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [half, last] {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last < half) return;
+    *last = now;
+    notify_watchdog();
+  };
 }
 
 std::string render_metrics(engine& eng) {
@@ -113,8 +112,27 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
 
   int rc = 0;
   {
-    engine eng(io, cfg, *journal, journal_path);
-    panel::panel_listener listener(io.get_executor(), cfg.daemon.socket_path.string(), eng);
+    engine_options opts;
+    opts.on_dispatch_progress = watchdog_pinger();
+    engine eng(io, cfg, *journal, journal_path, opts);
+    // SIGHUP and `smm-dispatchctl reload` share one reloader (one reload at a time).
+    std::unique_ptr<apiv2::api_server> api_http;  // API v2 for existing panels (unix socket, optional TCP)
+    config_reloader reloader(config_file, cfg, [&api_http](const config& next) {
+      set_log_level(next.daemon.log_level);
+      if (api_http) api_http->set_panel_keys(next.daemon.panel_keys);
+    });
+    auto reload = [&reloader, log] {
+      const auto r = reloader.reload();
+      if (r.ok)
+        log->info("{}", r.message);
+      else
+        log->error("reload {}", r.message);
+      return r;
+    };
+    panel::panel_listener listener(io.get_executor(), cfg.daemon.socket_path.string(), eng, {}, [&reload] {
+      const auto r = reload();
+      return panel::reload_outcome{r.ok, r.message};
+    });
     std::atomic<bool> ready{false};
     std::unique_ptr<metrics::metrics_server> metrics_http;
     if (cfg.daemon.metrics_listen) {
@@ -122,12 +140,22 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
           io.get_executor(), *cfg.daemon.metrics_listen, [&eng] { return render_metrics(eng); },
           [&ready] { return ready.load(); });
     }
+    api_http = std::make_unique<apiv2::api_server>(io.get_executor(), cfg.daemon.api_socket_path.string(),
+                                                   cfg.daemon.http_listen, eng, cfg.daemon.panel_keys,
+                                                   cfg.daemon.api_currency);
     try {
       const auto report = eng.start();
       log->info("recovered {} open orders: {} queued, {} held, {} running, {} unknown", report.open_orders,
                 report.queued, report.held, report.running, report.unknown);
       listener.start();
       log->info("listening on {} (panel NDJSON)", cfg.daemon.socket_path.string());
+      ensure_parent_dir(cfg.daemon.api_socket_path);
+      api_http->start();
+      if (cfg.daemon.http_listen)
+        log->info("API v2 on {} and http://{}:{}/api/v2", cfg.daemon.api_socket_path.string(),
+                  cfg.daemon.http_listen->host, api_http->tcp_port());
+      else
+        log->info("API v2 on {}", cfg.daemon.api_socket_path.string());
       if (metrics_http) {
         metrics_http->start();
         log->info("metrics on http://{}:{}/metrics", cfg.daemon.metrics_listen->host, metrics_http->port());
@@ -139,7 +167,9 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
         timespec tick{5, 0};
         const int sig = sigtimedwait(&sigs, nullptr, &tick);
         if (sig == SIGHUP) {
-          reload(config_file, cfg);
+          notify_reloading();
+          reload();
+          notify_ready(status_line(eng.figures()));
         } else if (sig == SIGTERM || sig == SIGINT) {
           log->info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
           break;
@@ -154,6 +184,7 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     ready.store(false);
     notify_stopping();
     listener.stop();
+    api_http->stop();
     if (metrics_http) metrics_http->stop();
     if (!eng.stop(std::chrono::seconds(10)))
       log->warn("stop: some adds were still on the wire after 10 s; they will be reconciled at next start");

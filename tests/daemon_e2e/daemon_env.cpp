@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 
 // ---- daemon_process ----
 
-daemon_process::daemon_process(const std::string& config_path, const std::string& log_path) {
+daemon_process::daemon_process(const std::string& config_path, const std::string& log_path,
+                               const std::vector<std::string>& extra_env) {
   std::vector<std::string> args{SMM_BINARY_DIR "/daemon/smm-dispatchd", "--config", config_path};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -37,7 +38,12 @@ daemon_process::daemon_process(const std::string& config_path, const std::string
   // Append: a restarted daemon keeps writing after the first run's lines.
   posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+  std::vector<std::string> env_text(extra_env);
+  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
 }
@@ -338,9 +344,9 @@ void daemon_env::write_config(const config_spec& spec) {
   std::ofstream(config_path_) << t.str();
 }
 
-void daemon_env::start_daemon() {
+void daemon_env::start_daemon(const std::vector<std::string>& extra_env) {
   panel_.reset();
-  daemon_ = std::make_unique<daemon_process>(config_path_, log_path_);
+  daemon_ = std::make_unique<daemon_process>(config_path_, log_path_, extra_env);
   // The socket appears once recovery is done; a stale file from a killed run may exist, so
   // a connection only counts once it answers a ping.
   const auto deadline = std::chrono::steady_clock::now() + 20s;

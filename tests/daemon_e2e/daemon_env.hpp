@@ -23,7 +23,9 @@ using namespace std::chrono_literals;
 /// The daemon as a child process; stdout and stderr go to a log file.
 class daemon_process {
  public:
-  daemon_process(const std::string& config_path, const std::string& log_path);
+  /// `extra_env`: NAME=value entries put before the test's own environment (they win).
+  daemon_process(const std::string& config_path, const std::string& log_path,
+                 const std::vector<std::string>& extra_env = {});
   /// SIGKILL if still running.
   ~daemon_process();
   daemon_process(const daemon_process&) = delete;
@@ -154,7 +156,7 @@ class daemon_env : public ::testing::Test {
   /// Writes config.toml for `spec` (socket, journal in the temp dir).
   void write_config(const config_spec& spec);
   /// Starts the daemon on the written config and connects `panel_` (waits for a pong).
-  void start_daemon();
+  void start_daemon(const std::vector<std::string>& extra_env = {});
   /// Stops it with `sig`; returns the wait status (-1: did not exit in time).
   int stop_daemon(int sig, std::chrono::milliseconds timeout = 15s);
   /// Everything the daemon logged so far (all runs).
