@@ -190,3 +190,47 @@ TEST_F(crash, sighup_with_a_broken_config_keeps_the_running_one) {
 
 }  // namespace
 }  // namespace smm::test
+
+namespace smm::test {
+namespace {
+
+TEST_F(crash, sigterm_with_adds_on_the_wire_waits_for_their_answers_before_exiting) {
+  // Every add takes 1.5 s to answer, so SIGTERM comes while they are on the wire.
+  mock_process mock({"--latency", "fixed:1500", "--pending-ms", "600000"});
+  write_config(one_provider(mock.port(), 8));
+  start_daemon();
+  std::vector<std::string> ids, links;
+  for (int i = 0; i < 6; ++i) {
+    ids.push_back("w" + std::to_string(i));
+    links.push_back("https://instagram.com/wire_" + std::to_string(i));
+  }
+  for (const auto& r : add_pipelined(ids, 1, links, 100)) ASSERT_EQ(r.status, "accepted") << r.raw;
+  ASSERT_TRUE(eventually([&] { return mock.request("GET", "/admin/stats").find("\"in_flight\":0,") == std::string::npos; },
+                         10s))
+      << "no add reached the mock";
+
+  const int status = stop_daemon(SIGTERM, 15s);
+  ASSERT_NE(status, -1) << "no exit within 15 s of SIGTERM";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string log = daemon_log();
+  EXPECT_EQ(log.find("still on the wire"), std::string::npos) << log;
+
+  // The drain journaled every answer: after a restart no order is unknown, each add that
+  // reached the mock is placed with the mock's id, and nothing is sent twice.
+  start_daemon();
+  const auto audit = read_audit_links(mock.port());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const order_status s = this->status(ids[i]);
+    ASSERT_TRUE(s.found) << ids[i];
+    EXPECT_NE(s.state, "unknown") << ids[i] << " note: " << s.note;
+    if (audit.adds.count(links[i]) != 0) {
+      EXPECT_EQ(audit.adds.at(links[i]), 1) << links[i];
+      ASSERT_EQ(audit.orders.at(links[i]).size(), 1U);
+      EXPECT_EQ(s.provider_order_id, audit.orders.at(links[i]).front()) << ids[i];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace smm::test
