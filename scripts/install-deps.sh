@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libsimdjson-dev libconcurrentqueue-dev libspdlog-dev
   libbenchmark-dev libgtest-dev libgmock-dev libsqlite3-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libsystemd-dev
-  openssl sqlite3 wrk curl php-cli php-curl systemd dpkg-dev file
+  openssl sqlite3 wrk curl php-cli php-curl systemd dpkg-dev file adduser init-system-helpers
 )
 
 missing=()

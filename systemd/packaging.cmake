@@ -3,8 +3,8 @@
 #   include(systemd/packaging.cmake)
 # `cmake --install BUILD` installs under CMAKE_INSTALL_PREFIX (the unit's ExecStart= follows
 # it); `cpack -G DEB` from a Release build dir builds smm-dispatchd_<version>_<arch>.deb
-# installing to /usr. Only smm-dispatchd is installed: smm-mockprovider and the static
-# libraries are development tools.
+# installing to /usr. smm-dispatchd and smm-dispatchctl are installed; smm-mockprovider and the
+# static libraries are development tools.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
 
@@ -13,6 +13,9 @@ get_filename_component(smm_src_dir ${smm_pkg_dir} DIRECTORY)
 
 if(TARGET smm-dispatchd)
   install(TARGETS smm-dispatchd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+if(TARGET smm-dispatchctl)
+  install(TARGETS smm-dispatchctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 
 # The unit names /usr/bin/smm-dispatchd; rewritten at install time to the actual prefix
