@@ -8,6 +8,16 @@
 
 namespace smm::daemon {
 
+/// A latency distribution: buckets[i] counts observations <= bounds_us[i] (not cumulative);
+/// the last bucket counts the rest.
+struct duration_histogram {
+  static constexpr std::array<std::int64_t, 18> bounds_us{
+      100,     250,     500,     1'000,     2'500,     5'000,     10'000,    25'000,     50'000,
+      100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000, 30'000'000, 60'000'000};
+  std::array<std::uint64_t, bounds_us.size() + 1> buckets{};
+  std::uint64_t sum_us = 0;
+};
+
 /// Counters for the metrics endpoint; a snapshot, copied out.
 struct engine_figures {
   std::array<std::int64_t, order_state_count> orders_by_state{};  ///< orders in memory per state
@@ -27,6 +37,10 @@ struct engine_figures {
   std::int64_t refunds_micros = 0;  ///< refunds recorded by this process
   std::uint64_t anomalies = 0;      ///< provider reports not applied
   std::uint64_t status_polls = 0;   ///< multi-status calls made
+  /// Panel add call to its answer (the commit that makes the orders durable), per order.
+  duration_histogram intake_ack;
+  /// Accepted at intake (this process) to placed with a provider, per order.
+  duration_histogram placement;
 };
 
 }  // namespace smm::daemon

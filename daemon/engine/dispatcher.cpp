@@ -272,6 +272,7 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
   switch (res.outcome) {
     case call_outcome::ok: {
       ctx_.counters.placed.fetch_add(1, std::memory_order_relaxed);
+      if (r->accepted_us != 0) ctx_.counters.placement.record(engine_context::steady_us() - r->accepted_us);
       auto c = ctx_.make_change(*r, order_state::placed);
       c.provider = name;
       c.provider_order_id = res.value.order;

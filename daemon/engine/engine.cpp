@@ -127,6 +127,8 @@ engine_figures engine::figures() const {
   f.refunds_micros = c.refunds_micros.load(std::memory_order_relaxed);
   f.anomalies = c.anomalies.load(std::memory_order_relaxed);
   f.status_polls = c.status_polls.load(std::memory_order_relaxed);
+  f.intake_ack = c.intake_ack.snapshot();
+  f.placement = c.placement.snapshot();
   return f;
 }
 

@@ -33,6 +33,11 @@ std::int64_t engine_context::now_s() {
       .count();
 }
 
+std::int64_t engine_context::steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t engine_context::steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())

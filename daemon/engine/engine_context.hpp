@@ -26,6 +26,28 @@ class dispatcher;
 class poller;
 class event_feed;
 
+/// A duration_histogram filled from any thread.
+class atomic_histogram {
+ public:
+  /// `times` observations of `us` microseconds (one per order of a batch).
+  void record(std::int64_t us, std::uint64_t times = 1) {
+    std::size_t i = 0;
+    while (i < duration_histogram::bounds_us.size() && us > duration_histogram::bounds_us[i]) ++i;
+    buckets_[i].fetch_add(times, std::memory_order_relaxed);
+    sum_us_.fetch_add(static_cast<std::uint64_t>(us < 0 ? 0 : us) * times, std::memory_order_relaxed);
+  }
+  duration_histogram snapshot() const {
+    duration_histogram h;
+    for (std::size_t i = 0; i < h.buckets.size(); ++i) h.buckets[i] = buckets_[i].load(std::memory_order_relaxed);
+    h.sum_us = sum_us_.load(std::memory_order_relaxed);
+    return h;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, duration_histogram::bounds_us.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> sum_us_{0};
+};
+
 /// Counters readable from any thread.
 struct engine_counters {
   std::array<std::atomic<std::int64_t>, order_state_count> by_state{};
@@ -34,6 +56,7 @@ struct engine_counters {
       intake_duplicate_link{0}, intake_unavailable{0}, adds_sent{0}, placed{0}, rejected{0}, unknown{0},
       requeued{0}, finals{0}, anomalies{0}, status_polls{0};
   std::atomic<std::int64_t> refunds_micros{0};
+  atomic_histogram intake_ack, placement;
 };
 
 /// The shared state of one engine.
@@ -69,6 +92,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   static std::int64_t now_s();
   /// Steady-clock milliseconds (timers, poll schedule).
   static std::int64_t steady_ms();
+  /// Steady-clock microseconds (latency figures).
+  static std::int64_t steady_us();
 
   boost::asio::io_context& io;
   const config cfg;

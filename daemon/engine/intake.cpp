@@ -13,6 +13,8 @@ struct intake::call {
   std::vector<add_answer> answers;
   std::size_t outstanding = 1;  // the admit pass itself
   std::function<void(std::vector<add_answer>)> done;
+  atomic_histogram* ack_latency = nullptr;  // the engine's, which outlives every call
+  std::int64_t started_us = 0;
 };
 
 namespace {
@@ -28,7 +30,10 @@ void fill(add_answer& a, const order_record& r, add_status s) {
 }  // namespace
 
 void intake::finish(const std::shared_ptr<call>& c) {
-  if (--c->outstanding == 0 && c->done) c->done(std::move(c->answers));
+  if (--c->outstanding != 0) return;
+  if (c->ack_latency != nullptr)
+    c->ack_latency->record(engine_context::steady_us() - c->started_us, c->answers.size());
+  if (c->done) c->done(std::move(c->answers));
 }
 
 void intake::add(std::vector<panel_order> orders, std::function<void(std::vector<add_answer>)> done) {
@@ -36,6 +41,8 @@ void intake::add(std::vector<panel_order> orders, std::function<void(std::vector
   c->answers.resize(orders.size());
   for (std::size_t i = 0; i < orders.size(); ++i) c->answers[i].panel_order_id = orders[i].panel_order_id;
   c->done = std::move(done);
+  c->ack_latency = &ctx_.counters.intake_ack;
+  c->started_us = engine_context::steady_us();
   if (!ctx_.started.load() || ctx_.stopping.load()) {
     for (auto& a : c->answers) {
       a.status = add_status::unavailable;
@@ -126,6 +133,7 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
     rec->o.received_at = now;
     rec->o.state = order_state::received;
     rec->created_at = rec->updated_at = now;
+    rec->accepted_us = engine_context::steady_us();
 
     store::order_insert ins;
     ins.id = rec->id;

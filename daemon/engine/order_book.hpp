@@ -48,6 +48,7 @@ struct order_record {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   std::int64_t next_poll_ms = 0;  ///< steady-clock ms of the next status poll
+  std::int64_t accepted_us = 0;   ///< steady-clock us of its intake (0: recovered at start)
   bool polling = false;           ///< a status call for it is in flight
   /// Replayed answers waiting for this order's insert to commit (true: committed).
   std::vector<std::function<void(bool)>> on_durable;

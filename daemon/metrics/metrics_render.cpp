@@ -33,6 +33,13 @@ std::vector<std::string> latency_bounds_seconds() {
   return out;
 }
 
+// The engine's duration bounds in seconds: microseconds / 10^6, exact.
+std::vector<std::string> duration_bounds_seconds() {
+  std::vector<std::string> out;
+  for (auto us : duration_histogram::bounds_us) out.push_back(scaled_decimal(static_cast<std::uint64_t>(us), 6));
+  return out;
+}
+
 void render_engine(prometheus_writer& w, const engine_figures& e) {
   w.family("smm_dispatch_orders", metric_type::gauge, "Orders in memory by state.");
   for (std::size_t i = 0; i < order_state_count; ++i)
@@ -77,6 +84,14 @@ void render_engine(prometheus_writer& w, const engine_figures& e) {
 
   w.family("smm_dispatch_status_polls_total", metric_type::counter, "Multi-status calls made to providers.");
   w.sample({}, e.status_polls);
+
+  const auto bounds = duration_bounds_seconds();
+  w.family("smm_dispatch_intake_ack_duration_seconds", metric_type::histogram,
+           "From a panel's add to its answer (orders durable), per order.");
+  w.histogram({}, bounds, e.intake_ack.buckets, scaled_decimal(e.intake_ack.sum_us, 6));
+  w.family("smm_dispatch_placement_duration_seconds", metric_type::histogram,
+           "From intake to the provider's order id, per order accepted by this process.");
+  w.histogram({}, bounds, e.placement.buckets, scaled_decimal(e.placement.sum_us, 6));
 }
 
 // One family at a time across all providers: the format wants a family's samples together.

@@ -59,6 +59,17 @@ TEST(engine_admin, lists_orders_by_state_in_pages_and_shows_history_and_panel_id
         << describe(h.status(id));
   }
 
+  // Each acknowledged and each placed order is one observation of its latency histogram.
+  const auto f = h.eng().figures();
+  auto total = [](const duration_histogram& d) {
+    std::uint64_t n = 0;
+    for (auto b : d.buckets) n += b;
+    return n;
+  };
+  EXPECT_EQ(total(f.intake_ack), 3U);
+  EXPECT_EQ(total(f.placement), 3U);
+  EXPECT_GT(f.placement.sum_us, 0U);
+
   const auto first = list(h.eng(), order_state::pending, 0, 2);
   ASSERT_EQ(first.orders.size(), 2U);
   EXPECT_EQ(first.orders[0].order_id, ids[0]);

@@ -218,6 +218,33 @@ TEST(MetricsRender, LatencyHistogramInSeconds) {
   EXPECT_EQ(count_prefix(text, p + "_bucket{provider=\"alpha\","), providers::latency_bucket_ms.size() + 1);
 }
 
+TEST(MetricsRender, IntakeAndPlacementDurationsInSeconds) {
+  metrics_snapshot s;
+  // 3 acks <= 100 us, 2 <= 2.5 ms, 1 over 60 s; sum 1.2345 s.
+  s.engine.intake_ack.buckets[0] = 3;
+  s.engine.intake_ack.buckets[4] = 2;
+  s.engine.intake_ack.buckets.back() = 1;
+  s.engine.intake_ack.sum_us = 1'234'500;
+  s.engine.placement.buckets[9] = 4;  // <= 100 ms
+  s.engine.placement.sum_us = 200'000;
+  const std::string text = render_metrics(s);
+  const std::string a = "smm_dispatch_intake_ack_duration_seconds";
+  EXPECT_TRUE(has_line(text, "# TYPE " + a + " histogram"));
+  EXPECT_TRUE(has_line(text, a + "_bucket{le=\"0.0001\"} 3"));
+  EXPECT_TRUE(has_line(text, a + "_bucket{le=\"0.001\"} 3"));
+  EXPECT_TRUE(has_line(text, a + "_bucket{le=\"0.0025\"} 5"));
+  EXPECT_TRUE(has_line(text, a + "_bucket{le=\"60\"} 5"));
+  EXPECT_TRUE(has_line(text, a + "_bucket{le=\"+Inf\"} 6"));
+  EXPECT_TRUE(has_line(text, a + "_count 6"));
+  EXPECT_TRUE(has_line(text, a + "_sum 1.2345"));
+  const std::string p = "smm_dispatch_placement_duration_seconds";
+  EXPECT_TRUE(has_line(text, p + "_bucket{le=\"0.05\"} 0"));
+  EXPECT_TRUE(has_line(text, p + "_bucket{le=\"0.1\"} 4"));
+  EXPECT_TRUE(has_line(text, p + "_count 4"));
+  EXPECT_EQ(count_prefix(text, p + "_bucket{"), duration_histogram::bounds_us.size() + 1);
+  EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
+}
+
 TEST(MetricsRender, NegativeRefundFigureIsNotACounterGoingBelowZero) {
   metrics_snapshot s;
   s.engine.refunds_micros = -5;
