@@ -433,8 +433,6 @@ bool panel_session::dispatch_admin(pending& p, std::string& text) {
         write_error(text, p.id_json, failure_code::not_found, "no provider named \"" + p.req.provider + "\"");
         return false;
       }
-      log_->info("provider {} {} by an admin{}{}", p.req.provider, pause ? "paused" : "resumed",
-                 pause ? ": " : "", p.req.reason);
       write_paused(text, p.id_json, p.req.provider, pause, p.req.reason);
       return false;
     }
