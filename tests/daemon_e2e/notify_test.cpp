@@ -56,14 +56,18 @@ class notify_socket {
   int fd_ = -1;
 };
 
+config_spec one_provider(unsigned short port) {
+  config_spec c;
+  c.providers.push_back({.name = "a", .port = port});
+  c.services.push_back({.id = 1, .route = {{"a", 1}}});
+  return c;
+}
+
 using notify = daemon_env;
 
 TEST_F(notify, ready_watchdog_reload_and_stopping_reach_the_service_manager) {
   mock_process mock;
-  config_spec c;
-  c.providers.push_back({.name = "a", .port = mock.port()});
-  c.services.push_back({.id = 1, .route = {{"a", 1}}});
-  write_config(c);
+  write_config(one_provider(mock.port()));
   notify_socket sd(dir_ + "/notify.sock");
   // 300 ms: the daemon pings at most every 150 ms, from its 50 ms dispatch ticks.
   start_daemon({"NOTIFY_SOCKET=" + dir_ + "/notify.sock", "WATCHDOG_USEC=300000"});
@@ -86,10 +90,7 @@ TEST_F(notify, ready_watchdog_reload_and_stopping_reach_the_service_manager) {
 
 TEST_F(notify, no_watchdog_pings_when_systemd_asks_for_none) {
   mock_process mock;
-  config_spec c;
-  c.providers.push_back({.name = "a", .port = mock.port()});
-  c.services.push_back({.id = 1, .route = {{"a", 1}}});
-  write_config(c);
+  write_config(one_provider(mock.port()));
   notify_socket sd(dir_ + "/notify.sock");
   start_daemon({"NOTIFY_SOCKET=" + dir_ + "/notify.sock"});
   ASSERT_TRUE(sd.wait_for("READY=1", 10s));
