@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "tests/daemon_metrics/exposition_checker.hpp"
@@ -243,6 +247,27 @@ TEST(MetricsRender, IntakeAndPlacementDurationsInSeconds) {
   EXPECT_TRUE(has_line(text, p + "_count 4"));
   EXPECT_EQ(count_prefix(text, p + "_bucket{"), duration_histogram::bounds_us.size() + 1);
   EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
+}
+
+// The dashboard in docs/grafana must only query families the daemon renders: a renamed metric
+// would leave a panel silently empty.
+TEST(MetricsRender, GrafanaDashboardQueriesOnlyRenderedFamilies) {
+  std::ifstream in(SMM_SOURCE_DIR "/docs/grafana/smm-dispatchd.json");
+  ASSERT_TRUE(in) << "docs/grafana/smm-dispatchd.json is missing";
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string dashboard = buf.str();
+  const std::string text = render_metrics(full_snapshot());
+  const std::regex name(R"(smm_dispatch_[a-z_]+)");
+  std::set<std::string> queried;
+  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), name); it != std::sregex_iterator(); ++it) {
+    std::string n = it->str();
+    for (const std::string suffix : {"_bucket", "_count", "_sum"})
+      if (n.ends_with(suffix) && text.find("# TYPE " + n + " ") == std::string::npos) n.resize(n.size() - suffix.size());
+    queried.insert(n);
+  }
+  EXPECT_GE(queried.size(), 15U);
+  for (const auto& n : queried) EXPECT_TRUE(text.find("# TYPE " + n + " ") != std::string::npos) << n;
 }
 
 TEST(MetricsRender, NegativeRefundFigureIsNotACounterGoingBelowZero) {
