@@ -86,6 +86,8 @@ TEST_F(notify, ready_watchdog_reload_and_stopping_reach_the_service_manager) {
   EXPECT_TRUE(sd.wait_for("STOPPING=1", 1s));
   ASSERT_TRUE(WIFEXITED(st)) << st;
   EXPECT_EQ(WEXITSTATUS(st), 0);
+  // A whole life (start, reload, stop) never writes the provider key (daemon_env's "test-key").
+  EXPECT_EQ(daemon_log().find("test-key"), std::string::npos) << daemon_log();
 }
 
 TEST_F(notify, no_watchdog_pings_when_systemd_asks_for_none) {
