@@ -39,7 +39,8 @@ ctl_command command(std::vector<std::string> args) {
   return p.outcome.command.value_or(ctl_command{});
 }
 
-void expect_usage_error(std::vector<std::string> args, std::string_view message, std::string_view usage_mentions) {
+void expect_usage_error(std::vector<std::string> args, std::string_view message,
+                        std::string_view usage_mentions) {
   const auto p = parse(args);
   EXPECT_FALSE(p.outcome.command.has_value());
   EXPECT_EQ(p.outcome.exit_code, exit_usage);
@@ -181,12 +182,14 @@ simdjson::dom::element result_of(simdjson::dom::parser& p, const std::string& an
 TEST(CtlRender, Overview) {
   simdjson::dom::parser p;
   const auto text = render_overview(result_of(
-      p, R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,)"
-         R"("unknown":0,"completed":7},"open":4,"held":2},"intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,)"
-         R"("duplicate_link":1,"unavailable":0},"placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},)"
-         R"("finals":7,"refunds":"1.25","anomalies":0,"status_polls":30}})"));
+      p,
+      R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,)"
+      R"("unknown":0,"completed":7},"open":4,"held":2},"intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,)"
+      R"("duplicate_link":1,"unavailable":0},"placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},)"
+      R"("finals":7,"refunds":"1.25","anomalies":0,"status_polls":30}})"));
   EXPECT_EQ(text.substr(0, text.find('\n')), "smm-dispatchd 0.1.0, up 1m 05s");
-  EXPECT_NE(text.find("STATE      ORDERS\nqueued          4\nunknown         0\ncompleted       7\n"), std::string::npos)
+  EXPECT_NE(text.find("STATE      ORDERS\nqueued          4\nunknown         0\ncompleted       7\n"),
+            std::string::npos)
       << text;
   EXPECT_EQ(text.find("received"), std::string::npos) << "empty states are left out:\n" << text;
   EXPECT_NE(text.find("open 4 (held 2)"), std::string::npos) << text;
@@ -197,24 +200,27 @@ TEST(CtlRender, Overview) {
 TEST(CtlRender, ProvidersShowPauseReasonAndBalance) {
   simdjson::dom::parser p;
   const auto text = render_providers(result_of(
-      p, R"({"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"",)"
-         R"("in_flight":2,"queued":15,"balance":"12.34","currency":"USD"},{"name":"beta","breaker":"open","paused":true,)"
-         R"("pause_reason":"maintenance","in_flight":0,"queued":0,"balance":null,"currency":""}]}})"));
+      p,
+      R"({"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"",)"
+      R"("in_flight":2,"queued":15,"balance":"12.34","currency":"USD"},{"name":"beta","breaker":"open","paused":true,)"
+      R"("pause_reason":"maintenance","in_flight":0,"queued":0,"balance":null,"currency":""}]}})"));
   EXPECT_EQ(text,
             "PROVIDER  BREAKER  PAUSED            IN FLIGHT  QUEUED    BALANCE\n"
             "alpha     closed   no                        2      15  12.34 USD\n"
             "beta      open     yes: maintenance          0       0          -\n");
   simdjson::dom::parser p2;
-  EXPECT_EQ(render_providers(result_of(p2, R"({"ok":true,"result":{"providers":[]}})")), "no providers configured\n");
+  EXPECT_EQ(render_providers(result_of(p2, R"({"ok":true,"result":{"providers":[]}})")),
+            "no providers configured\n");
 }
 
 TEST(CtlRender, OrdersWithNextPageHint) {
   simdjson::dom::parser p;
   const auto r = result_of(
-      p, R"({"ok":true,"result":{"state":"unknown","orders":[{"panel_order_id":"a1","order_id":3,"service":1,)"
-         R"("state":"unknown","held":false,"provider":"alpha","provider_order_id":"","raw_status":"","quantity":100,)"
-         R"("charge":"0.09","start_count":null,"remains":null,"refund":null,"refund_reason":"","refill":"","speedup":"",)"
-         R"("note":"add timed out","created_at":1700000000,"updated_at":1700000000}],"next_after_id":3}})");
+      p,
+      R"({"ok":true,"result":{"state":"unknown","orders":[{"panel_order_id":"a1","order_id":3,"service":1,)"
+      R"("state":"unknown","held":false,"provider":"alpha","provider_order_id":"","raw_status":"","quantity":100,)"
+      R"("charge":"0.09","start_count":null,"remains":null,"refund":null,"refund_reason":"","refill":"","speedup":"",)"
+      R"("note":"add timed out","created_at":1700000000,"updated_at":1700000000}],"next_after_id":3}})");
   std::vector<simdjson::dom::element> orders;
   for (auto o : r["orders"].get_array()) orders.push_back(o);
   const auto text = render_orders("unknown", orders, 3);
@@ -228,34 +234,40 @@ TEST(CtlRender, OrdersWithNextPageHint) {
 TEST(CtlRender, HistoryIsFieldsThenTimeline) {
   simdjson::dom::parser p;
   const auto text = render_history(result_of(
-      p, R"({"ok":true,"result":{"order":{"panel_order_id":"a1","order_id":3,"service":1,"state":"partial","held":false,)"
-         R"("provider":"alpha","provider_order_id":"555","raw_status":"Partial","quantity":1000,"charge":"1","start_count":10,)"
-         R"("remains":250,"refund":"0.25","refund_reason":"partial","refill":"eligible","speedup":"final","note":"",)"
-         R"("created_at":1700000000,"updated_at":1700000100},"events":[{"seq":7,"panel_order_id":"a1","order_id":3,)"
-         R"("old_state":"queued","new_state":"sending","raw_status":"","charge":"1","remains":null,"refund":null,)"
-         R"("refill_eligible":false,"note":"","at":1700000001},{"seq":9,"panel_order_id":"a1","order_id":3,)"
-         R"("old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":250,)"
-         R"("refund":"0.25","refill_eligible":true,"note":"","at":1700000100}]}})"));
+      p,
+      R"({"ok":true,"result":{"order":{"panel_order_id":"a1","order_id":3,"service":1,"state":"partial","held":false,)"
+      R"("provider":"alpha","provider_order_id":"555","raw_status":"Partial","quantity":1000,"charge":"1","start_count":10,)"
+      R"("remains":250,"refund":"0.25","refund_reason":"partial","refill":"eligible","speedup":"final","note":"",)"
+      R"("created_at":1700000000,"updated_at":1700000100},"events":[{"seq":7,"panel_order_id":"a1","order_id":3,)"
+      R"("old_state":"queued","new_state":"sending","raw_status":"","charge":"1","remains":null,"refund":null,)"
+      R"("refill_eligible":false,"note":"","at":1700000001},{"seq":9,"panel_order_id":"a1","order_id":3,)"
+      R"("old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":250,)"
+      R"("refund":"0.25","refill_eligible":true,"note":"","at":1700000100}]}})"));
   EXPECT_EQ(text.rfind("panel order id     a1\n", 0), 0u) << "fields first, no header:\n" << text;
   EXPECT_NE(text.find("provider order id  555\n"), std::string::npos) << text;
   EXPECT_NE(text.find("refund             0.25 (partial)\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("SEQ  AT (UTC)             FROM         TO       RAW STATUS  REMAINS  REFUND  NOTE\n"), std::string::npos)
+  EXPECT_NE(text.find("SEQ  AT (UTC)             FROM         TO       RAW STATUS  REMAINS  REFUND  NOTE\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("  7  2023-11-14 22:13:21  queued       sending\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("  9  2023-11-14 22:15:00  in_progress  partial  Partial         250    0.25\n"), std::string::npos)
+  EXPECT_NE(text.find("  9  2023-11-14 22:15:00  in_progress  partial  Partial         250    0.25\n"),
+            std::string::npos)
       << text;
 }
 
 TEST(CtlRender, ActionsPauseReload) {
   simdjson::dom::parser p1, p2, p3, p4;
-  EXPECT_EQ(render_action(result_of(p1, R"({"ok":true,"result":{"panel_order_id":"a1","result":"resolved: placed"}})")),
+  EXPECT_EQ(render_action(
+                result_of(p1, R"({"ok":true,"result":{"panel_order_id":"a1","result":"resolved: placed"}})")),
             "a1: resolved: placed\n");
-  EXPECT_EQ(render_paused(result_of(p2, R"({"ok":true,"result":{"provider":"alpha","paused":true,"reason":"r"}})")),
-            "alpha: paused (r)\n");
+  EXPECT_EQ(
+      render_paused(result_of(p2, R"({"ok":true,"result":{"provider":"alpha","paused":true,"reason":"r"}})")),
+      "alpha: paused (r)\n");
   EXPECT_EQ(render_paused(result_of(p3, R"({"ok":true,"result":{"provider":"alpha","paused":false}})")),
             "alpha: resumed\n");
-  EXPECT_EQ(render_reloaded(result_of(p4, R"({"ok":true,"result":{"reloaded":true,"message":"log level info"}})")),
-            "reloaded: log level info\n");
+  EXPECT_EQ(
+      render_reloaded(result_of(p4, R"({"ok":true,"result":{"reloaded":true,"message":"log level info"}})")),
+      "reloaded: log level info\n");
 }
 
 struct run_result {
@@ -271,7 +283,9 @@ run_result run(std::vector<std::string> args) {
 TEST(CtlRun, NoDaemonNamesThePathAndTheCause) {
   const auto r = run({"--socket", "/nonexistent-dir/panel.sock", "status"});
   EXPECT_EQ(r.code, exit_failed);
-  EXPECT_EQ(r.err, "smm-dispatchctl: cannot connect to the daemon at /nonexistent-dir/panel.sock: No such file or directory\n");
+  EXPECT_EQ(r.err,
+            "smm-dispatchctl: cannot connect to the daemon at /nonexistent-dir/panel.sock: No such file or "
+            "directory\n");
   EXPECT_EQ(r.out, "");
 }
 

@@ -143,7 +143,8 @@ TEST_F(dispatchctl, status_providers_orders_and_show_against_a_running_daemon) {
 
   r = ctl({"orders", "--state", "pending"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& id : ids) EXPECT_GE(row_with(r.out, {id, "1", "pending", "alpha"}), 0) << id << "\n" << r.out;
+  for (const auto& id : ids)
+    EXPECT_GE(row_with(r.out, {id, "1", "pending", "alpha"}), 0) << id << "\n" << r.out;
   EXPECT_NE(r.out.find("\n3 orders\n"), std::string::npos) << r.out;
 
   r = ctl({"orders", "--state", "pending", "--limit", "2"});
@@ -224,7 +225,8 @@ TEST_F(dispatchctl, usage_errors_exit_2_and_an_absent_daemon_exits_1) {
   // No daemon started: the socket path and the errno text.
   r = ctl({"status"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "smm-dispatchctl: cannot connect to the daemon at " + socket_path_ + ": No such file or directory\n");
+  EXPECT_EQ(r.err, "smm-dispatchctl: cannot connect to the daemon at " + socket_path_ +
+                       ": No such file or directory\n");
 }
 
 TEST_F(dispatchctl, pause_keeps_new_orders_queued_until_resume) {
@@ -277,7 +279,9 @@ TEST_F(dispatchctl, resolve_settles_unknown_orders) {
   r = ctl({"status"});
   EXPECT_GE(row_with(r.out, {"unknown", "2"}), 0) << r.out;
   r = ctl({"show", "u1"});
-  EXPECT_GE(row_with(r.out, {"sending", "unknown", "add", "to", "alpha", "may", "have", "created", "an", "order"}), 0)
+  EXPECT_GE(
+      row_with(r.out, {"sending", "unknown", "add", "to", "alpha", "may", "have", "created", "an", "order"}),
+      0)
       << r.out;
 
   // The admin checks with the provider: u1 exists there under this id.

@@ -1,7 +1,6 @@
 #include "tools/dispatchctl/ctl_command.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cmath>
 #include <ostream>
 
@@ -13,7 +12,8 @@ namespace {
 
 std::vector<std::string> state_names() {
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < order_state_count; ++i) names.emplace_back(to_string(static_cast<order_state>(i)));
+  for (std::size_t i = 0; i < order_state_count; ++i)
+    names.emplace_back(to_string(static_cast<order_state>(i)));
   return names;
 }
 
@@ -39,52 +39,65 @@ void check_subcommand_name(const CLI::App& app, const std::vector<std::string>& 
 
 }  // namespace
 
-parse_outcome parse_command_line(const std::vector<std::string>& args, const std::optional<std::string>& socket_from_env,
-                                 std::ostream& out, std::ostream& err) {
+parse_outcome parse_command_line(const std::vector<std::string>& args,
+                                 const std::optional<std::string>& socket_from_env, std::ostream& out,
+                                 std::ostream& err) {
   ctl_command c;
   if (socket_from_env && !socket_from_env->empty()) c.socket_path = *socket_from_env;
   double timeout_s = 10;
 
-  CLI::App app{"smm-dispatchctl: look at and steer a running smm-dispatchd through its panel socket.\n"
-               "Tables for people by default; --json prints the daemon's answer as one JSON document.\n"
-               "Exit codes: 0 ok, 1 the daemon refused or could not be reached, 2 usage error.",
-               "smm-dispatchctl"};
+  CLI::App app{
+      "smm-dispatchctl: look at and steer a running smm-dispatchd through its panel socket.\n"
+      "Tables for people by default; --json prints the daemon's answer as one JSON document.\n"
+      "Exit codes: 0 ok, 1 the daemon refused or could not be reached, 2 usage error.",
+      "smm-dispatchctl"};
   app.failure_message(usage_failure);
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
-  app.add_option("--socket", c.socket_path,
-                 std::string("the daemon's panel socket (default ") + default_socket_path + ", or $" + socket_env + ")");
+  app.add_option(
+      "--socket", c.socket_path,
+      std::string("the daemon's panel socket (default ") + default_socket_path + ", or $" + socket_env + ")");
   app.add_option("--timeout", timeout_s, "seconds to wait for each answer (default 10)")
       ->check(CLI::Range(0.001, 3600.0));
   app.add_flag("--json", c.json, "print the daemon's answer as JSON instead of a table");
 
-  auto* status = app.add_subcommand("status", "overview: orders by state, intake, placement, refunds, uptime");
+  auto* status =
+      app.add_subcommand("status", "overview: orders by state, intake, placement, refunds, uptime");
   auto* providers =
       app.add_subcommand("providers", "providers: breaker, paused (and why), in flight, queued, balance");
   auto* orders = app.add_subcommand("orders", "list the orders in one state, oldest daemon id first");
-  orders->add_option("--state", c.state, "the state to list")->required()->check(CLI::IsMember(state_names()));
+  orders->add_option("--state", c.state, "the state to list")
+      ->required()
+      ->check(CLI::IsMember(state_names()));
   orders->add_option("--after", c.after_id, "only daemon order ids above this one (for the next page)")
       ->check(CLI::Validator(
-          [](std::string& v) { return !v.empty() && v[0] == '-' ? std::string("must be >= 0") : std::string(); },
+          [](std::string& v) {
+            return !v.empty() && v[0] == '-' ? std::string("must be >= 0") : std::string();
+          },
           "ID >= 0"));
-  orders->add_option("--limit", c.limit, "orders per page, 1..1000 (default 100)")->check(CLI::Range(1, 1000));
+  orders->add_option("--limit", c.limit, "orders per page, 1..1000 (default 100)")
+      ->check(CLI::Range(1, 1000));
   orders->add_flag("--all", c.all, "fetch every page, not just the first");
   auto* show = app.add_subcommand("show", "one order with every field and its events as a timeline");
   show->add_option("ID", c.order, "the panel's order id")->required();
-  auto* resolve = app.add_subcommand(
-      "resolve", "settle an order in state unknown after checking with the provider:\n"
-                 "--placed ID (the provider has it: the daemon follows it) or --not-placed (the daemon sends it again, once)");
+  auto* resolve = app.add_subcommand("resolve",
+                                     "settle an order in state unknown after checking with the provider:\n"
+                                     "--placed ID (the provider has it: the daemon follows it) or "
+                                     "--not-placed (the daemon sends it again, once)");
   resolve->add_option("ID", c.order, "the panel's order id")->required();
-  auto* placed = resolve->add_option("--placed", c.provider_order_id, "the provider created it, with this order id");
+  auto* placed =
+      resolve->add_option("--placed", c.provider_order_id, "the provider created it, with this order id");
   bool not_placed_flag = false;
   auto* not_placed = resolve->add_flag("--not-placed", not_placed_flag, "the provider did not create it");
   placed->excludes(not_placed);
-  auto* pause = app.add_subcommand("pause", "stop sending new orders to a provider (running ones are still followed)");
+  auto* pause =
+      app.add_subcommand("pause", "stop sending new orders to a provider (running ones are still followed)");
   pause->add_option("PROVIDER", c.provider, "the provider's name from the config")->required();
   pause->add_option("--reason", c.reason, "shown with the provider (at most 200 bytes)");
   auto* resume = app.add_subcommand("resume", "send to a paused provider again");
   resume->add_option("PROVIDER", c.provider, "the provider's name from the config")->required();
-  auto* reload = app.add_subcommand("reload", "re-read the daemon's config file (a bad file is refused and the running one kept)");
+  auto* reload = app.add_subcommand(
+      "reload", "re-read the daemon's config file (a bad file is refused and the running one kept)");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them back to front
   try {

@@ -53,7 +53,8 @@ struct parse_outcome {
 /// Parses `args` (without the program name). `socket_from_env` is SMM_DISPATCHD_SOCKET's value
 /// when set (the caller reads the environment, so tests need not touch it). Help goes to
 /// `out`, usage errors (with the usage text) to `err`.
-parse_outcome parse_command_line(const std::vector<std::string>& args, const std::optional<std::string>& socket_from_env,
-                                 std::ostream& out, std::ostream& err);
+parse_outcome parse_command_line(const std::vector<std::string>& args,
+                                 const std::optional<std::string>& socket_from_env, std::ostream& out,
+                                 std::ostream& err);
 
 }  // namespace smm::dispatchctl

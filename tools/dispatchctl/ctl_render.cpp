@@ -71,8 +71,8 @@ std::string format_duration(std::int64_t s) {
     std::snprintf(buf, sizeof buf, "%lldd %02lldh %02lldm %02llds", static_cast<long long>(d),
                   static_cast<long long>(h), static_cast<long long>(m), static_cast<long long>(sec));
   else if (h > 0)
-    std::snprintf(buf, sizeof buf, "%lldh %02lldm %02llds", static_cast<long long>(h), static_cast<long long>(m),
-                  static_cast<long long>(sec));
+    std::snprintf(buf, sizeof buf, "%lldh %02lldm %02llds", static_cast<long long>(h),
+                  static_cast<long long>(m), static_cast<long long>(sec));
   else if (m > 0)
     std::snprintf(buf, sizeof buf, "%lldm %02llds", static_cast<long long>(m), static_cast<long long>(sec));
   else
@@ -81,7 +81,8 @@ std::string format_duration(std::int64_t s) {
 }
 
 std::string render_overview(element r) {
-  std::string out = "smm-dispatchd " + str(r, "version") + ", up " + format_duration(num(r, "uptime_s")) + "\n\n";
+  std::string out =
+      "smm-dispatchd " + str(r, "version") + ", up " + format_duration(num(r, "uptime_s")) + "\n\n";
   element orders = r["orders"];
   text_table states({"STATE", "ORDERS"}, {L, R});
   element by_state;
@@ -94,7 +95,8 @@ std::string render_overview(element r) {
     }
   }
   out += states.render();
-  out += "open " + std::to_string(num(orders, "open")) + " (held " + std::to_string(num(orders, "held")) + ")\n\n";
+  out += "open " + std::to_string(num(orders, "open")) + " (held " + std::to_string(num(orders, "held")) +
+         ")\n\n";
 
   element intake = r["intake"], placement = r["placement"];
   text_table totals({"SINCE START", "COUNT"}, {L, R});
@@ -137,10 +139,11 @@ std::string render_providers(element r) {
   return t.render();
 }
 
-std::string render_orders(const std::string& state, const std::vector<element>& orders, std::int64_t next_after_id) {
+std::string render_orders(const std::string& state, const std::vector<element>& orders,
+                          std::int64_t next_after_id) {
   if (orders.empty()) return "no orders in state " + state + "\n";
-  text_table t({"ID", "PANEL ID", "SERVICE", "STATE", "PROVIDER", "PROVIDER ID", "QUANTITY", "CHARGE", "REMAINS",
-                "REFUND", "UPDATED (UTC)", "NOTE"},
+  text_table t({"ID", "PANEL ID", "SERVICE", "STATE", "PROVIDER", "PROVIDER ID", "QUANTITY", "CHARGE",
+                "REMAINS", "REFUND", "UPDATED (UTC)", "NOTE"},
                {R, L, R, L, L, L, R, R, R, R, L, L});
   for (element o : orders) {
     std::string st = str(o, "state");
@@ -151,8 +154,7 @@ std::string render_orders(const std::string& state, const std::vector<element>& 
   }
   std::string out = t.render();
   out += std::to_string(orders.size()) + (orders.size() == 1 ? " order" : " orders");
-  if (next_after_id != 0)
-    out += "; more follow: --after " + std::to_string(next_after_id) + " (or --all)";
+  if (next_after_id != 0) out += "; more follow: --after " + std::to_string(next_after_id) + " (or --all)";
   out += '\n';
   return out;
 }
@@ -160,7 +162,9 @@ std::string render_orders(const std::string& state, const std::vector<element>& 
 std::string render_history(element r) {
   element o = r["order"];
   text_table fields({"", ""});
-  auto add = [&](std::string name, std::string value) { fields.add_row({std::move(name), std::move(value)}); };
+  auto add = [&](std::string name, std::string value) {
+    fields.add_row({std::move(name), std::move(value)});
+  };
   add("panel order id", str(o, "panel_order_id"));
   add("daemon order id", cell(o, "order_id"));
   add("service", cell(o, "service"));
@@ -185,7 +189,8 @@ std::string render_history(element r) {
   const auto events = array_of(r, "events");
   out += "\n";
   if (events.empty()) return out + "no events\n";
-  text_table t({"SEQ", "AT (UTC)", "FROM", "TO", "RAW STATUS", "REMAINS", "REFUND", "NOTE"}, {R, L, L, L, L, R, R, L});
+  text_table t({"SEQ", "AT (UTC)", "FROM", "TO", "RAW STATUS", "REMAINS", "REFUND", "NOTE"},
+               {R, L, L, L, L, R, R, L});
   for (element e : events)
     t.add_row({cell(e, "seq"), format_time(num(e, "at")), str(e, "old_state"), str(e, "new_state"),
                str(e, "raw_status"), cell(e, "remains"), cell(e, "refund"), str(e, "note")});

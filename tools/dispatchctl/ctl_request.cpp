@@ -7,13 +7,19 @@ namespace smm::dispatchctl {
 std::string request_line(const ctl_command& c, std::int64_t id, std::int64_t after_id) {
   std::string line = "{\"id\":" + std::to_string(id) + ",\"op\":";
   switch (c.kind) {
-    case subcommand::status: line += "\"overview\""; break;
-    case subcommand::providers: line += "\"providers\""; break;
+    case subcommand::status:
+      line += "\"overview\"";
+      break;
+    case subcommand::providers:
+      line += "\"providers\"";
+      break;
     case subcommand::orders:
       line += "\"orders\",\"state\":" + json_quote(c.state) + ",\"after_id\":" + std::to_string(after_id) +
               ",\"limit\":" + std::to_string(c.limit);
       break;
-    case subcommand::show: line += "\"history\",\"order\":" + json_quote(c.order); break;
+    case subcommand::show:
+      line += "\"history\",\"order\":" + json_quote(c.order);
+      break;
     case subcommand::resolve:
       line += "\"resolve\",\"order\":" + json_quote(c.order);
       if (c.placed)
@@ -25,8 +31,12 @@ std::string request_line(const ctl_command& c, std::int64_t id, std::int64_t aft
       line += "\"pause\",\"provider\":" + json_quote(c.provider);
       if (!c.reason.empty()) line += ",\"reason\":" + json_quote(c.reason);
       break;
-    case subcommand::resume: line += "\"resume\",\"provider\":" + json_quote(c.provider); break;
-    case subcommand::reload: line += "\"reload\""; break;
+    case subcommand::resume:
+      line += "\"resume\",\"provider\":" + json_quote(c.provider);
+      break;
+    case subcommand::reload:
+      line += "\"reload\"";
+      break;
   }
   line += '}';
   return line;

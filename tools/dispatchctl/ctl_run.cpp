@@ -32,7 +32,8 @@ struct bad_answer : std::runtime_error {
 answer ask(panel_client& client, const std::string& request) {
   answer a;
   a.text = client.call(request);
-  if (a.parser->parse(a.text).get(a.doc) != simdjson::SUCCESS || a.doc["ok"].get_bool().get(a.ok) != simdjson::SUCCESS)
+  if (a.parser->parse(a.text).get(a.doc) != simdjson::SUCCESS ||
+      a.doc["ok"].get_bool().get(a.ok) != simdjson::SUCCESS)
     throw bad_answer("the daemon's answer is not a panel protocol answer: " + a.text.substr(0, 200));
   return a;
 }
@@ -55,7 +56,8 @@ int run_orders(const ctl_command& c, panel_client& client, std::ostream& out, st
     if (!a.ok) return refused(a, c.json, out, err);
     element result = a.doc["result"];
     simdjson::dom::array arr;
-    if (result["orders"].get_array().get(arr) != simdjson::SUCCESS || result["next_after_id"].get_int64().get(next))
+    if (result["orders"].get_array().get(arr) != simdjson::SUCCESS ||
+        result["next_after_id"].get_int64().get(next))
       throw bad_answer("the daemon's orders answer has no orders or next_after_id: " + a.text.substr(0, 200));
     for (element o : arr) orders.push_back(o);
     pages.push_back(std::move(a));
@@ -72,8 +74,9 @@ int run_orders(const ctl_command& c, panel_client& client, std::ostream& out, st
     return exit_ok;
   }
   // Several pages: one document with every order, as if one page had held them all.
-  std::string doc = "{\"ok\":true,\"result\":{\"state\":" + simdjson::minify(pages.front().doc["result"]["state"]) +
-                    ",\"orders\":[";
+  std::string doc =
+      "{\"ok\":true,\"result\":{\"state\":" + simdjson::minify(pages.front().doc["result"]["state"]) +
+      ",\"orders\":[";
   for (std::size_t i = 0; i < orders.size(); ++i) doc += (i ? "," : "") + simdjson::minify(orders[i]);
   doc += "],\"next_after_id\":0}}";
   out << doc << '\n';
@@ -98,14 +101,27 @@ int run_ctl(const std::vector<std::string>& args, const std::optional<std::strin
     }
     const element result = a.doc["result"];
     switch (c.kind) {
-      case subcommand::status: out << render_overview(result); break;
-      case subcommand::providers: out << render_providers(result); break;
-      case subcommand::show: out << render_history(result); break;
-      case subcommand::resolve: out << render_action(result); break;
+      case subcommand::status:
+        out << render_overview(result);
+        break;
+      case subcommand::providers:
+        out << render_providers(result);
+        break;
+      case subcommand::show:
+        out << render_history(result);
+        break;
+      case subcommand::resolve:
+        out << render_action(result);
+        break;
       case subcommand::pause:
-      case subcommand::resume: out << render_paused(result); break;
-      case subcommand::reload: out << render_reloaded(result); break;
-      case subcommand::orders: break;
+      case subcommand::resume:
+        out << render_paused(result);
+        break;
+      case subcommand::reload:
+        out << render_reloaded(result);
+        break;
+      case subcommand::orders:
+        break;
     }
     return exit_ok;
   } catch (const connection_error& e) {

@@ -65,13 +65,15 @@ std::string panel_client::call(std::string_view line) {
       buf_.erase(0, nl + 1);
       return answer;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       throw connection_error("no answer from the daemon at " + path_ + " within " + seconds_text(timeout_));
     pollfd p{fd_, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw connection_error("cannot wait for the daemon at " + path_ + ": " + errno_text(errno));
+    if (ready < 0)
+      throw connection_error("cannot wait for the daemon at " + path_ + ": " + errno_text(errno));
     if (ready == 0) continue;  // the deadline check above reports it
     char chunk[64 * 1024];
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);

@@ -43,7 +43,8 @@ std::string text_table::render() const {
     out += l;
     out += '\n';
   };
-  if (std::any_of(headers_.begin(), headers_.end(), [](const std::string& h) { return !h.empty(); })) line(headers_);
+  if (std::any_of(headers_.begin(), headers_.end(), [](const std::string& h) { return !h.empty(); }))
+    line(headers_);
   for (const auto& row : rows_) line(row);
   return out;
 }
