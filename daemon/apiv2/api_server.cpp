@@ -223,7 +223,9 @@ asio::awaitable<void> api_server::impl::accept_loop(Acceptor& acceptor) {
   auto self = shared_from_this();
   asio::steady_timer backoff(control);
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(executor), tuple_awaitable);
+    // A named strand, not a temporary of the co_await expression (GCC 12, see run()).
+    const auto strand = asio::make_strand(executor);
+    auto [ec, socket] = co_await acceptor.async_accept(strand, tuple_awaitable);
     if (stopped || !acceptor.is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -254,23 +256,27 @@ asio::awaitable<void> api_server::impl::accept_loop(Acceptor& acceptor) {
 
 asio::awaitable<std::string> api_server::impl::run(const request& r, std::string panel) {
   // The engine answers on its own strand: hop back to this connection's before resuming.
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(
-      [this, &r, &panel, ex](auto resume) {
-        auto shared = std::make_shared<decltype(resume)>(std::move(resume));
-        auto answered = std::make_shared<std::atomic<bool>>(false);
-        auto finish = [shared, answered, ex](std::string body) {
-          if (answered->exchange(true)) return;
-          asio::post(ex, [shared, body = std::move(body)]() mutable { (*shared)(std::move(body)); });
-        };
-        try {
-          handler.handle(r, panel, finish);
-        } catch (const std::exception& e) {
-          log->error("API v2 {} failed: {}", to_string(r.act), e.what());
-          finish(error_body("Internal error, try again later"));
-        }
-      },
-      asio::use_awaitable);
+  const asio::any_io_executor ex = co_await asio::this_coro::executor;
+  // Named locals, not temporaries of the co_await expression: GCC 12 destroys such
+  // temporaries twice, which here dropped a reference to the connection's executor.
+  auto initiation = [this, &r, &panel, ex](auto resume) {
+    auto shared = std::make_shared<decltype(resume)>(std::move(resume));
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    auto finish = [shared, answered, ex](std::string body) {
+      if (answered->exchange(true)) return;
+      asio::post(ex, [shared, body = std::move(body)]() mutable { (*shared)(std::move(body)); });
+    };
+    try {
+      handler.handle(r, panel, finish);
+    } catch (const std::exception& e) {
+      log->error("API v2 {} failed: {}", to_string(r.act), e.what());
+      finish(error_body("Internal error, try again later"));
+    }
+  };
+  auto operation = asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(
+      std::move(initiation), asio::use_awaitable);
+  std::string body = co_await std::move(operation);
+  co_return body;
 }
 
 asio::awaitable<answer> api_server::impl::respond(const http::request<http::string_body>& req,

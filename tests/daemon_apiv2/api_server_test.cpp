@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tests/daemon_apiv2/fake_order_service.hpp"
+#include "tests/daemon_apiv2/http_test_client.hpp"
 
 namespace smm::daemon::apiv2 {
 namespace {
@@ -32,85 +33,15 @@ namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 using unix_protocol = asio::local::stream_protocol;
 using namespace std::chrono_literals;
-using response = http::response<http::string_body>;
-
-constexpr auto client_deadline = 10s;
+using test::client;
+using test::get;
+using test::post;
+using response = test::response;
 
 std::vector<panel_key> keys(std::initializer_list<std::pair<const char*, const char*>> list) {
   std::vector<panel_key> out;
   for (const auto& [name, key] : list) out.push_back(panel_key{name, secret(key)});
   return out;
-}
-
-// A blocking-looking client whose every operation ends by its deadline (async ops on a
-// private io_context, run to completion; the stream's timer closes it if the peer stalls).
-template <typename Protocol>
-class client {
- public:
-  explicit client(const typename Protocol::endpoint& ep) : stream_(io_) {
-    stream_.expires_after(client_deadline);
-    boost::system::error_code result;
-    stream_.async_connect(ep, [&](boost::system::error_code ec) { result = ec; });
-    run();
-    if (result) throw boost::system::system_error(result);
-  }
-  // Writes raw bytes; false when the connection refused them.
-  bool send(std::string_view bytes) {
-    stream_.expires_after(client_deadline);
-    boost::system::error_code result;
-    asio::async_write(stream_, asio::buffer(bytes),
-                      [&](boost::system::error_code ec, std::size_t) { result = ec; });
-    run();
-    return !result;
-  }
-  // Reads one response; nothing when the connection closed (or the deadline passed) first.
-  std::optional<response> read() {
-    stream_.expires_after(client_deadline);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64u << 20);
-    boost::system::error_code result;
-    http::async_read(stream_, buffer_, parser,
-                     [&](boost::system::error_code ec, std::size_t) { result = ec; });
-    run();
-    last_error_ = result;
-    if (result) return std::nullopt;
-    return parser.release();
-  }
-  std::optional<response> call(std::string_view raw) {
-    if (!send(raw)) return std::nullopt;
-    return read();
-  }
-  // True when the server closed the connection (EOF or reset) before the deadline.
-  bool closed_by_peer() {
-    stream_.expires_after(client_deadline);
-    boost::system::error_code result;
-    char byte = 0;
-    stream_.async_read_some(asio::buffer(&byte, 1),
-                            [&](boost::system::error_code ec, std::size_t) { result = ec; });
-    run();
-    return result == asio::error::eof || result == asio::error::connection_reset;
-  }
-  boost::system::error_code last_error() const { return last_error_; }
-
- private:
-  void run() {
-    io_.restart();
-    io_.run();
-  }
-  asio::io_context io_;
-  beast::basic_stream<Protocol> stream_;
-  beast::flat_buffer buffer_;
-  boost::system::error_code last_error_;
-};
-
-std::string post(std::string_view body, std::string_view extra_headers = {}) {
-  return "POST /api/v2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
-         std::string(extra_headers) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         std::string(body);
-}
-
-std::string get(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: x\r\n\r\n";
 }
 
 class ApiV2Server : public ::testing::Test {
