@@ -279,6 +279,37 @@ TEST(ApiV2Parse, AddErrorsNameTheParameter) {
   EXPECT_EQ(v.req->order.interval, 15);
 }
 
+TEST(ApiV2Decode, ArbitraryBytesNeverThrow) {
+  // Deterministic noise biased towards the characters the decoders care about.
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  static constexpr char chars[] = "=&%+[]{}\":,0123456789abcdefkeyorderaction \r\n\x00\xff";
+  constexpr std::string_view alphabet(chars, sizeof chars - 1);  // the NUL included
+  int errors = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text(next() % 200, ' ');
+    for (char& c : text)
+      c = (next() % 4 == 0) ? static_cast<char>(next()) : alphabet[next() % alphabet.size()];
+    const std::string_view type = (i % 2 == 0) ? form : std::string_view("application/json");
+    ASSERT_NO_THROW({
+      const auto d =
+          decode_input({"POST", "/api/v2?" + text.substr(0, text.size() / 3), type, text, text, text});
+      if (!d.error.empty()) {
+        ++errors;
+      } else {
+        const auto r = parse_request(d.params);
+        EXPECT_TRUE(r.req.has_value() != !r.error.empty());
+      }
+    }) << i;
+  }
+  EXPECT_GT(errors, 0) << "the noise never reached an error path";
+}
+
 TEST(ApiV2Parse, IdsAsNumbers) {
   EXPECT_EQ(parse_id("23501"), 23501);
   EXPECT_EQ(parse_id("000000000000000001"), 1);
