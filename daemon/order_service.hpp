@@ -112,6 +112,8 @@ struct provider_view {
   bool paused = false;  ///< out of funds, bad key, or paused by an operator
   std::string pause_reason;
   std::int64_t in_flight = 0;
+  std::int64_t max_in_flight = 0;    ///< configured cap of requests open at once
+  double requests_per_second = 0;    ///< configured rate limit (a rate, not money)
   std::int64_t queued = 0;  ///< orders waiting for this provider
   std::optional<money> balance;
   std::string currency;

@@ -126,6 +126,8 @@ void provider_set::publish() {
     v.paused = e.paused;
     v.pause_reason = e.pause_reason;
     v.in_flight = static_cast<std::int64_t>(e.adds_in_flight);
+    v.max_in_flight = e.cfg->max_in_flight;
+    v.requests_per_second = e.cfg->requests_per_second;
     v.queued = static_cast<std::int64_t>(e.pending.size());
     v.balance = e.balance;
     v.currency = e.currency;

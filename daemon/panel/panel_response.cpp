@@ -1,5 +1,7 @@
 #include "daemon/panel/panel_response.hpp"
 
+#include <fmt/format.h>
+
 #include <limits>
 
 #include "config/config.hpp"
@@ -240,6 +242,9 @@ void write_providers(std::string& out, std::string_view id_json, std::span<const
           .member("paused", p.paused)
           .member("pause_reason", p.pause_reason)
           .member("in_flight", p.in_flight)
+          .member("max_in_flight", p.max_in_flight)
+          .key("requests_per_second")
+          .raw(fmt::format("{:g}", p.requests_per_second))
           .member("queued", p.queued);
       optional_money(w, "balance", p.balance);
       w.member("currency", p.currency).end_object();

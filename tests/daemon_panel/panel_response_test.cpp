@@ -180,13 +180,15 @@ TEST(PanelResponse, ProvidersServicesPingSubscribe) {
   p.name = "alpha";
   p.breaker = "closed";
   p.in_flight = 2;
+  p.max_in_flight = 8;
+  p.requests_per_second = 2.5;
   p.queued = 5;
   p.balance = money::from_micros(12'340'000);
   p.currency = "USD";
   std::string out;
   write_providers(out, "1", std::span<const provider_view>(&p, 1));
   EXPECT_EQ(out,
-            R"({"id":1,"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"","in_flight":2,"queued":5,"balance":"12.34","currency":"USD"}]}})"
+            R"({"id":1,"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"","in_flight":2,"max_in_flight":8,"requests_per_second":2.5,"queued":5,"balance":"12.34","currency":"USD"}]}})"
             "\n");
   service_def s;
   s.id = 5;

@@ -202,12 +202,12 @@ TEST(CtlRender, ProvidersShowPauseReasonAndBalance) {
   const auto text = render_providers(result_of(
       p,
       R"({"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"",)"
-      R"("in_flight":2,"queued":15,"balance":"12.34","currency":"USD"},{"name":"beta","breaker":"open","paused":true,)"
+      R"("in_flight":2,"max_in_flight":8,"requests_per_second":2.5,"queued":15,"balance":"12.34","currency":"USD"},{"name":"beta","breaker":"open","paused":true,)"
       R"("pause_reason":"maintenance","in_flight":0,"queued":0,"balance":null,"currency":""}]}})"));
   EXPECT_EQ(text,
-            "PROVIDER  BREAKER  PAUSED            IN FLIGHT  QUEUED    BALANCE\n"
-            "alpha     closed   no                        2      15  12.34 USD\n"
-            "beta      open     yes: maintenance          0       0          -\n");
+            "PROVIDER  BREAKER  PAUSED            IN FLIGHT  RATE/S  QUEUED    BALANCE\n"
+            "alpha     closed   no                      2/8     2.5      15  12.34 USD\n"
+            "beta      open     yes: maintenance          0       -       0          -\n");
   simdjson::dom::parser p2;
   EXPECT_EQ(render_providers(result_of(p2, R"({"ok":true,"result":{"providers":[]}})")),
             "no providers configured\n");

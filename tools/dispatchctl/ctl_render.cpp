@@ -120,7 +120,7 @@ std::string render_overview(element r) {
 }
 
 std::string render_providers(element r) {
-  text_table t({"PROVIDER", "BREAKER", "PAUSED", "IN FLIGHT", "QUEUED", "BALANCE"}, {L, L, L, R, R, R});
+  text_table t({"PROVIDER", "BREAKER", "PAUSED", "IN FLIGHT", "RATE/S", "QUEUED", "BALANCE"}, {L, L, L, R, R, R, R});
   for (element p : array_of(r, "providers")) {
     std::string paused = "no";
     if (flag(p, "paused")) {
@@ -133,7 +133,9 @@ std::string render_providers(element r) {
     std::string balance = cell(p, "balance");
     if (!balance.empty() && !str(p, "currency").empty()) balance += " " + str(p, "currency");
     if (balance.empty()) balance = "-";
-    t.add_row({str(p, "name"), str(p, "breaker"), paused, in_flight, cell(p, "queued"), balance});
+    std::string rate = cell(p, "requests_per_second");
+    if (rate.empty()) rate = "-";
+    t.add_row({str(p, "name"), str(p, "breaker"), paused, in_flight, rate, cell(p, "queued"), balance});
   }
   if (t.rows() == 0) return "no providers configured\n";
   return t.render();
