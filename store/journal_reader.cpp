@@ -97,6 +97,11 @@ std::optional<order_row> journal_reader::find_order(const std::string& panel_ord
   return out;
 }
 
+void journal_reader::for_each_final_panel_id(const std::function<void(std::string_view)>& f) {
+  sqlite_stmt s(impl_->db, "SELECT panel_order_id FROM orders WHERE final_at IS NOT NULL");
+  while (s.step()) f(s.column_text(0));
+}
+
 std::optional<order_row> journal_reader::find_order(std::int64_t order_id) {
   auto& s = impl_->find_order_id;
   s.bind(1, order_id);

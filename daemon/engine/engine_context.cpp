@@ -33,6 +33,10 @@ std::int64_t engine_context::now_s() {
       .count();
 }
 
+std::uint64_t engine_context::panel_id_hash(std::string_view panel_order_id) {
+  return std::hash<std::string_view>{}(panel_order_id);
+}
+
 std::int64_t engine_context::steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -153,6 +157,7 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
 
 order_record* engine_context::lookup(const std::string& panel_order_id) {
   if (auto* r = book.find_panel(panel_order_id)) return r;
+  if (!journal_only_panel_ids.contains(panel_id_hash(panel_order_id))) return nullptr;
   auto row = reader->find_order(panel_order_id);
   if (!row) return nullptr;
   auto rec = record_from_row(*row);

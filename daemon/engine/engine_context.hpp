@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.hpp"
@@ -88,6 +90,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   /// Wakes the event feed: new events were committed.
   void events_committed();
 
+  /// The hash journal_only_panel_ids keeps.
+  static std::uint64_t panel_id_hash(std::string_view panel_order_id);
   /// Unix seconds.
   static std::int64_t now_s();
   /// Steady-clock milliseconds (timers, poll schedule).
@@ -103,6 +107,11 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   const std::string journal_path;
   std::unique_ptr<store::journal_reader> reader;  ///< strand only
   order_book book;
+  /// Hashes of the panel ids that are in the journal but not in the book (final orders of
+  /// earlier runs, evicted ones; purged ones may linger, costing one needless read). An id
+  /// whose hash is absent is new for sure, so intake never reads the journal for it.
+  /// 8 bytes of hash (~32 with the set's node) per final order kept by retention.
+  std::unordered_set<std::uint64_t> journal_only_panel_ids;
   provider_set providers;
   std::unique_ptr<event_feed> feed;
   std::unique_ptr<dispatcher> disp;

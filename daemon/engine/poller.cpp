@@ -236,7 +236,10 @@ void poller::maintenance() {
         r.updated_at + ctx_.opts.evict_final_after.count() < wall)
       old.push_back(r.id);
   });
-  for (const auto id : old) ctx_.book.erase(id);
+  for (const auto id : old) {
+    ctx_.journal_only_panel_ids.insert(engine_context::panel_id_hash(ctx_.book.find(id)->panel_order_id));
+    ctx_.book.erase(id);
+  }
   evicted_ += old.size();
   if (!old.empty()) ctx_.sync_counts();
 }

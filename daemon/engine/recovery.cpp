@@ -51,6 +51,9 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
         break;
     }
   }
+  // Final orders of earlier runs stay in the journal only: intake must know their ids.
+  ctx.reader->for_each_final_panel_id(
+      [&ctx](std::string_view id) { ctx.journal_only_panel_ids.insert(engine_context::panel_id_hash(id)); });
   ctx.next_id = ctx.reader->last_order_id() + 1;
   rep.next_order_id = ctx.next_id;
   ctx.sync_counts();

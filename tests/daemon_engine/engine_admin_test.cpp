@@ -134,3 +134,47 @@ TEST(engine_admin, operator_pause_routes_around_a_provider_until_resumed) {
 
 }  // namespace
 }  // namespace smm::daemon::test
+
+namespace smm::daemon::test {
+namespace {
+
+// Intake skips the journal read for ids it knows are new; ids of final orders that live only in
+// the journal (an earlier run's, or evicted from memory) must still be found.
+TEST(engine_ids, final_orders_only_in_the_journal_still_replay_and_conflict) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "50", "--speed", "100000"});
+  const std::string cfg = config_text({{"alpha", &alpha}}, "allow", dir.path());
+  const auto evict_fast = [](engine_options& o) {
+    o.maintenance_interval = 200ms;
+    o.evict_final_after = 0s;
+  };
+  std::int64_t first_id = 0;
+  {
+    engine_harness h(cfg, dir.path(), evict_fast);
+    h.start();
+    const auto a = h.add_one(followers("fin1", "fin1"));
+    ASSERT_EQ(a.status, add_status::accepted);
+    first_id = a.order_id;
+    ASSERT_TRUE(h.wait_for("fin1", [](const order_view& v) { return is_final(v.state); })) << describe(h.status("fin1"));
+    ASSERT_EQ(h.add_one(followers("fin2", "fin2")).status, add_status::accepted);
+    ASSERT_TRUE(h.wait_for("fin2", [](const order_view& v) { return is_final(v.state); }));
+    // Evicted from memory (idle > 0 s, checked every 200 ms): then asked again.
+    std::this_thread::sleep_for(2500ms);
+    const auto again = h.add_one(followers("fin2", "fin2"));
+    EXPECT_EQ(again.status, add_status::replayed) << again.error;
+    EXPECT_EQ(h.add_one(followers("fin2", "other-link")).status, add_status::conflict);
+  }
+  // A new run: fin1 is final and only in the journal.
+  engine_harness h(cfg, dir.path());
+  h.start();
+  const auto replay = h.add_one(followers("fin1", "fin1"));
+  EXPECT_EQ(replay.status, add_status::replayed) << replay.error;
+  EXPECT_EQ(replay.order_id, first_id);
+  EXPECT_EQ(h.add_one(followers("fin1", "fin1", 200)).status, add_status::conflict);
+  EXPECT_EQ(h.add_one(followers("fin3", "fin3")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("fin3", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  EXPECT_EQ(audit_adds(alpha).size(), 3U);  // fin1, fin2, fin3: nothing placed twice
+}
+
+}  // namespace
+}  // namespace smm::daemon::test
