@@ -7,6 +7,8 @@
 #include <charconv>
 #include <set>
 
+#include "providers/form_decode.hpp"
+
 namespace smm::daemon::apiv2 {
 
 namespace {
@@ -45,13 +47,6 @@ std::string media_type(std::string_view content_type) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // "orders[]" and "orders[3]" are "orders" (PHP's http_build_query of an array).
 std::string base_name(std::string name) {
   const auto open = name.find('[');
@@ -76,18 +71,8 @@ struct collector {
 };
 
 bool decode_form(std::string_view text, collector& out) {
-  while (!text.empty()) {
-    const auto amp = text.find('&');
-    const std::string_view pair = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    std::string name = url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1));
-    if (name.empty()) continue;
-    if (!out.add(std::move(name), std::move(value))) return false;
-  }
-  return true;
+  return providers::for_each_form_pair(
+      text, [&out](std::string name, std::string value) { return out.add(std::move(name), std::move(value)); });
 }
 
 // One JSON scalar as the text a form would carry; false for objects (and nested arrays).
@@ -171,23 +156,6 @@ bool merge_repeats(param_list& params, std::string& error) {
 
 }  // namespace
 
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 decoded_input decode_input(const http_input& in, const request_limits& limits) {
   decoded_input d;
   collector c{limits, {}, {}};
@@ -241,26 +209,6 @@ decoded_input decode_input(const http_input& in, const request_limits& limits) {
   }
   d.params = std::move(c.params);
   return d;
-}
-
-std::string_view to_string(action a) {
-  switch (a) {
-    case action::services:
-      return "services";
-    case action::add:
-      return "add";
-    case action::status:
-      return "status";
-    case action::refill:
-      return "refill";
-    case action::refill_status:
-      return "refill_status";
-    case action::cancel:
-      return "cancel";
-    case action::balance:
-      return "balance";
-  }
-  return "unknown";
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) {

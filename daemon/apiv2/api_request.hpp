@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "providers/action.hpp"
 #include "providers/request_builder.hpp"
 
 namespace smm::daemon::apiv2 {
@@ -57,15 +58,9 @@ struct decoded_input {
 /// Reads the parameters and the key of a request. Never throws on bad input.
 decoded_input decode_input(const http_input& in, const request_limits& limits = {});
 
-/// Percent-decoding as PHP's urldecode: '+' is a space, %XX a byte; a '%' not followed by two
-/// hex digits stays as it is.
-std::string url_decode(std::string_view s);
-
-/// Actions of API v2.
-enum class action : std::uint8_t { services, add, status, refill, refill_status, cancel, balance };
-
-/// Wire name ("refill_status").
-std::string_view to_string(action a);
+// Actions: the endpoint speaks the providers' API v2 (to_string gives the wire name).
+using providers::action;
+using providers::to_string;
 
 /// A typed request. Which members are set depends on `act`.
 struct request {

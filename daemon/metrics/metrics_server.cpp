@@ -108,7 +108,10 @@ route_answer metrics_server::impl::answer(const http::request<http::string_body>
 asio::awaitable<void> metrics_server::impl::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(executor), tuple_awaitable);
+    // A named strand: GCC 12 destroys a temporary of a co_await expression twice, and this
+    // one holds a reference-counted executor (found by valgrind in the API v2 server).
+    const auto strand = asio::make_strand(executor);
+    auto [ec, socket] = co_await acceptor.async_accept(strand, tuple_awaitable);
     if (stopped || !acceptor.is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;

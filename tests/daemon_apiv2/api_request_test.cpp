@@ -7,8 +7,12 @@
 
 #include <string>
 
+#include "providers/form_decode.hpp"
+
 namespace smm::daemon::apiv2 {
 namespace {
+
+using providers::url_decode;
 
 constexpr std::string_view form = "application/x-www-form-urlencoded";
 

@@ -139,7 +139,7 @@ TEST_F(dispatchctl, status_providers_orders_and_show_against_a_running_daemon) {
   r = ctl({"providers"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("PROVIDER  BREAKER  PAUSED"), std::string::npos) << r.out;
-  EXPECT_GE(row_with(r.out, {"alpha", "closed", "no", "0", "0"}), 0) << r.out;
+  EXPECT_GE(row_with(r.out, {"alpha", "closed", "no", "0/8", "1000", "0"}), 0) << r.out;
 
   r = ctl({"orders", "--state", "pending"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -4,47 +4,15 @@
 
 #include <charconv>
 
+#include "providers/form_decode.hpp"
+
 namespace smm::mock {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
-std::string url_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
 
 void parse_form(std::string_view text, param_map& out) {
-  while (!text.empty()) {
-    const auto amp = text.find('&');
-    const std::string_view pair = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    std::string name = url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1));
+  providers::for_each_form_pair(text, [&out](std::string name, std::string value) {
     out.insert_or_assign(std::move(name), std::move(value));
-  }
+    return true;
+  });
 }
 
 bool parse_json_object(std::string_view body, param_map& out) {

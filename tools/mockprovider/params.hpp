@@ -13,9 +13,6 @@ namespace smm::mock {
 /// Parameter name -> value, as text. A later source overrides an earlier one.
 using param_map = std::map<std::string, std::string, std::less<>>;
 
-/// Decodes %XX escapes and '+' (as a space). Malformed escapes are kept literally.
-std::string url_decode(std::string_view text);
-
 /// Adds every `name=value` pair of an `a=1&b=2` string (query or form body) to `out`.
 void parse_form(std::string_view text, param_map& out);
 
