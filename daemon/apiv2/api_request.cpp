@@ -114,7 +114,9 @@ bool decode_json(std::string_view body, collector& out) {
     std::string name(field.key);
     if (field.value.is_null()) continue;  // null is an absent parameter
     if (field.value.type() == simdjson::dom::element_type::ARRAY) {
-      for (simdjson::dom::element item : field.value.get_array().value_unsafe()) {
+      // Named: ranging over value_unsafe() of the temporary result would dangle.
+      const simdjson::dom::array items = field.value.get_array().value_unsafe();
+      for (simdjson::dom::element item : items) {
         std::string text;
         if (!scalar_text(item, text)) {
           out.error = "Invalid parameter: " + name + " must be a list of strings or numbers";
