@@ -65,8 +65,9 @@ std::function<void()> watchdog_pinger() {
   };
 }
 
-std::string render_metrics(engine& eng) {
+std::string render_metrics(engine& eng, const apiv2::api_server* api) {
   metrics::metrics_snapshot s;
+  if (api != nullptr) s.api = api->figures();
   s.engine = eng.figures();
   const auto figures = eng.client_figures();
   for (auto& v : eng.providers()) {
@@ -137,7 +138,7 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     std::unique_ptr<metrics::metrics_server> metrics_http;
     if (cfg.daemon.metrics_listen) {
       metrics_http = std::make_unique<metrics::metrics_server>(
-          io.get_executor(), *cfg.daemon.metrics_listen, [&eng] { return render_metrics(eng); },
+          io.get_executor(), *cfg.daemon.metrics_listen, [&eng, &api_http] { return render_metrics(eng, api_http.get()); },
           [&ready] { return ready.load(); });
     }
     api_http = std::make_unique<apiv2::api_server>(io.get_executor(), cfg.daemon.api_socket_path.string(),

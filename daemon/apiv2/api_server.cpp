@@ -133,6 +133,10 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer grace_timer;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<std::uint16_t> bound_port{0};
+  std::array<std::array<std::atomic<std::uint64_t>, api_outcome_count>, api_action_slots> counts{};
+  void count(std::size_t slot, api_outcome o) {
+    counts[slot][static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  }
   bool bound_unix = false;            // we created the socket file (so we remove it)
   bool stopped = false;               // control strand only
   std::atomic<bool> stopping{false};  // stopped, for the connections' strands
@@ -281,29 +285,41 @@ asio::awaitable<std::string> api_server::impl::run(const request& r, std::string
 
 asio::awaitable<answer> api_server::impl::respond(const http::request<http::string_body>& req,
                                                   const std::string& client) {
-  if (req.method() != http::verb::get && req.method() != http::verb::post)
+  if (req.method() != http::verb::get && req.method() != http::verb::post) {
+    count(0, api_outcome::bad_request);
     co_return answer{http::status::method_not_allowed, error_body("Method not allowed: use POST or GET")};
-  if (limiter.blocked(client))
+  }
+  if (limiter.blocked(client)) {
+    count(0, api_outcome::throttled);
     co_return answer{http::status::too_many_requests, error_body(too_many_failures)};
+  }
   const decoded_input in =
       decode_input({std::string_view(req.method_string()), std::string_view(req.target()),
                     std::string_view(req[http::field::content_type]), std::string_view(req.body()),
                     std::string_view(req["X-Api-Key"]), std::string_view(req[http::field::authorization])},
                    options.limits);
-  if (!in.error.empty()) co_return answer{http::status::bad_request, error_body(in.error)};
+  if (!in.error.empty()) {
+    count(0, api_outcome::bad_request);
+    co_return answer{http::status::bad_request, error_body(in.error)};
+  }
   const auto panel = keys.find(in.key);
   if (!panel) {
     limiter.failure(client);
+    count(0, api_outcome::unauthorized);
     // Never the key itself, not even a part of it.
     log->warn("API v2: {} from {}", in.key.empty() ? "no key" : "invalid key", client);
     co_return answer{http::status::ok,
                      error_body(in.key.empty() ? "Missing required parameter: key" : "Invalid API key")};
   }
   const parse_result parsed = parse_request(in.params, options.limits);
-  if (!parsed) co_return answer{http::status::ok, error_body(parsed.error)};
+  if (!parsed) {
+    count(0, api_outcome::error);
+    co_return answer{http::status::ok, error_body(parsed.error)};
+  }
   log->debug("API v2: {} {} from {}", *panel, to_string(parsed.req->act), client);
   // Not inside a braced initializer: GCC 12 miscompiles co_await there (a double free).
   std::string body = co_await run(*parsed.req, *panel);
+  count(api_action_slot(parsed.req->act), body.starts_with("{\"error\"") ? api_outcome::error : api_outcome::ok);
   co_return answer{http::status::ok, std::move(body)};
 }
 
@@ -354,16 +370,19 @@ asio::awaitable<void> api_server::impl::serve(std::shared_ptr<impl> self,
       keep_alive = req.keep_alive() && !c->closing && n + 1 < options.max_requests_per_connection;
       if (a.status == http::status::method_not_allowed) res.set(http::field::allow, "GET, POST");
     } else if (ec == http::error::header_limit) {
+      count(0, api_outcome::bad_request);
       res.result(http::status::request_header_fields_too_large);
       res.body() = error_body("Request header too large: at most " +
                               std::to_string(options.max_header_bytes) + " bytes");
       drain = true;
     } else if (ec == http::error::body_limit) {
+      count(0, api_outcome::bad_request);
       res.result(http::status::payload_too_large);
       res.body() =
           error_body("Request body too large: at most " + std::to_string(options.max_body_bytes) + " bytes");
       drain = true;
     } else if (is_bad_http(ec)) {
+      count(0, api_outcome::bad_request);
       res.result(http::status::bad_request);
       res.body() = error_body("Bad HTTP request: " + ec.message());
       drain = true;
@@ -486,5 +505,14 @@ void api_server::set_panel_keys(const std::vector<panel_key>& keys) {
 std::uint16_t api_server::tcp_port() const { return impl_->bound_port.load(); }
 
 std::size_t api_server::connection_count() const { return impl_->open_count(); }
+
+api_figures api_server::figures() const {
+  api_figures f;
+  for (std::size_t a = 0; a < api_action_slots; ++a)
+    for (std::size_t o = 0; o < api_outcome_count; ++o)
+      f.requests[a][o] = impl_->counts[a][o].load(std::memory_order_relaxed);
+  f.connections = impl_->open_count();
+  return f;
+}
 
 }  // namespace smm::daemon::apiv2

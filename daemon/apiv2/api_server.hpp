@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/apiv2/api_figures.hpp"
 #include "daemon/apiv2/api_request.hpp"
 #include "daemon/order_service.hpp"
 
@@ -66,6 +67,8 @@ class api_server {
   std::uint16_t tcp_port() const;
   /// Connections currently open (both listeners).
   std::size_t connection_count() const;
+  /// Requests by action and outcome, and open connections. Any thread.
+  api_figures figures() const;
 
  private:
   struct impl;

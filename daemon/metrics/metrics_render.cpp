@@ -152,12 +152,26 @@ void render_providers(prometheus_writer& w, const std::vector<provider_metrics>&
     if (p.balance) w.sample({{"provider", p.name}}, std::string_view(to_string(*p.balance)));
 }
 
+void render_api(prometheus_writer& w, const apiv2::api_figures& a) {
+  w.family("smm_dispatch_api_requests_total", metric_type::counter,
+           "API v2 endpoint requests by action (none: refused before it was read) and outcome.");
+  for (std::size_t slot = 0; slot < apiv2::api_action_slots; ++slot) {
+    const std::string_view action =
+        slot == 0 ? std::string_view("none") : providers::to_string(static_cast<providers::action>(slot - 1));
+    for (std::size_t o = 0; o < apiv2::api_outcome_count; ++o)
+      w.sample({{"action", action}, {"outcome", apiv2::api_outcome_names[o]}}, a.requests[slot][o]);
+  }
+  w.family("smm_dispatch_api_connections", metric_type::gauge, "Open connections to the API v2 endpoint.");
+  w.sample({}, a.connections);
+}
+
 }  // namespace
 
 std::string render_metrics(const metrics_snapshot& snapshot) {
   prometheus_writer w;
   render_engine(w, snapshot.engine);
   render_providers(w, snapshot.providers);
+  if (snapshot.api) render_api(w, *snapshot.api);
   return w.take();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/apiv2/api_figures.hpp"
 #include "daemon/engine_figures.hpp"
 #include "dispatch/money.hpp"
 #include "dispatch/order_state.hpp"
@@ -26,6 +27,7 @@ struct provider_metrics {
 struct metrics_snapshot {
   engine_figures engine;
   std::vector<provider_metrics> providers;
+  std::optional<apiv2::api_figures> api;  ///< absent when the API v2 endpoint is not serving
 };
 
 }  // namespace smm::daemon::metrics

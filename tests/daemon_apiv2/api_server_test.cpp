@@ -160,6 +160,13 @@ TEST_F(ApiV2Server, WrongOrMissingKeyAndTheFailedAttemptLimit) {
   r = u.call(post("key=good-key&action=balance"));
   ASSERT_TRUE(r);
   EXPECT_EQ(balance_of(*r), "12.50000");
+  // What the metrics endpoint shows: three key failures, one throttled, one balance answered.
+  const api_figures f = server_->figures();
+  auto n = [&f](std::size_t slot, api_outcome o) { return f.requests[slot][static_cast<std::size_t>(o)]; };
+  EXPECT_EQ(n(0, api_outcome::unauthorized), 3U);
+  EXPECT_EQ(n(0, api_outcome::throttled), 1U);
+  EXPECT_EQ(n(api_action_slot(providers::action::balance), api_outcome::ok), 1U);
+  EXPECT_EQ(n(api_action_slot(providers::action::balance), api_outcome::error), 0U);
 }
 
 TEST_F(ApiV2Server, KeysAreReplacedAtRunTime) {

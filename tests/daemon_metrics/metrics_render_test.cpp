@@ -270,6 +270,23 @@ TEST(MetricsRender, GrafanaDashboardQueriesOnlyRenderedFamilies) {
   for (const auto& n : queried) EXPECT_TRUE(text.find("# TYPE " + n + " ") != std::string::npos) << n;
 }
 
+TEST(MetricsRender, ApiEndpointRequestsByActionAndOutcome) {
+  metrics_snapshot s;
+  EXPECT_EQ(render_metrics(s).find("smm_dispatch_api_"), std::string::npos) << "no endpoint, no family";
+  apiv2::api_figures a;
+  a.requests[0][static_cast<std::size_t>(apiv2::api_outcome::unauthorized)] = 3;
+  a.requests[apiv2::api_action_slot(providers::action::add)][static_cast<std::size_t>(apiv2::api_outcome::ok)] = 7;
+  a.connections = 2;
+  s.api = a;
+  const std::string text = render_metrics(s);
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"none\",outcome=\"unauthorized\"} 3"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"add\",outcome=\"ok\"} 7"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"balance\",outcome=\"throttled\"} 0"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_connections 2"));
+  EXPECT_EQ(count_prefix(text, "smm_dispatch_api_requests_total{"), apiv2::api_action_slots * apiv2::api_outcome_count);
+  EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
+}
+
 TEST(MetricsRender, NegativeRefundFigureIsNotACounterGoingBelowZero) {
   metrics_snapshot s;
   s.engine.refunds_micros = -5;
