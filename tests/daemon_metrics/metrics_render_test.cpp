@@ -71,6 +71,7 @@ metrics_snapshot full_snapshot() {
   b.name = "b\"eta\\";  // escaping must hold even for odd config names
   b.paused = true;
   s.providers.push_back(b);
+  s.api = apiv2::api_figures{};
   return s;
 }
 
