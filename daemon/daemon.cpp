@@ -19,6 +19,7 @@
 #include "daemon/panel/panel_listener.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "store/journal.hpp"
+#include "store/journal_lock.hpp"
 
 namespace smm::daemon {
 namespace {
@@ -88,10 +89,18 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
   auto log = logger("daemon");
 
   const std::string journal_path = cfg.daemon.journal_path.string();
+  std::unique_ptr<store::journal_lock> journal_lock;
   std::unique_ptr<store::journal> journal;
   try {
     ensure_parent_dir(cfg.daemon.journal_path);
     ensure_parent_dir(cfg.daemon.socket_path);
+    // Before recovery or any write: a second daemon on this journal stops here.
+    journal_lock = std::make_unique<store::journal_lock>(journal_path);
+  } catch (const std::exception& e) {
+    log->critical("{}", e.what());
+    return 1;
+  }
+  try {
     journal = std::make_unique<store::journal>(store::journal_options{journal_path});
   } catch (const std::exception& e) {
     log->critical("cannot open the journal {}: {}", journal_path, e.what());

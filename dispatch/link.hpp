@@ -1,6 +1,8 @@
 #pragma once
 // Link normalization (domain.md "Duplicate links"): two spellings of the same target
-// must compare equal, so a second order on it is caught. Pure string work, no I/O.
+// must compare equal, so a second order on it is caught, and two different targets must
+// not, so a legitimate order is not held. Pure string work, no I/O. The rules, site by
+// site, and the reason for each are in docs/links.md.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,17 +15,22 @@ struct normalized_link {
   std::uint64_t hash = 0;  ///< link_hash(text)
 };
 
-/// Canonical form of a link the panel sent:
-/// - surrounding whitespace trimmed;
-/// - a bare username ("@User", or one word without '/' or '.') becomes "@user";
-/// - a URL loses its scheme (http, https, none), user info, default port (80, 443),
-///   a leading "www." and a trailing '.', and its host is lower-cased;
-/// - trailing slashes and the fragment are dropped;
-/// - a path segment starting with '@' (TikTok, YouTube handles) is lower-cased, and so
-///   is a one-segment path ("instagram.com/User"), except on hosts whose one segment is
-///   a case-sensitive id (youtu.be, short-link hosts);
-/// - query tracking parameters (utm_*, igshid, igsh, fbclid, gclid, si, ref, ...) are
-///   dropped, the others kept and sorted, so their order does not matter.
+/// Canonical form of a link the panel sent (docs/links.md has every rule):
+/// - surrounding whitespace trimmed; never throws on any bytes (whitespace and controls
+///   inside come out as %XX, so the form holds no whitespace);
+/// - a bare username ("@User", "User": no '/' and no '.') becomes "@user";
+/// - a URL loses its scheme, user info, default port (80, 443), fragment, trailing and
+///   doubled slashes; its host is lower-cased, loses "www.", "m.", "mobile." and is
+///   folded to one name per site (twitter.com -> x.com, youtu.be/ID ->
+///   youtube.com/watch?v=ID, fb.com -> facebook.com, telegram.me -> t.me, ...);
+/// - percent-escapes are decoded once ("%2F" splits the path like '/'; an escape that
+///   would change the structure, such as "%3F" in a path or "%26" in a query, stays);
+/// - tracking and share parameters (utm_*, igsh, igshid, si, fbclid, ...) are dropped,
+///   the others kept and sorted; on sites whose query never names the target
+///   (Instagram, TikTok, X, Spotify, Twitch) the whole query goes;
+/// - usernames are lower-cased ("@handle" segments everywhere, the profile segment on
+///   known sites); ids keep their case (post shortcodes, video ids, shortener codes),
+///   and so does every path on an unknown host.
 /// A username and a profile URL are not unified: the link alone does not say which
 /// platform a bare username belongs to.
 normalized_link normalize_link(std::string_view raw);

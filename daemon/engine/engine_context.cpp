@@ -7,6 +7,7 @@
 #include "daemon/engine/event_feed.hpp"
 #include "daemon/engine/intake_rules.hpp"
 #include "daemon/engine/poller.hpp"
+#include "dispatch/link.hpp"
 
 namespace smm::daemon {
 
@@ -38,7 +39,8 @@ std::uint64_t engine_context::panel_id_hash(std::string_view panel_order_id) {
 }
 
 std::int64_t engine_context::steady_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -142,7 +144,8 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
     r.o.placed_at = now;
     book.links().record_placement(r.o.link_hash, r.id, now);
   }
-  if (is_running_upstream(next)) r.next_poll_ms = steady_ms();
+  // Entering the running states (placed, or resolved as placed): first poll one interval on.
+  if (is_running_upstream(next) && !is_running_upstream(old_state)) poll->schedule_first(r);
   if (is_final(next) && !is_final(old_state)) {
     counters.finals.fetch_add(1, std::memory_order_relaxed);
     if (is_provider_state(next)) r.o.completed_at = now;
@@ -195,7 +198,10 @@ std::unique_ptr<order_record> engine_context::record_from_row(const store::order
   r->o.service_id = row.service_id;
   r->o.quantity = row.quantity;
   r->o.charge = money::from_micros(row.charge_micros);
-  r->o.link_hash = link_hash(row.link_key);
+  // From the link as the panel sent it, with today's rules (docs/links.md): an order of an
+  // earlier version still guards its link against a new spelling of it.
+  const std::string& raw_link = r->params.link.empty() ? r->params.username : r->params.link;
+  r->o.link_hash = raw_link.empty() ? link_hash(row.link_key) : normalize_link(raw_link).hash;
   r->o.state = static_cast<order_state>(row.state);
   r->o.send_attempts = static_cast<std::uint8_t>(std::min<std::int32_t>(row.attempt, 255));
   r->o.received_at = row.created_at;

@@ -28,7 +28,7 @@ struct engine_options {
   /// Orders routed to a provider but not sent yet (8 bytes each). Large on purpose: a FIFO
   /// per provider costs nothing per tick, while orders over the cap are re-routed every tick.
   std::size_t max_pending_per_provider = 1'000'000;
-  std::size_t status_calls_in_flight = 2;  ///< concurrent multi-status calls per provider
+  std::size_t status_calls_in_flight = 4;  ///< concurrent multi-status calls per provider (capped by max_in_flight)
   /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
   std::size_t send_window = 2;
   /// Called on the strand after every dispatch pass of the loop: the daemon pings the systemd

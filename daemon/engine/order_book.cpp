@@ -9,7 +9,6 @@ order_record& order_book::insert(std::unique_ptr<order_record> r) {
   slot = std::move(r);
   by_panel_[slot->panel_order_id] = slot->id;
   ++counts_[static_cast<std::size_t>(slot->o.state)];
-  if (is_running_upstream(slot->o.state)) running_.insert(slot->id);
   return *slot;
 }
 
@@ -17,7 +16,6 @@ void order_book::erase(std::int64_t id) {
   const auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
   --counts_[static_cast<std::size_t>(it->second->o.state)];
-  running_.erase(id);
   by_panel_.erase(it->second->panel_order_id);
   by_id_.erase(it);
 }
@@ -37,11 +35,6 @@ void order_book::set_state(order_record& r, order_state s) {
   --counts_[static_cast<std::size_t>(r.o.state)];
   ++counts_[static_cast<std::size_t>(s)];
   r.o.state = s;
-  if (is_running_upstream(s)) {
-    running_.insert(r.id);
-  } else {
-    running_.erase(r.id);
-  }
 }
 
 void order_book::occupy_link(order_record& r) { links_.add_running(r.o.link_hash, r.id); }

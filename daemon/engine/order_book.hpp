@@ -47,14 +47,14 @@ struct order_record {
   std::string refund_reason;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
-  std::int64_t next_poll_ms = 0;  ///< steady-clock ms of the next status poll
-  std::int64_t accepted_us = 0;   ///< steady-clock us of its intake (0: recovered at start)
-  bool polling = false;           ///< a status call for it is in flight
+  std::int64_t next_poll_ms = -1;  ///< due time of its live poll_schedule entry (-1: none)
+  std::int64_t accepted_us = 0;    ///< steady-clock us of its intake (0: recovered at start)
+  bool polling = false;            ///< a status call for it is in flight
   /// Replayed answers waiting for this order's insert to commit (true: committed).
   std::vector<std::function<void(bool)>> on_durable;
 };
 
-/// The book. Keeps per-state counts and the set of orders running upstream.
+/// The book. Keeps per-state counts (the poller's schedule knows which orders run upstream).
 class order_book {
  public:
   /// Adds a record (its id and panel id must be new) and returns it.
@@ -76,8 +76,6 @@ class order_book {
   order_record* leave_link(order_record& r);
 
   link_index& links() { return links_; }
-  /// Orders running upstream (placed, pending, in_progress), by id.
-  const std::set<std::int64_t>& running() const { return running_; }
   /// Orders per state (received counts only records whose insert is in flight).
   const std::array<std::int64_t, order_state_count>& counts() const { return counts_; }
   std::int64_t held_count() const { return held_count_; }
@@ -93,7 +91,6 @@ class order_book {
   std::unordered_map<std::string, std::int64_t> by_panel_;
   link_index links_;
   std::unordered_map<std::uint64_t, std::deque<std::int64_t>> held_;
-  std::set<std::int64_t> running_;
   std::array<std::int64_t, order_state_count> counts_{};
   std::int64_t held_count_ = 0;
 };

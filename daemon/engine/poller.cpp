@@ -49,52 +49,92 @@ asio::awaitable<void> poller::loop(std::shared_ptr<engine_context> keep) {
   }
 }
 
-void poller::schedule(order_record& r) {
+std::int64_t poller::base_interval_ms(const order_record& r) const {
   const auto* p =
       r.provider_index >= 0 ? ctx_.providers.at(static_cast<std::size_t>(r.provider_index)).cfg : nullptr;
-  const std::int64_t base =
-      p ? std::chrono::duration_cast<std::chrono::milliseconds>(p->status_poll_interval).count() : 60'000;
+  return p ? std::chrono::duration_cast<std::chrono::milliseconds>(p->status_poll_interval).count() : 60'000;
+}
+
+poll_schedule& poller::schedule_of(const order_record& r) {
+  if (schedules_.size() < ctx_.providers.size()) schedules_.resize(ctx_.providers.size());
+  return schedules_[static_cast<std::size_t>(r.provider_index)];
+}
+
+std::size_t poller::scheduled() const {
+  std::size_t n = 0;
+  for (const auto& s : schedules_) n += s.size();
+  return n;
+}
+
+void poller::schedule_first(order_record& r) {
+  if (r.provider_index < 0) return;  // its provider left the config: nothing to ask
+  const std::int64_t due = engine_context::steady_ms() + poll_interval_ms(base_interval_ms(r), 0);
+  r.next_poll_ms = due;
+  schedule_of(r).add_first(r.id, due);
+}
+
+void poller::schedule_recovered(order_record& r) {
+  if (r.provider_index < 0) return;
   const std::int64_t placed = r.o.placed_at == no_value ? r.created_at : r.o.placed_at;
-  const std::int64_t interval = poll_interval_ms(base, engine_context::now_s() - placed);
-  // Jitter in [0.8, 1.2] of the interval, rounded down to the millisecond.
-  const auto permille = static_cast<std::int64_t>(800 + jitter_() % 401);
-  r.next_poll_ms = engine_context::steady_ms() + interval * permille / 1000;
+  const std::int64_t interval = poll_interval_ms(base_interval_ms(r), engine_context::now_s() - placed);
+  const std::int64_t now = engine_context::steady_ms();
+  const auto spread =
+      static_cast<std::int64_t>(jitter_() % static_cast<std::uint64_t>(std::max<std::int64_t>(1, interval)));
+  r.next_poll_ms = now + spread;
+  schedule_of(r).add(r.id, r.next_poll_ms, now);
+}
+
+void poller::schedule(order_record& r) {
+  if (r.provider_index < 0 || !is_running_upstream(r.o.state)) {
+    r.next_poll_ms = -1;
+    return;
+  }
+  const std::int64_t placed = r.o.placed_at == no_value ? r.created_at : r.o.placed_at;
+  const std::int64_t interval = poll_interval_ms(base_interval_ms(r), engine_context::now_s() - placed);
+  const std::int64_t now = engine_context::steady_ms();
+  r.next_poll_ms = now + interval;
+  // Half an interval on, it may ride along in a call made for an order that is due.
+  schedule_of(r).add(r.id, r.next_poll_ms, now + interval / 2);
 }
 
 void poller::scan() {
   if (stopped_) return;
-  const std::int64_t now = engine_context::steady_ms();
-  std::vector<std::vector<std::int64_t>> due(ctx_.providers.size());
-  for (const std::int64_t id : ctx_.book.running()) {
-    order_record* r = ctx_.book.find(id);
-    if (r == nullptr || r->busy || r->polling || r->provider_order_id.empty() || r->provider_index < 0)
-      continue;
-    if (r->next_poll_ms > now) continue;
-    auto& list = due[static_cast<std::size_t>(r->provider_index)];
-    const auto& p = ctx_.providers.at(static_cast<std::size_t>(r->provider_index));
-    const std::size_t room =
-        (ctx_.opts.status_calls_in_flight - std::min(ctx_.opts.status_calls_in_flight, p.status_calls)) *
-        providers::max_ids_per_request;
-    if (list.size() < room) list.push_back(id);
-  }
-  for (std::size_t i = 0; i < due.size(); ++i) {
-    auto& ids = due[i];
-    for (std::size_t at = 0; at < ids.size(); at += providers::max_ids_per_request) {
-      const std::size_t n = std::min(providers::max_ids_per_request, ids.size() - at);
-      std::vector<std::int64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(at),
-                                      ids.begin() + static_cast<std::ptrdiff_t>(at + n));
-      for (const auto id : chunk) ctx_.book.find(id)->polling = true;
-      ++ctx_.providers.at(i).status_calls;
-      asio::co_spawn(ctx_.strand, poll_chunk(ctx_.shared_from_this(), i, std::move(chunk)),
-                     [log = ctx_.log](std::exception_ptr e) {
-                       if (!e) return;
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         log->error("status poll failed inside the engine: {}", ex.what());
-                       }
-                     });
+  if (schedules_.size() < ctx_.providers.size()) schedules_.resize(ctx_.providers.size());
+  for (std::size_t i = 0; i < schedules_.size(); ++i) scan_provider(i);
+}
+
+void poller::scan_provider(std::size_t i) {
+  if (stopped_ || i >= schedules_.size()) return;
+  auto& p = ctx_.providers.at(i);
+  const std::size_t cap = std::max<std::size_t>(
+      1, std::min<std::size_t>(ctx_.opts.status_calls_in_flight,
+                               static_cast<std::size_t>(std::max(1, p.cfg->max_in_flight))));
+  // An order due before the next tick is polled at this one: never later than its due time.
+  const std::int64_t horizon = engine_context::steady_ms() + ctx_.opts.poll_tick.count();
+  const auto live = [this, i](std::int64_t id, std::int64_t due) {
+    const order_record* r = ctx_.book.find(id);
+    return r != nullptr && r->next_poll_ms == due && !r->polling &&
+           r->provider_index == static_cast<int>(i) && is_running_upstream(r->o.state) &&
+           !r->provider_order_id.empty();
+  };
+  while (p.status_calls < cap) {
+    std::vector<std::int64_t> chunk = schedules_[i].take_chunk(horizon, providers::max_ids_per_request, live);
+    if (chunk.empty()) return;
+    for (const auto id : chunk) {
+      order_record* r = ctx_.book.find(id);
+      r->polling = true;
+      r->next_poll_ms = -1;
     }
+    ++p.status_calls;
+    asio::co_spawn(ctx_.strand, poll_chunk(ctx_.shared_from_this(), i, std::move(chunk)),
+                   [log = ctx_.log](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log->error("status poll failed inside the engine: {}", ex.what());
+                     }
+                   });
   }
 }
 
@@ -113,17 +153,20 @@ asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, s
     order_record* r = keep->book.find(id);
     if (r == nullptr) continue;
     r->polling = false;
-    schedule(*r);
     const auto it = by_id.find(r->provider_order_id);
-    if (it == by_id.end()) continue;  // not answered (the call failed): polled again later
-    if (it->second->status) {
-      apply_status(*r, *it->second->status);
-    } else if (it->second->error) {
-      keep->log->warn("order {}: {} says: {}", r->panel_order_id, p.cfg->name, it->second->error->message);
-    }
+    if (it != by_id.end()) {
+      if (it->second->status) {
+        apply_status(*r, *it->second->status);
+      } else if (it->second->error) {
+        keep->log->warn("order {}: {} says: {}", r->panel_order_id, p.cfg->name, it->second->error->message);
+      }
+    }              // not answered (the call failed): asked again at its next due time
+    schedule(*r);  // after apply_status: a final order leaves the schedule
   }
   if (!res.ok())
     keep->log->debug("status poll of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
+  // A backlog (restart, slow provider) goes on at once instead of waiting for the next tick.
+  scan_provider(provider);
 }
 
 void poller::apply_status(order_record& r, const providers::order_status& st) {

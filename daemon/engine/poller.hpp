@@ -1,9 +1,9 @@
 #pragma once
-// The poller: asks each provider about its running orders with multi-status calls of at
-// most 100 ids, on a schedule that follows the order's age (young orders often, old ones
-// less) with jitter so polls spread; applies what the provider says through the state
-// machine (anomalies are recorded, not applied), computes the refund on a final state,
-// and checks provider balances (pausing and resuming them).
+// The poller: asks each provider about its running orders with multi-status calls of up to
+// 100 ids, from a due-time queue per provider (poll_schedule: a pass costs what is due, calls
+// carry full chunks), at intervals that follow the order's age (young orders often, old ones
+// less); applies what the provider says through the state machine (anomalies are recorded,
+// not applied), computes the refund on a final state, and checks provider balances.
 // Thread safety: the engine's strand.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/engine/engine_context.hpp"
+#include "daemon/engine/poll_schedule.hpp"
 
 namespace smm::daemon {
 
@@ -27,6 +28,13 @@ class poller {
   explicit poller(engine_context& ctx);
   void start();
   void stop();
+  /// A newly running order (placed, resolved as placed): first polled one interval on.
+  void schedule_first(order_record& r);
+  /// A running order found by recovery: first polled within one interval, spread evenly so a
+  /// restart with many running orders does not poll them all at once.
+  void schedule_recovered(order_record& r);
+  /// Running orders in the schedules (stale entries included), for figures and tests.
+  std::size_t scheduled() const;
   /// Follows the refill of an order until the provider reports it done or rejected.
   void watch_refill(std::int64_t id);
   /// Final orders evicted from memory so far (they stay in the journal).
@@ -38,6 +46,9 @@ class poller {
                                           std::vector<std::int64_t> ids);
   boost::asio::awaitable<void> check_balance(std::shared_ptr<engine_context> keep, std::size_t provider);
   void scan();
+  void scan_provider(std::size_t provider);
+  std::int64_t base_interval_ms(const order_record& r) const;
+  poll_schedule& schedule_of(const order_record& r);
   void scan_refills();
   void maintenance();
   boost::asio::awaitable<void> poll_refills(std::shared_ptr<engine_context> keep, std::size_t provider,
@@ -49,6 +60,7 @@ class poller {
   engine_context& ctx_;
   boost::asio::steady_timer timer_;
   std::minstd_rand jitter_;
+  std::vector<poll_schedule> schedules_;  // one per provider_set index
   bool stopped_ = false;
   std::vector<std::int64_t> refills_;  // orders whose refill is followed
   std::int64_t next_refill_scan_ms_ = 0;

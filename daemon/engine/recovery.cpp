@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "daemon/engine/poller.hpp"
+
 namespace smm::daemon {
 
 recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispatch) {
@@ -39,7 +41,7 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
       case order_state::in_progress:
         ctx.book.occupy_link(r);
         ctx.book.links().record_placement(r.o.link_hash, r.id, r.o.placed_at == no_value ? 0 : r.o.placed_at);
-        r.next_poll_ms = 0;  // poll at once
+        ctx.poll->schedule_recovered(r);
         ++rep.running;
         break;
       default:

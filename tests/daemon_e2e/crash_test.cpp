@@ -24,7 +24,7 @@ config_spec one_provider(unsigned short port, int max_in_flight) {
 }
 
 bool file_exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
 }
 
@@ -98,8 +98,9 @@ TEST_F(crash, kill_9_during_dispatch_loses_nothing_and_places_nothing_twice) {
   int unknown_sent = 0;
   for (int i = 0; i < n; ++i)
     if (settled.at(ids[i]).state == "unknown" && audit.adds.count(links[i])) ++unknown_sent;
-  std::printf("kill -9: %d adds at the kill, %d completed, %d unknown after restart (%d of them reached the mock)\n",
-              adds_at_kill, completed, unknown, unknown_sent);
+  std::printf(
+      "kill -9: %d adds at the kill, %d completed, %d unknown after restart (%d of them reached the mock)\n",
+      adds_at_kill, completed, unknown, unknown_sent);
 }
 
 TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orders) {
@@ -121,7 +122,8 @@ TEST_F(crash, sigterm_exits_0_removes_the_socket_and_a_restart_resumes_open_orde
   ASSERT_EQ(acks.size(), ids.size());
   for (const auto& r : acks) ASSERT_EQ(r.status, "accepted") << r.raw;
   const std::vector<std::string> stuck{"q0", "q1"};
-  for (const auto& id : stuck) ASSERT_EQ(add(id, 2, "https://instagram.com/stuck_" + id, 100).status, "accepted");
+  for (const auto& id : stuck)
+    ASSERT_EQ(add(id, 2, "https://instagram.com/stuck_" + id, 100).status, "accepted");
 
   std::map<std::string, order_status> before;
   ASSERT_TRUE(eventually(
@@ -205,8 +207,8 @@ TEST_F(crash, sigterm_with_adds_on_the_wire_waits_for_their_answers_before_exiti
     links.push_back("https://instagram.com/wire_" + std::to_string(i));
   }
   for (const auto& r : add_pipelined(ids, 1, links, 100)) ASSERT_EQ(r.status, "accepted") << r.raw;
-  ASSERT_TRUE(eventually([&] { return mock.request("GET", "/admin/stats").find("\"in_flight\":0,") == std::string::npos; },
-                         10s))
+  ASSERT_TRUE(eventually(
+      [&] { return mock.request("GET", "/admin/stats").find("\"in_flight\":0,") == std::string::npos; }, 10s))
       << "no add reached the mock";
 
   const int status = stop_daemon(SIGTERM, 15s);
@@ -229,6 +231,40 @@ TEST_F(crash, sigterm_with_adds_on_the_wire_waits_for_their_answers_before_exiti
       ASSERT_EQ(audit.orders.at(links[i]).size(), 1U);
       EXPECT_EQ(s.provider_order_id, audit.orders.at(links[i]).front()) << ids[i];
     }
+  }
+}
+
+TEST_F(crash, a_second_daemon_on_the_same_journal_exits_1_naming_the_holder_and_touches_nothing) {
+  // Slow answers keep adds in flight: a second daemon running recovery would turn them unknown.
+  mock_process mock({"--latency", "fixed:500", "--pending-ms", "50", "--speed", "100000"});
+  write_config(one_provider(mock.port(), 4));
+  start_daemon();
+  std::vector<std::string> ids, links;
+  for (int i = 0; i < 40; ++i) {
+    ids.push_back("s" + std::to_string(i));
+    links.push_back("https://instagram.com/second_" + std::to_string(i));
+  }
+  for (const auto& r : add_pipelined(ids, 1, links, 100)) ASSERT_EQ(r.status, "accepted") << r.raw;
+  ASSERT_TRUE(eventually([&] { return read_audit_links(mock.port()).total >= 4; }, 10s));
+
+  const std::string second_log = dir_ + "/second.log";
+  daemon_process second(config_path_, second_log);
+  ASSERT_TRUE(eventually([&] { return !second.running(); }, 10s)) << "the second daemon kept running";
+  const int st = second.stop(0);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 1);
+  std::ifstream in(second_log);
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("pid " + std::to_string(daemon_->pid())), std::string::npos) << text.str();
+
+  // The first daemon is untouched: its socket answers, nothing became unknown, nothing doubled.
+  const auto settled = wait_settled(ids, 60s, /*unknown_ok=*/true);
+  ASSERT_EQ(settled.size(), ids.size());
+  const audit_by_link audit = read_audit_links(mock.port());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_NE(settled.at(ids[i]).state, "unknown") << ids[i] << " " << settled.at(ids[i]).note;
+    EXPECT_EQ(audit.adds.count(links[i]) == 0 ? 0 : audit.adds.at(links[i]), 1) << links[i];
   }
 }
 

@@ -323,7 +323,7 @@ void daemon_env::write_config(const config_spec& spec) {
       << "connect_timeout_ms = 1000\n"
       << "request_timeout_ms = 5000\n"
       << "call_deadline_ms = 8000\n"
-      << "status_poll_interval_s = 1\n\n";
+      << "status_poll_interval_s = " << p.poll_interval_s << "\n\n";
   }
   for (const auto& s : spec.services) {
     t << "[[services]]\n"

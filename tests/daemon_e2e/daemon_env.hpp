@@ -50,6 +50,7 @@ struct provider_spec {
   unsigned short port = 0;
   int max_in_flight = 8;
   int requests_per_second = 1000;
+  int poll_interval_s = 1;  ///< status_poll_interval_s
 };
 
 /// One service of the generated config: route hops are (provider name, provider service id).

@@ -151,6 +151,16 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
   if (fault) apply_fault(*fault, run, out);
   if (fault && fault->kind == fault_kind::error && !run) answer.error = fault->message;
 
+  if (run && key == options_.key) {
+    if (action == "add" && answer.order_id) polls_.created(*answer.order_id, now);
+    if (action == "status") {
+      if (const auto list = find_param(params, "orders")) {
+        polls_.polled(*list, now);
+      } else if (const auto one = find_param(params, "order")) {
+        polls_.polled(*one, now);
+      }
+    }
+  }
   if (action == "add") {
     add_record rec;
     rec.time_ms = now;
@@ -196,6 +206,11 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
   std::lock_guard lock(mutex_);
   if (path == "/admin/audit" && get) return json_reply(200, audit_.to_json());
   if (path == "/admin/stats" && get) return json_reply(200, stats_json());
+  if (path == "/admin/polls" && get) {
+    const auto late = parse_int(find_param(params, "late_ms").value_or("0"));
+    if (!late || *late < 0) return json_reply(400, error_body("late_ms must be a whole number >= 0"));
+    return json_reply(200, polls_.to_json(clock_(), *late));
+  }
   if (path == "/admin/reset" && !get) {
     sim_ = simulation(options_.catalogue, options_.sim);
     faults_.clear();
@@ -205,6 +220,7 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
     set_rate_limit(options_.rate_limit_per_s, options_.rate_burst);
     rate_limited_ = 0;
     audit_.reset();
+    polls_.reset();
     return json_reply(200, "{\"ok\":true}");
   }
   if (path == "/admin/faults") {

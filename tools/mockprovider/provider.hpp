@@ -17,6 +17,7 @@
 #include "tools/mockprovider/api.hpp"
 #include "tools/mockprovider/audit.hpp"
 #include "tools/mockprovider/faults.hpp"
+#include "tools/mockprovider/poll_audit.hpp"
 #include "tools/mockprovider/simulation.hpp"
 
 namespace smm::mock {
@@ -92,6 +93,7 @@ class provider {
   token_bucket bucket_;
   std::uint64_t rate_limited_ = 0;
   audit_log audit_;
+  poll_audit polls_;  ///< status coverage of the orders created here (/admin/polls)
   std::mt19937_64 rng_;  ///< faults and latency; the simulation has its own
 };
 
