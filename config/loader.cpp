@@ -11,6 +11,7 @@
 
 #include "config/table_reader.hpp"
 #include "config/value_parsers.hpp"
+#include "dispatch/retention.hpp"
 
 namespace smm {
 namespace {
@@ -345,6 +346,51 @@ policy_def load_policy(const toml::table* t, load_context& ctx) {
   return p;
 }
 
+/// Retention must outlast the longest keep window of any order (dispatch/retention.hpp):
+/// the journal never purges an order a customer can still claim about or have refilled.
+void check_retention(const config& c, const toml::table* daemon, const toml::table* policy,
+                     const std::vector<table_entry>& service_entries, load_context& ctx) {
+  const std::string key = "daemon.retention_days";
+  // A value refused already (type, range) was reported once; its default stands in here.
+  for (const auto& e : ctx.diag.errors())
+    if (e.key == key || e.key == "policy.claim_window_days") return;
+  const longest_keep need = longest_keep_after_final(c.services, c.policy);
+  if (std::int64_t{c.daemon.retention_days} * 86400 >= need.seconds) return;
+
+  const std::string need_days = std::to_string(need.seconds / 86400);
+  const std::string claim_days = std::to_string(c.policy.claim_window_s / 86400);
+  // What needs the longer retention, and where it is written.
+  std::string why;
+  std::string cause_key;
+  const toml::node* cause = nullptr;
+  if (need.service != nullptr) {
+    const table_entry& entry = service_entries[static_cast<std::size_t>(need.service - c.services.data())];
+    why = "service " + std::to_string(need.service->id) + " (\"" + need.service->name + "\", " + entry.path +
+          ") keeps its orders " + need_days + " days: refill_days " +
+          std::to_string(*need.service->refill_days) + " + policy.claim_window_days " + claim_days;
+    cause_key = entry.path + ".refill_days";
+    cause = entry.table->get("refill_days");
+  } else {
+    why = "every order is kept policy.claim_window_days (" + claim_days + ") after it ended";
+    cause_key = "policy.claim_window_days";
+    cause = policy != nullptr ? policy->get("claim_window_days") : nullptr;
+  }
+  if (need.seconds > std::int64_t{3650} * 86400)
+    why += "; that is above retention_days' maximum (3650): shorten the refill guarantee or the claim window";
+  const toml::node* written = daemon != nullptr ? daemon->get("retention_days") : nullptr;
+  if (written == nullptr && cause != nullptr) {
+    // The default retention is what is too short: point at the key that made it so.
+    ctx.diag.error(cause->source(), cause_key,
+                   "needs " + key + " of at least " + need_days + " days; it is " +
+                       std::to_string(c.daemon.retention_days) + " (the default): " + why);
+    return;
+  }
+  ctx.diag.error(written != nullptr ? written->source() : toml::source_region{}, key,
+                 std::to_string(c.daemon.retention_days) + " days is shorter than the longest keep window (" +
+                     need_days + " days): " + why + "; expected at least " + need_days +
+                     ", retention never purges an order inside its window");
+}
+
 // toml++ quotes the character it choked on; on a line holding a credential that character
 // belongs to the secret, so quotes are masked there.
 std::string syntax_error_text(std::string_view text, const toml::parse_error& e) {
@@ -385,7 +431,8 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
   table_reader top(root, "", "", ctx.diag);
 
   config c;
-  c.daemon = load_daemon(top.get_table("daemon"), ctx);
+  const toml::table* daemon_table = top.get_table("daemon");
+  c.daemon = load_daemon(daemon_table, ctx);
 
   const auto provider_entries = top.get_table_array("providers");
   // Every name written, valid entry or not, so a route to a provider that has another
@@ -398,10 +445,17 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
     if (auto p = load_provider(e, ctx, seen_names)) c.providers.push_back(std::move(*p));
 
   std::map<std::int64_t, std::uint32_t> ids;
-  for (const auto& e : top.get_table_array("services"))
-    if (auto s = load_service(e, ctx, ids, provider_names)) c.services.push_back(std::move(*s));
+  std::vector<table_entry> service_entries;  // parallel to c.services
+  for (const auto& e : top.get_table_array("services")) {
+    if (auto s = load_service(e, ctx, ids, provider_names)) {
+      c.services.push_back(std::move(*s));
+      service_entries.push_back(e);
+    }
+  }
 
-  c.policy = load_policy(top.get_table("policy"), ctx);
+  const toml::table* policy_table = top.get_table("policy");
+  c.policy = load_policy(policy_table, ctx);
+  check_retention(c, daemon_table, policy_table, service_entries, ctx);
 
   result.errors = std::move(ctx.diag.errors());
   result.warnings = std::move(ctx.diag.warnings());

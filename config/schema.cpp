@@ -75,7 +75,11 @@ constexpr std::array specs{
              .default_value = "90",
              .min = 1,
              .max = 3650,
-             .description = "Orders in a final state are pruned from the journal after this many days."},
+             .description = "Orders in a final state are pruned from the journal this many days after they "
+                            "ended, never inside their own keep window (the service's refill_days, for a "
+                            "Completed or Partial order, + policy.claim_window_days). At least the longest "
+                            "refill_days of any service + claim_window_days. A pruned order's panel id stays "
+                            "taken: a later add with it is never placed again."},
     key_spec{.table = "daemon",
              .key = "api_currency",
              .kind = k::string,

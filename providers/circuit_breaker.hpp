@@ -45,7 +45,9 @@ class circuit_breaker {
   /// May a call of action `a` go out at `now`? Moves open -> half_open when the cool-down is over.
   breaker_decision acquire(action a, clock::time_point now);
   /// Report a call's outcome. Count as failures only what says the provider is unhealthy
-  /// (transport errors, 5xx, garbage), not definitive business errors.
+  /// (transport errors, 3xx/5xx with or without an error text, HTML or gateway pages, garbage,
+  /// an add answer that is not definitive), not definitive business errors: failure_classifier's
+  /// health_of decides.
   void record_success(clock::time_point now);
   void record_failure(clock::time_point now);
 

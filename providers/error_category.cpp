@@ -15,7 +15,9 @@ using ec = error_category;
 // - funds before anything about "balance" or "order";
 // - link_not_found / service_not_found before the generic not-found rows;
 // - "refill request not found" (not-found) before "refill" eligibility rows;
-// - "missing required parameter: service" has no row, so it stays `other`.
+// - invalid_request last: its generic texts ("Invalid request") give way to any specific
+//   reason in the same message, and "missing required parameter: service" is not a missing
+//   service (no failover to the next provider of the route).
 constexpr std::array patterns{
     // bad_key
     error_pattern{"invalid api key", ec::bad_key},
@@ -78,6 +80,12 @@ constexpr std::array patterns{
     error_pattern{"refill is not available", ec::refill_not_allowed},
     error_pattern{"refill not allowed", ec::refill_not_allowed},
     error_pattern{"refill is disabled", ec::refill_not_allowed},
+    // invalid_request: the request was refused before anything was done
+    error_pattern{"missing required parameter", ec::invalid_request},
+    error_pattern{"is required parameter", ec::invalid_request},
+    error_pattern{"this action is invalid", ec::invalid_request},
+    error_pattern{"invalid action", ec::invalid_request},
+    error_pattern{"invalid request", ec::invalid_request},
 };
 
 }  // namespace
@@ -102,6 +110,8 @@ std::string_view to_string(error_category c) {
       return "order_not_found";
     case ec::refill_not_allowed:
       return "refill_not_allowed";
+    case ec::invalid_request:
+      return "invalid_request";
     case ec::other:
       return "other";
   }

@@ -17,7 +17,8 @@ enum class error_category : std::uint8_t {
   rate_limited,     ///< slow down: retry later
   order_not_found,  ///< the order or refill id is unknown there
   refill_not_allowed,
-  other,
+  invalid_request,  ///< refused as malformed (missing or invalid parameter, unknown action)
+  other,            ///< no row matched: nothing is known about what the provider did
 };
 
 /// Stable snake_case name ("not_enough_funds").

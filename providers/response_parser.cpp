@@ -221,9 +221,11 @@ reply<add_result> parse_add(body_ref body) noexcept {
           return SUCCESS;
         }))
       return e;
-    // ipanel.me sends {"error": "low balance", "order": 32}: the error wins.
+    // ipanel.me sends {"error": "low balance", "order": 32}: the error wins, and the id is
+    // kept as evidence that an order may exist after all.
     if (!message.empty()) {
       set_provider_error(r, std::move(message));
+      if (order) r.value.unconfirmed_order = *order;
     } else if (!order || order->empty()) {
       set_malformed(r, "no order id in add reply");
     } else {

@@ -61,7 +61,12 @@ struct item_error {
 
 /// action=add: the new order's id, exact text ("23501", "ord_7f").
 struct add_result {
-  std::string order;
+  std::string order;  ///< set only on a plain success: the order exists under this id
+  /// An order id the reply named without being a plain success: beside an {"error": ...}
+  /// (ipanel.me sends {"error": "low balance", "order": 32}) or, set by the client, on a
+  /// non-2xx reply. `order` is then empty. The order may exist upstream under this id, or the
+  /// id may be stale or another order's: evidence to check with `status`, never a placement.
+  std::string unconfirmed_order;
 };
 
 /// One order's status. Numeric fields are empty when the provider said "Unknown", "", null,
@@ -117,7 +122,8 @@ struct balance_result {
   std::string currency;
 };
 
-/// {"order": 23501}; an "error" key wins over "order" (ipanel.me sends both).
+/// {"order": 23501}; an "error" key wins over "order" (ipanel.me sends both): the reply is a
+/// provider_error and the id is kept in value.unconfirmed_order.
 reply<add_result> parse_add(body_ref body) noexcept;
 /// {"charge": .., "start_count": .., "status": .., "remains": .., "currency": ..}
 reply<order_status> parse_status(body_ref body) noexcept;

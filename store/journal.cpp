@@ -11,6 +11,11 @@
 namespace smm::store {
 namespace {
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void configure(sqlite_db& db) {
   // WAL + FULL: a commit is on disk (WAL fsynced) before it returns; readers never block it.
   db.exec("PRAGMA journal_mode=WAL");
@@ -20,17 +25,22 @@ void configure(sqlite_db& db) {
   db.exec("PRAGMA temp_store=MEMORY");
 }
 
+// A panel id that retention purged stays taken: the insert writes nothing, like a duplicate.
 constexpr const char* insert_order_sql =
     "INSERT INTO orders (id, panel_order_id, request_hash, service_id, link, link_key, quantity, params,"
-    " charge_micros, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
+    " charge_micros, state, created_at, updated_at) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12"
+    " WHERE NOT EXISTS (SELECT 1 FROM purged_orders WHERE panel_order_id=?2) ON CONFLICT DO NOTHING";
 constexpr const char* insert_event_sql =
     "INSERT INTO events (order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains,"
     " refund_micros, refill_eligible, note, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+// keep_until only grows: a later change of a final order never shortens its keep window.
 constexpr const char* update_order_sql =
-    "UPDATE orders SET state=?, provider=coalesce(?,provider), provider_order_id=coalesce(?,provider_order_id),"
-    " attempt=coalesce(?,attempt), raw_status=coalesce(?,raw_status), start_count=coalesce(?,start_count),"
-    " remains=coalesce(?,remains), updated_at=?, final_at=CASE WHEN ? THEN ? ELSE final_at END"
-    " WHERE id=? RETURNING panel_order_id, charge_micros";
+    "UPDATE orders SET state=?1, provider=coalesce(?2,provider),"
+    " provider_order_id=coalesce(?3,provider_order_id), attempt=coalesce(?4,attempt),"
+    " raw_status=coalesce(?5,raw_status), start_count=coalesce(?6,start_count), remains=coalesce(?7,remains),"
+    " updated_at=?8, final_at=CASE WHEN ?9 THEN ?10 ELSE final_at END,"
+    " keep_until=CASE WHEN ?11 IS NULL OR ?11 <= keep_until THEN keep_until ELSE ?11 END"
+    " WHERE id=?12 RETURNING panel_order_id, charge_micros";
 constexpr const char* refund_exists_sql = "SELECT 1 FROM refunds WHERE order_id=?";
 constexpr const char* insert_refund_sql =
     "INSERT INTO refunds (order_id, amount_micros, reason, event_seq, at) VALUES (?,?,?,?,?)";
@@ -174,7 +184,7 @@ struct journal::impl {
     u.bind(1, std::int64_t{c.new_state}).bind(2, c.provider).bind(3, c.provider_order_id);
     u.bind(4, c.attempt ? std::optional<std::int64_t>(*c.attempt) : std::nullopt);
     u.bind(5, c.raw_status).bind(6, c.start_count).bind(7, c.remains).bind(8, c.at);
-    u.bind(9, std::int64_t{c.final}).bind(10, c.at).bind(11, c.order_id);
+    u.bind(9, std::int64_t{c.final}).bind(10, c.at).bind(11, c.keep_until).bind(12, c.order_id);
     if (!u.step()) {
       u.reset();
       r.outcomes.push_back(op_outcome::missing);
@@ -209,14 +219,25 @@ struct journal::impl {
   }
 
   void apply(const purge_final& p, commit_result& r) {
-    const std::string cutoff = std::to_string(p.before);
-    const std::string old = "(SELECT id FROM orders WHERE final_at IS NOT NULL AND final_at < " + cutoff + ")";
+    const std::int64_t now = p.now ? *p.now : unix_now();
+    // Old enough for the operator's retention, and past the order's own keep window (refill
+    // guarantee + claim window); rows finalized before schema v2 have none: the cutoff alone.
+    const std::string old = "(SELECT id FROM orders WHERE final_at IS NOT NULL AND final_at < " +
+                            std::to_string(p.before) + " AND (keep_until IS NULL OR keep_until < " +
+                            std::to_string(now) + "))";
     // Remember the highest purged id so intake never hands out an id twice.
     db.exec("INSERT INTO meta (key, value) SELECT 'order_id_floor', m FROM (SELECT max(id) AS m FROM orders"
             " WHERE id IN " + old + ") WHERE m IS NOT NULL ON CONFLICT(key) DO UPDATE SET value=max(value, excluded.value)");
+    // The panel id stays taken: a late replay of this add must not become a second order.
+    db.exec(
+        "INSERT INTO purged_orders (panel_order_id, order_id, request_hash, state, charge_micros,"
+        " refund_micros, final_at, purged_at) SELECT o.panel_order_id, o.id, o.request_hash, o.state,"
+        " o.charge_micros, f.amount_micros, o.final_at, " +
+        std::to_string(now) + " FROM orders o LEFT JOIN refunds f ON f.order_id = o.id WHERE o.id IN " + old +
+        " ON CONFLICT DO NOTHING");
     db.exec("DELETE FROM events WHERE order_id IN " + old);
     db.exec("DELETE FROM refunds WHERE order_id IN " + old);
-    db.exec("DELETE FROM orders WHERE final_at IS NOT NULL AND final_at < " + cutoff);
+    db.exec("DELETE FROM orders WHERE id IN " + old);
     r.outcomes.push_back(op_outcome::applied);
     r.event_seq.push_back(0);
   }

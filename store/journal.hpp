@@ -75,6 +75,8 @@ class journal_reader {
   std::vector<order_row> open_orders();
   /// One order by the panel's id.
   std::optional<order_row> find_order(const std::string& panel_order_id);
+  /// What is left of an order retention purged, by the panel's id (its panel id stays taken).
+  std::optional<purged_order> find_purged(const std::string& panel_order_id);
   /// Calls `f(panel_order_id)` for every final order (the engine keeps only their hashes).
   void for_each_final_panel_id(const std::function<void(std::string_view)>& f);
   /// One order by the daemon's id.

@@ -6,7 +6,8 @@ namespace {
 
 constexpr const char* order_columns =
     "id, panel_order_id, request_hash, service_id, link, link_key, quantity, params, charge_micros, state,"
-    " provider, provider_order_id, attempt, raw_status, start_count, remains, created_at, updated_at, final_at";
+    " provider, provider_order_id, attempt, raw_status, start_count, remains, created_at, updated_at,"
+    " final_at, keep_until";
 constexpr const char* event_columns =
     "seq, order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains, refund_micros,"
     " refill_eligible, note, at";
@@ -36,6 +37,7 @@ order_row read_order(const sqlite_stmt& s) {
   o.created_at = s.column_int(16);
   o.updated_at = s.column_int(17);
   o.final_at = s.column_opt_int(18);
+  o.keep_until = s.column_opt_int(19);
   return o;
 }
 
@@ -95,6 +97,26 @@ std::optional<order_row> journal_reader::find_order(const std::string& panel_ord
   if (s.step()) out = read_order(s);
   s.reset();
   return out;
+}
+
+std::optional<purged_order> journal_reader::find_purged(const std::string& panel_order_id) {
+  // Prepared per call: only a rare add (a replay of a purged id) asks.
+  sqlite_stmt s(
+      impl_->db,
+      "SELECT panel_order_id, order_id, request_hash, state, charge_micros, refund_micros, final_at,"
+      " purged_at FROM purged_orders WHERE panel_order_id=?");
+  s.bind(1, panel_order_id);
+  if (!s.step()) return std::nullopt;
+  purged_order p;
+  p.panel_order_id = s.column_text(0);
+  p.order_id = s.column_int(1);
+  p.request_hash = s.column_int(2);
+  p.state = static_cast<std::uint8_t>(s.column_int(3));
+  p.charge_micros = s.column_int(4);
+  p.refund_micros = s.column_opt_int(5);
+  p.final_at = s.column_int(6);
+  p.purged_at = s.column_int(7);
+  return p;
 }
 
 void journal_reader::for_each_final_panel_id(const std::function<void(std::string_view)>& f) {

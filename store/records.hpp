@@ -41,11 +41,19 @@ struct state_change {
   bool refill_eligible = false;
   std::string note;  ///< anomaly, reconciliation reason, provider message
   std::int64_t at = 0;
+  /// Unix seconds until which retention must keep the order (set with `final`: its refill
+  /// guarantee plus claim window, dispatch/retention.hpp). A later change never shortens it.
+  std::optional<std::int64_t> keep_until;
 };
 
-/// Deletes final orders (and their events and refunds) that ended before `before`.
+/// Deletes final orders (and their events and refunds) that ended before `before` and whose
+/// keep_until has passed (orders finalized before schema v2 have none: `before` alone).
+/// Each purged order leaves a purged_order row, kept for good: its panel id stays taken, so
+/// a late replay of the same add is refused as a duplicate instead of placed a second time.
 struct purge_final {
   std::int64_t before = 0;
+  /// Unix seconds keep_until is compared with; unset = the writer's clock.
+  std::optional<std::int64_t> now = std::nullopt;
 };
 
 /// Moves every order in state `from` to state `to`, each with an event carrying `note`.
@@ -63,7 +71,7 @@ using journal_op = std::variant<order_insert, state_change, purge_final, move_al
 /// What the commit did with one op.
 enum class op_outcome : std::uint8_t {
   applied,
-  duplicate,  ///< order_insert whose panel_order_id (or id) exists already: nothing written
+  duplicate,  ///< order_insert whose panel_order_id (or id) exists or was purged: nothing written
   missing,    ///< state_change for an order that does not exist
   refund_already_recorded,  ///< the state change applied, the refund was recorded earlier
 };
@@ -97,6 +105,20 @@ struct order_row {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   std::optional<std::int64_t> final_at;
+  std::optional<std::int64_t> keep_until;  ///< see state_change::keep_until
+};
+
+/// What the journal keeps of an order retention purged: enough to answer a replay of its
+/// panel id (same content: the order's last answer; other content: a conflict).
+struct purged_order {
+  std::string panel_order_id;
+  std::int64_t order_id = 0;
+  std::int64_t request_hash = 0;
+  std::uint8_t state = 0;  ///< the final state it was purged in
+  std::int64_t charge_micros = 0;
+  std::optional<std::int64_t> refund_micros;
+  std::int64_t final_at = 0;
+  std::int64_t purged_at = 0;
 };
 
 /// An event as stored, for `subscribe`.

@@ -7,7 +7,7 @@ namespace smm::store {
 namespace {
 
 // Append only: never edit a migration that has shipped; add the next one instead.
-constexpr std::array<const char*, 1> migrations = {
+constexpr std::array<const char*, 2> migrations = {
     // v1: orders, their events (the panel's feed), refunds (one per order, ever).
     R"sql(
 CREATE TABLE orders (
@@ -63,6 +63,28 @@ CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
   value INTEGER NOT NULL                -- order_id_floor: highest order id ever purged
 );
+)sql",
+    // v2: retention keeps what can still be claimed or replayed.
+    // keep_until: set when the order becomes final (refill guarantee + claim window,
+    // dispatch/retention.hpp); retention never purges before it. Rows already final here
+    // keep NULL: they have the retention cutoff alone, which the config now holds at or
+    // above the longest refill guarantee + claim window of every configured service.
+    // purged_orders: one row per purged order, never deleted, so a purged panel id stays
+    // taken (an add with it is a duplicate, never a second order) and a replay can still
+    // be answered.
+    R"sql(
+ALTER TABLE orders ADD COLUMN keep_until INTEGER;  -- unix seconds; NULL = the cutoff alone
+
+CREATE TABLE purged_orders (
+  panel_order_id TEXT PRIMARY KEY,
+  order_id       INTEGER NOT NULL,
+  request_hash   INTEGER NOT NULL,
+  state          INTEGER NOT NULL,   -- the final state it was purged in
+  charge_micros  INTEGER NOT NULL,
+  refund_micros  INTEGER,
+  final_at       INTEGER NOT NULL,
+  purged_at      INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 

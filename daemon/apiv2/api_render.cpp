@@ -65,7 +65,10 @@ void write_status(json_writer& w, const order_view& v, std::string_view currency
   w.begin_object()
       .member("charge", to_string(customer_charge(v), 2))
       .member("start_count", std::to_string(v.start_count.value_or(0)))
-      .member("status", status_text(v.state))
+      // A template panel computes its own refund from a final status and remains: an order
+      // whose refund awaits an operator is not shown final until it is settled.
+      .member("status",
+              v.refund_reason == "needs_review" ? std::string_view("In progress") : status_text(v.state))
       .member("remains", std::to_string(shown_remains(v)))
       .member("currency", currency)
       .end_object();

@@ -8,6 +8,7 @@
 #include "daemon/engine/intake_rules.hpp"
 #include "daemon/engine/poller.hpp"
 #include "dispatch/link.hpp"
+#include "dispatch/retention.hpp"
 
 namespace smm::daemon {
 
@@ -57,6 +58,14 @@ store::state_change engine_context::make_change(const order_record& r, order_sta
   c.new_state = static_cast<std::uint8_t>(next);
   c.final = is_final(next) && !is_final(r.o.state);
   c.at = now_s();
+  if (c.final) {
+    // Retention keeps the order through its refill guarantee and claim window. An order
+    // whose service left the config gets the longest window any configured service needs.
+    const std::int64_t keep = r.service != nullptr
+                                  ? keep_after_final_s(next, *r.service, cfg.policy)
+                                  : longest_keep_after_final(cfg.services, cfg.policy).seconds;
+    c.keep_until = c.at + keep;
+  }
   return c;
 }
 

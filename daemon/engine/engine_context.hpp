@@ -75,7 +75,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   void change(order_record& r, store::state_change c, std::function<void(order_record*, bool)> then);
   /// The same for several orders in one journal batch; `then(committed)` after all applied.
   void change_batch(std::vector<store::state_change> changes, std::function<void(bool)> then);
-  /// A change of `r` to `next` with ids, states, time and the final flag filled in.
+  /// A change of `r` to `next` with ids, states, time and the final flag filled in; a change
+  /// that makes the order final carries its keep_until (dispatch/retention.hpp).
   store::state_change make_change(const order_record& r, order_state next) const;
 
   /// The order with this panel id: from memory, else loaded from the journal (final orders

@@ -50,7 +50,10 @@ event_view to_view(const store::event_row& row) {
   v.raw_status = row.raw_status.value_or("");
   v.charge = money::from_micros(row.charge_micros);
   v.remains = row.remains;
+  if (v.remains && *v.remains < 0) v.remains = 0;  // over-delivery: nothing remains
   if (row.refund_micros) v.refund = money::from_micros(*row.refund_micros);
+  // The event that ends an order always carries the refund, "0" when nothing is owed.
+  if (!v.refund && is_final(v.new_state) && !is_final(v.old_state)) v.refund = money{};
   v.refill_eligible = row.refill_eligible;
   v.note = row.note;
   v.at = row.at;

@@ -201,10 +201,21 @@ void intake::committed(std::shared_ptr<call> c, std::vector<std::pair<std::size_
     } else {
       if (res.ok) {
         // The journal has this panel id already (written by an earlier run and not seen
-        // by the lookup): nothing was written now.
-        a.status = add_status::conflict;
-        a.error = "panel order id " + a.panel_order_id + " already exists";
-        counters.intake_conflicts.fetch_add(1, std::memory_order_relaxed);
+        // by the lookup, or purged by retention, which keeps the id taken): nothing was
+        // written now. A purged order with the same content is a replay of it.
+        const auto purged = ctx_.reader->find_purged(a.panel_order_id);
+        if (purged && purged->request_hash == r->request_hash) {
+          a.status = add_status::replayed;
+          a.order_id = purged->order_id;
+          a.state = static_cast<order_state>(purged->state);
+          a.charge = money::from_micros(purged->charge_micros);
+          counters.intake_replayed.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          a.status = add_status::conflict;
+          a.error = "panel order id " + a.panel_order_id +
+                    (purged ? " exists with different content" : " already exists");
+          counters.intake_conflicts.fetch_add(1, std::memory_order_relaxed);
+        }
       } else {
         a.status = add_status::unavailable;
         a.error = "the journal could not commit the order (" + res.error + "); nothing stored, safe to retry";

@@ -1,8 +1,8 @@
 #include "daemon/engine/order_actions.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <algorithm>
 #include <memory>
 
 #include "daemon/engine/dispatcher.hpp"
@@ -121,8 +121,10 @@ order_view make_view(engine_context& ctx, order_record& r) {
   v.quantity = r.o.quantity;
   v.charge = r.o.charge;
   v.start_count = r.o.start_count_value();
-  v.remains = r.o.remains_value();
-  v.refund = r.refund;
+  v.remains = r.o.clamped_remains();
+  // A final order's refund is always a figure ("0" when nothing is owed or it awaits review,
+  // which refund_reason says); a running order has none yet.
+  v.refund = is_final(r.o.state) ? std::optional<money>(r.refund.value_or(money{})) : std::nullopt;
   v.refund_reason = r.refund_reason;
   const std::int64_t now = engine_context::now_s();
   if (r.service != nullptr) {
@@ -289,58 +291,61 @@ void order_actions::resolve(resolution res, std::function<void(action_answer)> d
 
 void order_actions::panel_ids(std::vector<std::int64_t> order_ids,
                               std::function<void(std::vector<std::optional<std::string>>)> done) {
-  asio::post(ctx_.strand, [this, ids = std::move(order_ids), done = std::move(done), keep = ctx_.shared_from_this()] {
-    std::vector<std::optional<std::string>> out;
-    out.reserve(ids.size());
-    for (const std::int64_t id : ids) {
-      if (const order_record* r = ctx_.book.find(id)) {
-        out.emplace_back(r->panel_order_id);
-      } else if (auto row = ctx_.reader->find_order(id)) {
-        out.emplace_back(std::move(row->panel_order_id));
-      } else {
-        out.emplace_back(std::nullopt);
-      }
-    }
-    done(std::move(out));
-  });
+  asio::post(ctx_.strand,
+             [this, ids = std::move(order_ids), done = std::move(done), keep = ctx_.shared_from_this()] {
+               std::vector<std::optional<std::string>> out;
+               out.reserve(ids.size());
+               for (const std::int64_t id : ids) {
+                 if (const order_record* r = ctx_.book.find(id)) {
+                   out.emplace_back(r->panel_order_id);
+                 } else if (auto row = ctx_.reader->find_order(id)) {
+                   out.emplace_back(std::move(row->panel_order_id));
+                 } else {
+                   out.emplace_back(std::nullopt);
+                 }
+               }
+               done(std::move(out));
+             });
 }
 
 void order_actions::list_orders(order_state state, std::int64_t after_id, std::size_t limit,
                                 std::function<void(order_page)> done) {
   limit = std::clamp<std::size_t>(limit, 1, 1000);
-  asio::post(ctx_.strand, [this, state, after_id, limit, done = std::move(done), keep = ctx_.shared_from_this()] {
-    // The journal is the truth (it also has final orders of earlier runs); an order in memory
-    // is shown from memory, which also knows whether it is held.
-    const auto rows = ctx_.reader->orders_in_state(static_cast<std::uint8_t>(state), after_id, limit);
-    order_page page;
-    page.orders.reserve(rows.size());
-    for (const auto& row : rows) {
-      if (order_record* r = ctx_.book.find(row.id)) {
-        page.orders.push_back(make_view(ctx_, *r));
-        continue;
-      }
-      auto rec = ctx_.record_from_row(row);  // not kept: a listing must not fill the book
-      ctx_.load_outcome(*rec);
-      page.orders.push_back(make_view(ctx_, *rec));
-    }
-    if (rows.size() == limit) page.next_after_id = rows.back().id;
-    done(std::move(page));
-  });
+  asio::post(
+      ctx_.strand, [this, state, after_id, limit, done = std::move(done), keep = ctx_.shared_from_this()] {
+        // The journal is the truth (it also has final orders of earlier runs); an order in memory
+        // is shown from memory, which also knows whether it is held.
+        const auto rows = ctx_.reader->orders_in_state(static_cast<std::uint8_t>(state), after_id, limit);
+        order_page page;
+        page.orders.reserve(rows.size());
+        for (const auto& row : rows) {
+          if (order_record* r = ctx_.book.find(row.id)) {
+            page.orders.push_back(make_view(ctx_, *r));
+            continue;
+          }
+          auto rec = ctx_.record_from_row(row);  // not kept: a listing must not fill the book
+          ctx_.load_outcome(*rec);
+          page.orders.push_back(make_view(ctx_, *rec));
+        }
+        if (rows.size() == limit) page.next_after_id = rows.back().id;
+        done(std::move(page));
+      });
 }
 
 void order_actions::history(std::string panel_order_id, std::function<void(order_history)> done) {
-  asio::post(ctx_.strand, [this, id = std::move(panel_order_id), done = std::move(done), keep = ctx_.shared_from_this()] {
-    order_history h;
-    h.panel_order_id = id;
-    order_record* r = ctx_.lookup(id);
-    if (r == nullptr) {
-      h.error = "order not found";
-      return done(std::move(h));
-    }
-    h.order = make_view(ctx_, *r);
-    for (const auto& e : ctx_.reader->order_events(r->id)) h.events.push_back(to_view(e));
-    done(std::move(h));
-  });
+  asio::post(ctx_.strand,
+             [this, id = std::move(panel_order_id), done = std::move(done), keep = ctx_.shared_from_this()] {
+               order_history h;
+               h.panel_order_id = id;
+               order_record* r = ctx_.lookup(id);
+               if (r == nullptr) {
+                 h.error = "order not found";
+                 return done(std::move(h));
+               }
+               h.order = make_view(ctx_, *r);
+               for (const auto& e : ctx_.reader->order_events(r->id)) h.events.push_back(to_view(e));
+               done(std::move(h));
+             });
 }
 
 }  // namespace smm::daemon

@@ -198,6 +198,9 @@ void poller::apply_status(order_record& r, const providers::order_status& st) {
     order o = r.o;
     o.state = *next;
     o.completed_at = engine_context::now_s();
+    // The refund uses only the remains of the answer that reported the end (docs/rules.md
+    // "Refunds"): an older figure may predate deliveries, so without one it needs review.
+    o.remains = st.remains ? *st.remains : no_value;
     const refund_decision d = compute_refund(o);
     if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
     c.refund_reason = std::string(to_string(d.reason));
@@ -268,6 +271,7 @@ void poller::maintenance() {
   if (ctx_.cfg.daemon.retention_days > 0) {
     store::purge_final purge;
     purge.before = wall - std::int64_t{ctx_.cfg.daemon.retention_days} * 86400;
+    purge.now = wall;  // keep windows are compared with the engine's clock
     ctx_.journal.submit({purge}, [log = ctx_.log](store::commit_result r) {
       if (!r.ok) log->error("retention purge failed: {}", r.error);
     });

@@ -1,5 +1,8 @@
 #include "providers/client/http_transport.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -11,9 +14,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <deque>
 #include <stdexcept>
 
@@ -83,17 +83,28 @@ void classify_read_error(const error_code& ec, const Parser& parser, const beast
 
 const char* to_string(request_progress p) noexcept {
   switch (p) {
-    case request_progress::resolve_failed: return "resolve_failed";
-    case request_progress::connect_failed: return "connect_failed";
-    case request_progress::tls_failed: return "tls_failed";
-    case request_progress::not_sent: return "not_sent";
-    case request_progress::write_partial: return "write_partial";
-    case request_progress::sent_timeout: return "sent_timeout";
-    case request_progress::sent_closed: return "sent_closed";
-    case request_progress::sent_reset: return "sent_reset";
-    case request_progress::reply_truncated: return "reply_truncated";
-    case request_progress::reply_invalid: return "reply_invalid";
-    case request_progress::reply_complete: return "reply_complete";
+    case request_progress::resolve_failed:
+      return "resolve_failed";
+    case request_progress::connect_failed:
+      return "connect_failed";
+    case request_progress::tls_failed:
+      return "tls_failed";
+    case request_progress::not_sent:
+      return "not_sent";
+    case request_progress::write_partial:
+      return "write_partial";
+    case request_progress::sent_timeout:
+      return "sent_timeout";
+    case request_progress::sent_closed:
+      return "sent_closed";
+    case request_progress::sent_reset:
+      return "sent_reset";
+    case request_progress::reply_truncated:
+      return "reply_truncated";
+    case request_progress::reply_invalid:
+      return "reply_invalid";
+    case request_progress::reply_complete:
+      return "reply_complete";
   }
   return "?";
 }
@@ -109,14 +120,18 @@ struct http_transport::impl {
   std::uint64_t opened = 0;
 
   impl(asio::any_io_executor e, provider_url p, transport_options o, std::shared_ptr<spdlog::logger> l)
-      : ex(std::move(e)), ep(std::move(p)), port(std::to_string(ep.port)), opts(std::move(o)), log(std::move(l)) {
+      : ex(std::move(e)),
+        ep(std::move(p)),
+        port(std::to_string(ep.port)),
+        opts(std::move(o)),
+        log(std::move(l)) {
     if (ep.tls()) make_ssl_context();
   }
 
   void make_ssl_context() {
     ssl_ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-    ssl_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    ssl_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     if (!opts.tls_verify) {
       ssl_ctx->set_verify_mode(ssl::verify_none);
       if (log) log->warn("TLS peer verification is OFF for {}:{} (tls_verify=false)", ep.host, port);
@@ -266,7 +281,8 @@ struct http_transport::impl {
     r.body = std::move(res.body());
   }
 
-  asio::awaitable<http_result> send(const http_request& req, clock_type::time_point deadline) {
+  asio::awaitable<http_result> send(const http_request& req, clock_type::time_point deadline,
+                                    const http_transport::before_write_fn* before_write) {
     auto hreq = build(req);
     // A pooled connection that fails before its first byte left is retried once on a fresh one.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -282,6 +298,13 @@ struct http_transport::impl {
         r.timed_out = true;
         r.error = "deadline passed before writing";
         if (r.reused) give_back(std::move(c));
+        co_return r;
+      }
+      if (before_write != nullptr && *before_write && !co_await (*before_write)()) {
+        r.progress = request_progress::not_sent;
+        r.error = "withdrawn before writing";
+        r.withdrawn = true;
+        give_back(std::move(c));
         co_return r;
       }
       bool keep = false;
@@ -304,9 +327,9 @@ http_transport::http_transport(asio::any_io_executor ex, provider_url ep, transp
 
 http_transport::~http_transport() = default;
 
-asio::awaitable<http_result> http_transport::send(const http_request& req,
-                                                  clock_type::time_point deadline) {
-  return impl_->send(req, deadline);
+asio::awaitable<http_result> http_transport::send(const http_request& req, clock_type::time_point deadline,
+                                                  const before_write_fn* before_write) {
+  return impl_->send(req, deadline, before_write);
 }
 
 std::size_t http_transport::idle_count() const noexcept { return impl_->idle.size(); }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <type_traits>
 
 #include "providers/client/inflight_limiter.hpp"
 #include "providers/failure_classifier.hpp"
@@ -66,6 +67,23 @@ call_outcome outcome_of(outcome_kind k) {
     case outcome_kind::retry: return call_outcome::failed;
   }
   return call_outcome::failed;
+}
+
+// Keeps what one attempt's reply said. The value of a plain success; for add, also an order id
+// a reply named without being one (beside an error text, or on a non-2xx status), moved to
+// unconfirmed_order as evidence. An id an earlier attempt of the same call named is kept.
+template <class T>
+void take_value(T& out, T&& parsed, bool success) {
+  if constexpr (std::is_same_v<T, add_result>) {
+    if (!success && !parsed.order.empty()) {
+      parsed.unconfirmed_order = std::move(parsed.order);
+      parsed.order.clear();
+    }
+    if (parsed.unconfirmed_order.empty()) parsed.unconfirmed_order = std::move(out.unconfirmed_order);
+    out = std::move(parsed);
+  } else if (success) {
+    out = std::move(parsed);
+  }
 }
 
 breaker_state_view view_of(breaker_state s) {
@@ -159,9 +177,10 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
 
   // One call: attempts with limits and retries, until a decision.
   template <class T, class Parse>
-  asio::awaitable<call_result<T>> run(action a, http_request req, Parse parse, clock_type::time_point deadline) {
+  asio::awaitable<call_result<T>> run(action a, http_request req, Parse parse, clock_type::time_point deadline,
+                                      http_transport::before_write_fn before_write = {}) {
     const auto started = clock_type::now();
-    auto r = co_await attempts<T>(a, req, parse, deadline);
+    auto r = co_await attempts<T>(a, req, parse, deadline, before_write);
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started);
     count([&](client_figures& f) { f.record(a, r.outcome, took); });
     publish_gauges();
@@ -173,8 +192,19 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
 
   template <class T, class Parse>
   asio::awaitable<call_result<T>> attempts(action a, const http_request& req, Parse parse,
-                                           clock_type::time_point deadline) {
+                                           clock_type::time_point deadline,
+                                           const http_transport::before_write_fn& before_write = {}) {
     call_result<T> r;
+    // The hook is awaited once per call: a retry after a not-sent attempt is already journaled.
+    bool hooked = false;
+    http_transport::before_write_fn once;
+    if (before_write) {
+      once = [&hooked, &before_write]() -> asio::awaitable<bool> {
+        if (hooked) co_return true;
+        hooked = co_await before_write();
+        co_return hooked;
+      };
+    }
     for (std::uint32_t attempt = 0;; ++attempt) {
       const auto decision = breaker.acquire(a, clock_type::now());
       if (decision == breaker_decision::reject) {
@@ -215,9 +245,15 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
         if (attempt > 0) ++f.retries;
       });
       publish_gauges();
-      auto h = co_await transport.send(req, deadline);
+      auto h = co_await transport.send(req, deadline, once ? &once : nullptr);
       limiter.release();
       publish_gauges();
+      if (h.withdrawn) {
+        r.outcome = call_outcome::cancelled;
+        r.progress = h.progress;
+        r.error = h.error;
+        co_return r;
+      }
       ++r.attempts;
       r.progress = h.progress;
       r.http_status = h.status;
@@ -236,29 +272,40 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
         } else {
           h.body.reserve(h.body.size() + 64);  // simdjson padding: parse in place
           auto parsed = parse(body_ref(h.body));
+          const std::string status_text = "HTTP " + std::to_string(h.status);
           if (parsed.kind == reply_kind::provider_error) {
+            // The classifier decides whether the text is definitive (only on a 2xx/4xx).
             rep.stage = attempt_stage::provider_error;
             rep.category = parsed.category;
-            r.error = parsed.error;
+            r.error = definitive_status(rep.http_status) ? parsed.error : status_text + ": " + parsed.error;
           } else if (parsed.kind == reply_kind::ok && is_2xx) {
             rep.stage = attempt_stage::success;
-            r.value = std::move(parsed.value);
+          } else if (is_2xx) {
+            rep.stage = attempt_stage::garbled_body;
+            r.error = "malformed reply: " + parsed.error;
           } else {
-            rep.stage = is_2xx ? attempt_stage::garbled_body : attempt_stage::http_status;
-            r.error = is_2xx ? "malformed reply: " + parsed.error : "HTTP " + std::to_string(h.status);
+            // A 3xx/4xx/5xx with no error text: an HTML or gateway page, an empty body, or
+            // even the expected JSON, which a non-2xx status makes unconfirmed.
+            rep.stage = attempt_stage::http_status;
+            r.error = parsed.kind == reply_kind::ok ? status_text : status_text + ": " + parsed.error;
           }
+          take_value(r.value, std::move(parsed.value), rep.stage == attempt_stage::success);
         }
       }
 
       const auto out = classify_failure(rep);
       r.category = out.category;
       const auto now = clock_type::now();
-      // The breaker hears about provider health only: a definitive answer is healthy, a
-      // transport failure or garbage is not, a 429 is neither.
-      if (rep.stage == attempt_stage::success || rep.stage == attempt_stage::provider_error) {
-        breaker.record_success(now);
-      } else if (!(rep.stage == attempt_stage::http_status && rep.http_status == 429)) {
-        breaker.record_failure(now);
+      // The breaker hears about provider health only (failure_classifier's health_of).
+      switch (health_of(rep)) {
+        case provider_health::healthy:
+          breaker.record_success(now);
+          break;
+        case provider_health::unhealthy:
+          breaker.record_failure(now);
+          break;
+        case provider_health::neutral:
+          break;
       }
       if (rep.stage == attempt_stage::http_status && rep.http_status == 429) {
         count([](client_figures& f) { ++f.rate_limited; });
@@ -357,7 +404,8 @@ asio::awaitable<call_result<add_result>> provider_client::add(add_order order, c
     co_return r;
   }
   co_return co_await SMM_ON_STRAND(
-      self->run<add_result>(action::add, std::move(*built.request), parse_add, self->deadline_of(c)));
+      self->run<add_result>(action::add, std::move(*built.request), parse_add, self->deadline_of(c),
+                            std::move(c.before_write)));
 }
 
 asio::awaitable<call_result<order_status>> provider_client::status(std::string order_id, call_options c) {

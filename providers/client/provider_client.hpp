@@ -56,10 +56,17 @@ struct call_options {
   /// Deadline of the whole call (queueing, rate waits, attempts, backoff); empty: now +
   /// provider_client_options::call_timeout.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  /// add only: awaited once, when the request holds an in-flight slot and a rate token and
+  /// its connection is ready, just before its first byte is written; false withdraws it (the
+  /// call ends `cancelled`, nothing sent). The daemon journals `sending` here. Runs on the
+  /// client's strand.
+  http_transport::before_write_fn before_write;
 };
 
 /// The result of one call. `value` is meaningful when outcome == ok (and, for multi calls,
-/// holds what the chunks that succeeded returned even when a later chunk failed).
+/// holds what the chunks that succeeded returned even when a later chunk failed). For add,
+/// value.unconfirmed_order may be set on any outcome: an order id some reply of the call named
+/// without being a plain success (see add_result).
 template <class T>
 struct call_result {
   call_outcome outcome = call_outcome::failed;

@@ -334,6 +334,94 @@ call_deadline_ms = 4000
                "must be >= request_timeout_ms (5000), got 4000");
 }
 
+TEST(ConfigErrors, RetentionShorterThanARefillGuaranteePlusClaimWindowNamesTheService) {
+  const std::string text = std::string(minimal_providers) + R"(
+[daemon]
+retention_days = 30
+[[services]]
+id = 1
+name = "Likes"
+rate = "0.10"
+route = [{ provider = "alpha", service = "1" }]
+[[services]]
+id = 7
+name = "Followers [Refill 60d]"
+rate = "0.90"
+refill_days = 60
+route = [{ provider = "alpha", service = "101" }]
+[[services]]
+id = 8
+name = "Views [Refill 30d]"
+rate = "0.01"
+refill_days = 30
+route = [{ provider = "alpha", service = "5" }]
+)";
+  const auto r = load(text);
+  expect_error(r, text, "daemon.retention_days", "retention_days = 30",
+               "30 days is shorter than the longest keep window (74 days): service 7 "
+               "(\"Followers [Refill 60d]\", services[1]) keeps its orders 74 days: refill_days 60 + "
+               "policy.claim_window_days 14; expected at least 74");
+  EXPECT_EQ(r.errors.size(), 1u) << to_string(r.errors);
+  EXPECT_THAT(to_string(r.errors[0]),
+              HasSubstr("test.toml:" + std::to_string(line_of(text, "retention_days")) +
+                        ":18: daemon.retention_days: 30 days"));
+}
+
+TEST(ConfigErrors, RetentionFollowsTheClaimWindowAndEqualIsEnough) {
+  const std::string short_claim = minimal_config() + R"(
+[daemon]
+retention_days = 20
+[policy]
+claim_window_days = 30
+)";
+  expect_error(load(short_claim), short_claim, "daemon.retention_days", "retention_days = 20",
+               "20 days is shorter than the longest keep window (30 days): every order is kept "
+               "policy.claim_window_days (30) after it ended");
+
+  const std::string exact = std::string(minimal_providers) + R"(
+[daemon]
+retention_days = 74
+[[services]]
+id = 7
+name = "f"
+rate = "0.90"
+refill_days = 60
+route = [{ provider = "alpha", service = "101" }]
+)";
+  EXPECT_TRUE(load(exact)) << to_string(load(exact).errors);
+}
+
+TEST(ConfigErrors, DefaultRetentionTooShortPointsAtTheRefillDays) {
+  const std::string text = std::string(minimal_providers) + R"(
+[[services]]
+id = 7
+name = "Followers [Refill 80d]"
+rate = "0.90"
+refill_days = 80
+route = [{ provider = "alpha", service = "101" }]
+)";
+  const auto r = load(text);
+  expect_error(r, text, "services[0].refill_days", "refill_days = 80",
+               "needs daemon.retention_days of at least 94 days; it is 90 (the default): service 7");
+  EXPECT_EQ(r.errors.size(), 1u) << to_string(r.errors);
+}
+
+TEST(ConfigErrors, RetentionOutOfRangeIsReportedOnce) {
+  const std::string text = std::string(minimal_providers) + R"(
+[daemon]
+retention_days = 0
+[[services]]
+id = 7
+name = "f"
+rate = "0.90"
+refill_days = 100
+route = [{ provider = "alpha", service = "101" }]
+)";
+  const auto r = load(text);
+  expect_error(r, text, "daemon.retention_days", "retention_days", "must be in 1..3650, got 0");
+  EXPECT_EQ(r.errors.size(), 1u) << to_string(r.errors);
+}
+
 TEST(ConfigErrors, BadCurrencyAndBalance) {
   const std::string text = minimal_config() + R"(
 [[providers]]

@@ -83,6 +83,17 @@ TEST_F(ApiV2Render, StatusOfARunningOrderShowsTheChargeAndDefaultFigures) {
   EXPECT_EQ(str(parse(status_body(v, "USD"))["remains"]), "0");
 }
 
+TEST_F(ApiV2Render, AnOrderWhoseRefundAwaitsReviewIsNotShownFinal) {
+  // A template panel refunds from a final status and remains on its own: until an operator
+  // settles the refund, the order is still in progress to it.
+  order_view v = partial_order();
+  v.refund = money{};
+  v.refund_reason = "needs_review";
+  const element s = parse(status_body(v, "USD"));
+  EXPECT_EQ(str(s["status"]), "In progress");
+  EXPECT_EQ(str(s["charge"]), "0.90");
+}
+
 TEST_F(ApiV2Render, StatusTextOfEveryState) {
   const std::pair<order_state, std::string_view> table[] = {
       {order_state::received, "Pending"},        {order_state::queued, "Pending"},

@@ -20,18 +20,16 @@ bool final_view(const order_view& v) { return is_final(v.state); }
 std::optional<money> expected_refund(const order_view& v) {
   switch (v.state) {
     case order_state::completed:
-      return std::nullopt;
+      return money{};  // a final order always shows its refund, "0" when nothing is owed
     case order_state::canceled:
     case order_state::refunded:
     case order_state::failed:
     case order_state::rejected:
       return v.charge;
     case order_state::partial: {
-      if (!v.remains) return std::nullopt;
+      if (!v.remains || v.refund_reason == "needs_review") return money{};
       const std::int64_t r = std::clamp<std::int64_t>(*v.remains, 0, v.quantity);
-      const auto m = prorate_down(v.charge, r, v.quantity);
-      if (m.value.is_zero()) return std::nullopt;
-      return m.value;
+      return prorate_down(v.charge, r, v.quantity).value;
     }
     default:
       return std::nullopt;
@@ -267,6 +265,28 @@ TEST(engine_flow, route_fails_over_while_a_providers_breaker_is_open) {
   ASSERT_TRUE(h.wait_for("br-1", [](const order_view& v) { return !v.provider_order_id.empty(); }));
   EXPECT_EQ(h.status("br-1")->provider, "beta");
   EXPECT_EQ(audit_adds(alpha).size(), 1u);  // nothing more went to alpha
+}
+
+TEST(engine_flow, a_partial_end_without_remains_needs_review_and_never_refunds_from_an_older_poll) {
+  temp_dir dir;
+  // In progress answers carry remains; the Partial answer does not.
+  mock_process alpha({"--pending-ms", "50", "--speed", "150", "--partial-prob", "1",
+                      "--final-without-remains", "--seed", "5"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("nr", "nr", 1000)).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("nr", final_view));
+  const auto v = *h.status("nr");
+  ASSERT_EQ(v.state, order_state::partial);
+  // Precondition: a poll saw the order running with remains, so a stale figure existed.
+  ASSERT_TRUE(v.remains.has_value()) << "no In progress poll reported remains";
+  EXPECT_EQ(v.refund_reason, "needs_review");
+  EXPECT_EQ(v.refund, money{}) << "refunded from remains that the final answer did not report";
+  // Every face shows a final order's refund as a figure: the final event carries "0".
+  bool final_event = false;
+  for (const auto& e : all_events(h.journal_path()))
+    if (e.panel_order_id == "nr" && e.new_state == order_state::partial) final_event = true;
+  EXPECT_TRUE(final_event);
 }
 
 TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {

@@ -21,14 +21,14 @@ const row table[] = {
     {"Refill not found", ec::order_not_found},
     // SmartPanel language table
     {"API is Disable for this user or User Not Found! Contact the Support", ec::bad_key},
-    {"This action is Invalid", ec::other},
-    {"There are missing required parameters. Please check your API Manual", ec::other},
+    {"This action is Invalid", ec::invalid_request},
+    {"There are missing required parameters. Please check your API Manual", ec::invalid_request},
     {"Invalid Link", ec::invalid_link},
     {"Service ID does not exists", ec::unknown_service},
     {"Quantity must to be greater than or equal to minimum amount", ec::quantity_out_of_range},
     {"Quantity must to be less than or equal to maximum amount", ec::quantity_out_of_range},
     {"Not enough funds on balance", ec::not_enough_funds},
-    {"Order ID is required parameter. Please check your API Manual", ec::other},
+    {"Order ID is required parameter. Please check your API Manual", ec::invalid_request},
     // Coded errors
     {"neworder.error.link_duplicate", ec::duplicate_active_order},
     {"neworder.error.not_enough_funds", ec::not_enough_funds},
@@ -56,7 +56,7 @@ const row table[] = {
     {"Invalid API key", ec::bad_key},
     {"Incorrect request key", ec::bad_key},
     {"Order not eligible for refill.", ec::refill_not_allowed},
-    {"Invalid Request", ec::other},
+    {"Invalid Request", ec::invalid_request},
     {"Refill Request Not found", ec::order_not_found},
     // ipanel.me
     {"wrong address", ec::invalid_link},
@@ -64,8 +64,13 @@ const row table[] = {
     {"small quantity", ec::quantity_out_of_range},
     {"low balance", ec::not_enough_funds},
     // NotPanel-style
-    {"Missing required parameter: service", ec::other},
+    {"Missing required parameter: service", ec::invalid_request},  // not a missing service
     {"Too Many Requests", ec::rate_limited},
+    // Unrecognised texts: nothing is known, so an add answered with one is `unknown`
+    {"Service temporarily unavailable", ec::other},
+    {"Internal", ec::other},
+    {"Something went wrong", ec::other},
+    {"Invalid request: invalid link", ec::invalid_link},  // the specific reason wins
     {"", ec::other},
 };
 

@@ -200,6 +200,32 @@ TEST(ResponseParser, ErrorWinsOverOrder) {
   EXPECT_TRUE(r.value.order.empty());
   const auto o = parse_add(R"({"order": 32, "error": "low balance"})");
   EXPECT_EQ(o.kind, reply_kind::provider_error);
+  EXPECT_TRUE(o.value.order.empty());
+}
+
+TEST(ResponseParser, OrderBesideAnErrorIsKeptUnconfirmed) {
+  // Either key order, a number or a string: the id survives as evidence, never as `order`.
+  for (const char* body :
+       {R"({"error": "low balance", "order": 32})", R"({"order": 32, "error": "low balance"})",
+        R"({"error": {"message": "low balance"}, "order": "32"})"}) {
+    const auto r = parse_add(body);
+    EXPECT_EQ(r.kind, reply_kind::provider_error) << body;
+    EXPECT_EQ(r.value.unconfirmed_order, "32") << body;
+    EXPECT_TRUE(r.value.order.empty()) << body;
+  }
+  // No usable id beside the error: nothing to check.
+  for (const char* body :
+       {R"({"error": "low balance"})", R"({"error": "low balance", "order": null})",
+        R"({"error": "low balance", "order": ""})", R"({"error": "x", "order": {"id": 1}})"}) {
+    const auto r = parse_add(body);
+    EXPECT_EQ(r.kind, reply_kind::provider_error) << body;
+    EXPECT_TRUE(r.value.unconfirmed_order.empty()) << body;
+  }
+  // A plain success names its id in `order` only.
+  const auto ok = parse_add(R"({"order": 23501})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.value.order, "23501");
+  EXPECT_TRUE(ok.value.unconfirmed_order.empty());
 }
 
 TEST(ResponseParser, OrderIdsAreOpaqueExactText) {

@@ -1,6 +1,9 @@
 // The client against the mock in every fault mode: each fault is classified by how far the
-// request got, idempotent calls are retried, and the audit never shows a second add.
+// request got, idempotent calls are retried, and the audit never shows a second add. Then the
+// replies that are not a definitive answer (issue 9, items 1 and 2), played by a loopback
+// server: an add they answer is unknown, never resent, and a breaker failure.
 #include "tests/providers_client/client_fixture.hpp"
+#include "tests/providers_client/tiny_server.hpp"
 
 namespace smm::providers {
 namespace {
@@ -137,6 +140,208 @@ TEST_F(faults, error_before_connect_is_retried_even_for_add) {
   EXPECT_EQ(r.outcome, call_outcome::failed) << r.error;
   EXPECT_EQ(r.progress, request_progress::connect_failed);
   EXPECT_EQ(r.attempts, 3u);  // nothing sent: safe to retry an add
+}
+
+// ---- Answers that are not a definitive "no" (issue 9, items 1 and 2) ----
+
+using test::canned_reply;
+
+constexpr const char* gateway_page =
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
+    "Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+constexpr const char* waf_page =
+    "<!DOCTYPE html>\n<html><head><title>Attention Required! | Cloudflare</title></head>"
+    "<body><h1>Sorry, you have been blocked</h1></body></html>\n";
+
+canned_reply reply_of(unsigned status, std::string content_type, std::string body) {
+  canned_reply r;
+  r.status = status;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  return r;
+}
+canned_reply json(unsigned status, std::string body) {
+  return reply_of(status, "application/json", std::move(body));
+}
+canned_reply html(unsigned status, std::string body) {
+  return reply_of(status, "text/html; charset=UTF-8", std::move(body));
+}
+
+class answers : public ::testing::Test {
+ protected:
+  // A client of `srv` whose breaker opens after `trip` failures in a row.
+  std::unique_ptr<provider_client> client_of(const test::tiny_server& srv, std::uint32_t max_attempts = 4,
+                                             std::uint32_t trip = 1000) {
+    auto o = test_support::fast_options("http://127.0.0.1:" + std::to_string(srv.port()) + "/api/v2");
+    o.max_attempts = max_attempts;
+    o.breaker.consecutive_failures = trip;
+    return std::make_unique<provider_client>(ioc_.get_executor(), std::move(o));
+  }
+  template <class T>
+  T run(boost::asio::awaitable<T> aw) {
+    return test_support::run_on(ioc_, std::move(aw));
+  }
+
+  // One add answered `reply`: unknown after one attempt, and never sent again.
+  call_result<add_result> expect_unknown_add(const canned_reply& reply) {
+    test::tiny_server srv(reply);
+    auto c = client_of(srv);
+    auto r = run(c->add(order_for("ambiguous")));
+    EXPECT_EQ(r.outcome, call_outcome::unknown) << to_string(r.outcome) << ": " << r.error;
+    EXPECT_EQ(r.progress, request_progress::reply_complete);
+    EXPECT_EQ(r.http_status, reply.status);
+    EXPECT_EQ(r.attempts, 1u);
+    EXPECT_EQ(srv.requests(), 1) << "an add was sent twice";
+    EXPECT_TRUE(r.value.order.empty());
+    return r;
+  }
+
+  // Two adds answered `reply` open a breaker that trips on two failures; the third is refused
+  // locally.
+  void expect_breaker_failures(const canned_reply& reply) {
+    test::tiny_server srv(reply);
+    auto c = client_of(srv, 4, 2);
+    for (int i = 0; i < 2; ++i) run(c->add(order_for("breaker" + std::to_string(i))));
+    EXPECT_EQ(c->figures().breaker, breaker_state_view::open) << "counted as a healthy answer";
+    EXPECT_EQ(run(c->add(order_for("breaker2"))).outcome, call_outcome::breaker_open);
+    EXPECT_EQ(srv.requests(), 2);
+  }
+
+  boost::asio::io_context ioc_;
+};
+
+TEST_F(answers, add_answered_500_with_an_error_text_is_unknown) {
+  const auto reply = json(500, R"({"error":"Internal"})");
+  const auto r = expect_unknown_add(reply);
+  EXPECT_NE(r.error.find("HTTP 500"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("Internal"), std::string::npos) << r.error;
+  expect_breaker_failures(reply);
+}
+
+TEST_F(answers, add_answered_5xx_with_a_known_error_text_is_unknown) {
+  // Even a not-created class is no answer on a 5xx: the panel may have failed half-way.
+  expect_unknown_add(json(503, R"({"error":"Not enough funds on balance"})"));
+  expect_breaker_failures(json(500, R"({"error":"Invalid link"})"));
+}
+
+TEST_F(answers, add_answered_302_is_unknown) {
+  const auto reply = canned_reply{.status = 302,
+                                  .content_type = "text/html",
+                                  .body = "<html><body>Moved</body></html>",
+                                  .headers = {{"Location", "https://panel.example/login"}}};
+  expect_unknown_add(reply);
+  expect_breaker_failures(reply);
+}
+
+TEST_F(answers, add_answered_302_with_an_error_text_is_unknown) {
+  const auto reply = json(302, R"({"error":"Invalid link"})");
+  expect_unknown_add(reply);
+  expect_breaker_failures(reply);
+}
+
+TEST_F(answers, add_answered_200_html_is_unknown) {
+  const auto reply = html(200, "<!DOCTYPE html><html><body>Maintenance</body></html>");
+  const auto r = expect_unknown_add(reply);
+  EXPECT_NE(r.error.find("HTML"), std::string::npos) << r.error;
+  expect_breaker_failures(reply);
+}
+
+TEST_F(answers, add_answered_502_gateway_page_is_unknown) {
+  const auto reply = html(502, gateway_page);
+  const auto r = expect_unknown_add(reply);
+  EXPECT_NE(r.error.find("HTTP 502"), std::string::npos) << r.error;
+  expect_breaker_failures(reply);
+}
+
+TEST_F(answers, add_answered_a_4xx_page_is_unknown) {
+  // A WAF or proxy page says nothing definitive about the order: no pause, no rejection.
+  for (unsigned status : {403u, 404u, 400u}) {
+    SCOPED_TRACE(status);
+    expect_unknown_add(html(status, waf_page));
+    expect_breaker_failures(html(status, waf_page));
+  }
+}
+
+TEST_F(answers, add_answered_an_unrecognised_error_text_is_unknown) {
+  for (unsigned status : {200u, 400u}) {
+    SCOPED_TRACE(status);
+    const auto reply = json(status, R"({"error":"Service temporarily unavailable"})");
+    const auto r = expect_unknown_add(reply);
+    EXPECT_EQ(r.error, "Service temporarily unavailable");
+    expect_breaker_failures(reply);
+  }
+}
+
+TEST_F(answers, a_definitive_no_still_releases_the_add_and_is_a_healthy_answer) {
+  struct row {
+    canned_reply reply;
+    call_outcome outcome;
+    error_category category;
+  };
+  const row rows[] = {
+      {json(200, R"({"error":"Not enough funds on balance"})"), call_outcome::pause_provider,
+       error_category::not_enough_funds},
+      {json(422, R"({"error":"Invalid link"})"), call_outcome::rejected, error_category::invalid_link},
+      {json(200, R"({"error":"Quantity must to be greater than or equal to minimum amount"})"),
+       call_outcome::rejected, error_category::quantity_out_of_range},
+      {json(400, R"({"error":"Missing required parameter: service"})"), call_outcome::rejected,
+       error_category::invalid_request},
+      {json(200,
+            R"({"error":"You have active order with this link. Please wait until order being completed."})"),
+       call_outcome::retry_later, error_category::duplicate_active_order},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.reply.body);
+    test::tiny_server srv(row.reply);
+    auto c = client_of(srv, 4, 2);
+    for (int i = 0; i < 3; ++i) {
+      const auto r = run(c->add(order_for("definitive" + std::to_string(i))));
+      EXPECT_EQ(r.outcome, row.outcome) << to_string(r.outcome) << ": " << r.error;
+      EXPECT_EQ(r.category, row.category) << to_string(r.category) << ": " << r.error;
+      EXPECT_EQ(r.attempts, 1u);
+    }
+    EXPECT_EQ(c->figures().breaker, breaker_state_view::closed);
+    EXPECT_EQ(srv.requests(), 3);
+  }
+}
+
+TEST_F(answers, status_answered_500_with_an_error_text_is_retried) {
+  test::tiny_server srv(json(500, R"({"error":"Internal"})"));
+  auto c = client_of(srv, 3);
+  const auto r = run(c->status("1"));
+  EXPECT_EQ(r.outcome, call_outcome::failed) << to_string(r.outcome) << ": " << r.error;
+  EXPECT_EQ(r.attempts, 3u);
+  EXPECT_EQ(srv.requests(), 3);
+}
+
+TEST_F(answers, add_error_beside_an_order_id_keeps_the_id_unconfirmed) {
+  // ipanel.me: {"error":"low balance","order":32}. The error decides the outcome; the id is
+  // handed up for a status check.
+  test::tiny_server srv(json(200, R"({"error":"low balance","order":32})"));
+  auto c = client_of(srv);
+  const auto r = run(c->add(order_for("low_balance")));
+  EXPECT_EQ(r.outcome, call_outcome::pause_provider) << to_string(r.outcome) << ": " << r.error;
+  EXPECT_EQ(r.category, error_category::not_enough_funds);
+  EXPECT_EQ(r.error, "low balance");
+  EXPECT_TRUE(r.value.order.empty());
+  EXPECT_EQ(r.value.unconfirmed_order, "32");
+}
+
+TEST_F(answers, an_order_id_on_a_non_2xx_reply_is_unconfirmed) {
+  for (const char* body : {R"({"order":77})", R"({"error":"Internal","order":"77"})"}) {
+    SCOPED_TRACE(body);
+    const auto r = expect_unknown_add(json(500, body));
+    EXPECT_EQ(r.value.unconfirmed_order, "77");
+  }
+}
+
+TEST_F(answers, a_plain_success_has_no_unconfirmed_order) {
+  test::tiny_server srv(json(200, R"({"order":23501})"));
+  auto c = client_of(srv);
+  const auto r = run(c->add(order_for("plain")));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.value.order, "23501");
+  EXPECT_TRUE(r.value.unconfirmed_order.empty());
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ using namespace smm::store;
 namespace {
 
 // Codes as the daemon uses them; the journal only stores numbers.
-constexpr std::uint8_t queued = 1, sending = 2, placed = 3, unknown = 5, canceled = 9;
+constexpr std::uint8_t queued = 1, sending = 2, placed = 3, unknown = 4, completed = 8, canceled = 10;
 
 class journal_test : public ::testing::Test {
  protected:
@@ -225,6 +225,166 @@ TEST_F(journal_test, purge_removes_old_final_orders_but_never_lets_ids_or_seqs_g
   EXPECT_EQ(r.last_event_seq(), seq_before);
   ASSERT_TRUE(j.submit_and_wait({order(3, "https://x.com/c")}).ok);
   EXPECT_GT(r.last_event_seq(), seq_before);
+}
+
+constexpr std::int64_t day = 86400;
+
+state_change finish(std::int64_t order_id, std::uint8_t state, std::int64_t at,
+                    std::optional<std::int64_t> keep_until) {
+  state_change c;
+  c.order_id = order_id;
+  c.old_state = placed;
+  c.new_state = state;
+  c.final = true;
+  c.at = at;
+  c.keep_until = keep_until;
+  return c;
+}
+
+TEST_F(journal_test, purge_keeps_an_order_inside_its_keep_window_and_deletes_it_after) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b")}).ok);
+  const std::int64_t t = 1'700'000'000;
+  // Order 1: Completed with a 30-day refill guarantee + 14-day claim window; order 2 canceled
+  // at the same moment, with the claim window alone.
+  ASSERT_TRUE(
+      j.submit_and_wait({finish(1, completed, t, t + 44 * day), finish(2, canceled, t, t + 14 * day)}).ok);
+  journal_reader r(path_);
+  EXPECT_EQ(r.find_order("p1")->keep_until, t + 44 * day);
+
+  // A retention of 20 days, 21 days on: both are past the cutoff, only order 2 is past its window.
+  ASSERT_TRUE(j.submit_and_wait({purge_final{t + day, t + 21 * day}}).ok);
+  EXPECT_TRUE(r.find_order("p1")) << "purged inside its refill guarantee + claim window";
+  EXPECT_EQ(r.order_events(1).size(), 2u);
+  EXPECT_FALSE(r.find_order("p2"));
+
+  // The last second of the window still keeps it; the next one lets it go.
+  ASSERT_TRUE(j.submit_and_wait({purge_final{t + 24 * day, t + 44 * day}}).ok);
+  EXPECT_TRUE(r.find_order("p1"));
+  ASSERT_TRUE(j.submit_and_wait({purge_final{t + 24 * day, t + 44 * day + 1}}).ok);
+  EXPECT_FALSE(r.find_order("p1"));
+  EXPECT_TRUE(r.order_events(1).empty());
+
+  // The window never overrides the operator's cutoff: a recent order stays.
+  ASSERT_TRUE(j.submit_and_wait({order(3, "https://x.com/c")}).ok);
+  ASSERT_TRUE(j.submit_and_wait({finish(3, canceled, t + 50 * day, t + 50 * day)}).ok);
+  ASSERT_TRUE(j.submit_and_wait({purge_final{t + 50 * day, t + 60 * day}}).ok);
+  EXPECT_TRUE(r.find_order("p3"));
+}
+
+TEST_F(journal_test, a_later_change_never_shortens_the_keep_window) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
+  ASSERT_TRUE(j.submit_and_wait({finish(1, completed, 100, 100 + 44 * day)}).ok);
+  auto replay = finish(1, completed, 200, 200 + 14 * day);  // e.g. an anomaly journaled later
+  replay.final = false;
+  ASSERT_TRUE(j.submit_and_wait({replay}).ok);
+  state_change note_only;
+  note_only.order_id = 1;
+  note_only.old_state = completed;
+  note_only.new_state = completed;
+  note_only.note = "drop seen";
+  ASSERT_TRUE(j.submit_and_wait({note_only}).ok);
+  journal_reader r(path_);
+  EXPECT_EQ(r.find_order("p1")->keep_until, 100 + 44 * day);
+}
+
+TEST_F(journal_test, a_purged_panel_id_stays_taken_and_answers_what_it_was) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
+  auto c = finish(1, canceled, 100, 100 + 14 * day);
+  c.refund_micros = 900'000;
+  c.refund_reason = "canceled";
+  ASSERT_TRUE(j.submit_and_wait({c}).ok);
+  ASSERT_TRUE(j.submit_and_wait({purge_final{200, 100 + 15 * day}}).ok);
+  journal_reader r(path_);
+  ASSERT_FALSE(r.find_order("p1"));
+
+  const auto purged = r.find_purged("p1");
+  ASSERT_TRUE(purged) << "the purged panel id must still be known";
+  EXPECT_EQ(purged->order_id, 1);
+  EXPECT_EQ(purged->request_hash, 31);
+  EXPECT_EQ(purged->state, canceled);
+  EXPECT_EQ(purged->charge_micros, 900'000);
+  EXPECT_EQ(purged->refund_micros, 900'000);
+  EXPECT_EQ(purged->final_at, 100);
+  EXPECT_EQ(purged->purged_at, 100 + 15 * day);
+  EXPECT_FALSE(r.find_purged("p2"));
+
+  // A late replay of the same add (intake hands it a new daemon id): nothing is written.
+  auto late = order(7);
+  late.panel_order_id = "p1";
+  const auto res = j.submit_and_wait({late});
+  ASSERT_TRUE(res.ok) << res.error;
+  EXPECT_EQ(res.outcomes[0], op_outcome::duplicate);
+  EXPECT_EQ(res.event_seq[0], 0);
+  EXPECT_FALSE(r.find_order("p1"));
+  EXPECT_FALSE(r.find_order(std::int64_t{7}));
+  EXPECT_TRUE(r.open_orders().empty()) << "a replay after purge must not become a second order";
+  // Purging again (nothing left of it) keeps the row.
+  ASSERT_TRUE(j.submit_and_wait({purge_final{300 * day, 300 * day}}).ok);
+  EXPECT_TRUE(r.find_purged("p1"));
+}
+
+// The schema as version 1 wrote it, verbatim: a journal from before retention kept windows.
+constexpr const char* v1_schema = R"sql(
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY, panel_order_id TEXT NOT NULL UNIQUE, request_hash INTEGER NOT NULL,
+  service_id INTEGER NOT NULL, link TEXT NOT NULL, link_key TEXT NOT NULL, quantity INTEGER NOT NULL,
+  params TEXT NOT NULL DEFAULT '', charge_micros INTEGER NOT NULL, state INTEGER NOT NULL, provider TEXT,
+  provider_order_id TEXT, attempt INTEGER NOT NULL DEFAULT 0, raw_status TEXT, start_count INTEGER,
+  remains INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, final_at INTEGER);
+CREATE INDEX orders_open ON orders(state) WHERE final_at IS NULL;
+CREATE INDEX orders_final_at ON orders(final_at) WHERE final_at IS NOT NULL;
+CREATE INDEX orders_link_key ON orders(link_key);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL, panel_order_id TEXT NOT NULL,
+  old_state INTEGER NOT NULL, new_state INTEGER NOT NULL, raw_status TEXT, charge_micros INTEGER NOT NULL,
+  remains INTEGER, refund_micros INTEGER, refill_eligible INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL);
+CREATE INDEX events_order ON events(order_id);
+CREATE TABLE refunds (
+  order_id INTEGER PRIMARY KEY, amount_micros INTEGER NOT NULL, reason TEXT NOT NULL,
+  event_seq INTEGER NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO orders (id, panel_order_id, request_hash, service_id, link, link_key, quantity, charge_micros,
+                    state, created_at, updated_at, final_at)
+  VALUES (1, 'old-final', 31, 1, 'https://x.com/a', 'x.com/a', 1000, 900000, 8, 50, 100, 100),
+         (2, 'old-open', 62, 1, 'https://x.com/b', 'x.com/b', 1000, 900000, 3, 50, 100, NULL);
+INSERT INTO events (order_id, panel_order_id, old_state, new_state, charge_micros, at)
+  VALUES (1, 'old-final', 0, 1, 900000, 50), (1, 'old-final', 3, 8, 900000, 100),
+         (2, 'old-open', 0, 1, 900000, 50);
+PRAGMA user_version = 1;
+)sql";
+
+TEST_F(journal_test, a_v1_journal_migrates_and_its_final_orders_keep_the_cutoff_alone) {
+  {
+    sqlite_db db(path_);
+    db.exec(v1_schema);
+  }
+  journal j({path_});
+  {
+    sqlite_db db(path_);
+    EXPECT_EQ(db.query_int("PRAGMA user_version"), current_schema_version());
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM pragma_table_info('orders') WHERE name='keep_until'"), 1);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM sqlite_master WHERE name='purged_orders'"), 1);
+  }
+  journal_reader r(path_);
+  ASSERT_TRUE(r.find_order("old-final"));
+  EXPECT_FALSE(r.find_order("old-final")->keep_until.has_value()) << "no window known for an old row";
+  EXPECT_EQ(r.order_events(1).size(), 2u);
+  ASSERT_EQ(r.open_orders().size(), 1u);
+
+  // Its order goes on: the open order becomes final with a window, as the daemon writes it.
+  ASSERT_TRUE(j.submit_and_wait({finish(2, completed, 100, 100 + 44 * day)}).ok);
+  EXPECT_EQ(r.find_order("old-open")->keep_until, 100 + 44 * day);
+
+  // Past the cutoff: the old row goes (cutoff alone), the new one waits for its window.
+  ASSERT_TRUE(j.submit_and_wait({purge_final{101, 100 + 20 * day}}).ok);
+  EXPECT_FALSE(r.find_order("old-final"));
+  EXPECT_TRUE(r.find_purged("old-final"));
+  EXPECT_TRUE(r.find_order("old-open"));
+  EXPECT_EQ(r.last_order_id(), 2);
 }
 
 // The durability contract: whatever a completion reported as committed survives kill -9.

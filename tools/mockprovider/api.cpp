@@ -58,9 +58,13 @@ std::int64_t count_lines(std::string_view text) {
 }
 
 std::string status_object(const order_view& v, const quirks& q, std::string_view currency) {
+  const bool final = v.status == order_status::completed || v.status == order_status::partial ||
+                     v.status == order_status::canceled;
+  const std::string remains =
+      final && q.final_without_remains ? std::string() : ",\"remains\":" + count_text(v.remains, q);
   return "{\"charge\":" + money_text(v.charge, q) + ",\"start_count\":" + count_text(v.start_count, q) +
-         ",\"status\":" + json_quote(status_text(v.status, q.style)) +
-         ",\"remains\":" + count_text(v.remains, q) + ",\"currency\":" + json_quote(currency) + "}";
+         ",\"status\":" + json_quote(status_text(v.status, q.style)) + remains +
+         ",\"currency\":" + json_quote(currency) + "}";
 }
 
 /// Extra parameters each service type needs besides link and quantity (api-v2.md §3).
@@ -300,6 +304,8 @@ bool apply_quirks(const param_map& params, quirks& q, std::string& error) {
       next.bare_errors = on;
     } else if (name == "string_ids") {
       next.string_ids = on;
+    } else if (name == "final_without_remains") {
+      next.final_without_remains = on;
     } else {
       error = "unknown quirk '" + name + "'";
       return false;
@@ -314,7 +320,8 @@ std::string to_json(const quirks& q) {
   return std::string("{\"numbers\":") + (q.numbers ? "\"numbers\"" : "\"strings\"") +
          ",\"status_style\":" + json_quote(names[static_cast<int>(q.style)]) +
          ",\"bare_errors\":" + (q.bare_errors ? "true" : "false") +
-         ",\"string_ids\":" + (q.string_ids ? "true" : "false") + "}";
+         ",\"string_ids\":" + (q.string_ids ? "true" : "false") +
+         ",\"final_without_remains\":" + (q.final_without_remains ? "true" : "false") + "}";
 }
 
 api_answer run_action(simulation& sim, const param_map& params, const quirks& q, std::int64_t now_ms) {

@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"canonical", "lower", "snake", "alt", "upper"}));
   app.add_flag("--bare-errors", bare_errors, "multi status per-id errors as bare strings (ipanel style)");
   app.add_flag("--string-ids", string_ids, "order ids ord_N and refill ids ref_N");
+  bool final_without_remains = false;
+  app.add_flag("--final-without-remains", final_without_remains,
+               "no remains in the status of a final order (some panels drop it there)");
   app.add_option("--body-limit", server.body_limit, "largest request body in bytes")->capture_default_str();
   app.add_option("--idle-timeout-ms", server.idle_timeout_ms, "close keep-alive connections idle this long")
       ->capture_default_str()
@@ -129,7 +132,8 @@ int main(int argc, char** argv) {
     param_map q{{"numbers", numbers},
                 {"status_style", status_style},
                 {"bare_errors", bare_errors ? "1" : "0"},
-                {"string_ids", string_ids ? "1" : "0"}};
+                {"string_ids", string_ids ? "1" : "0"},
+                {"final_without_remains", final_without_remains ? "1" : "0"}};
     std::string error;
     if (!apply_quirks(q, base.quirk, error)) {
       std::cerr << error << "\n";
