@@ -343,6 +343,7 @@ policy_def load_policy(const toml::table* t, load_context& ctx) {
   if (auto v = r.get_integer("claim_window_days")) p.claim_window_s = *v * 86400;
   if (auto v = r.get_integer("speedup_stuck_after_hours")) p.speedup_stuck_after_s = *v * 3600;
   if (auto v = r.get_integer("speedup_min_interval_hours")) p.speedup_min_interval_s = *v * 3600;
+  if (auto v = r.get_integer("forgotten_after_s")) p.forgotten_after_s = *v;
   return p;
 }
 

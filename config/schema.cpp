@@ -203,7 +203,10 @@ constexpr std::array specs{
              .default_value = "60",
              .min = 1,
              .max = 86400,
-             .description = "Seconds between status polls of running orders."},
+             .description = "Base interval of status polls of a running order: half of it (at least 0.25 s) "
+                            "for the first 10 minutes after placement, the value up to 6 hours, twice it up to "
+                            "2 days, four times it after. Every running order is polled within its interval, "
+                            "in calls of up to 100 ids (docs/rules.md)."},
     key_spec{.table = "providers",
              .key = "currency",
              .kind = k::string,
@@ -325,6 +328,14 @@ constexpr std::array specs{
              .min = 1,
              .max = 3650,
              .description = "Claims are accepted this long after Completed/Partial."},
+    key_spec{.table = "policy",
+             .key = "forgotten_after_s",
+             .kind = k::integer,
+             .default_value = "3600",
+             .min = 1,
+             .max = 30 * 86400,
+             .description = "A placed order the provider answers 'Incorrect order ID' about for this long "
+                            "becomes unknown (an anomaly for an operator to resolve)."},
     key_spec{.table = "policy",
              .key = "speedup_stuck_after_hours",
              .kind = k::integer,

@@ -2,9 +2,9 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -48,7 +48,8 @@ std::string status_line(const engine_figures& f) {
     if (!is_final(static_cast<order_state>(s))) open += f.orders_by_state[s];
   const auto unknown = f.orders_by_state[static_cast<std::size_t>(order_state::unknown)];
   return "open " + std::to_string(open) + ", accepted " + std::to_string(f.intake_accepted) + ", placed " +
-         std::to_string(f.placed) + ", final " + std::to_string(f.finals) + ", unknown " + std::to_string(unknown);
+         std::to_string(f.placed) + ", final " + std::to_string(f.finals) + ", unknown " +
+         std::to_string(unknown);
 }
 
 // Pings the systemd watchdog from the dispatch loop, at most twice per interval: the pings
@@ -147,7 +148,8 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     std::unique_ptr<metrics::metrics_server> metrics_http;
     if (cfg.daemon.metrics_listen) {
       metrics_http = std::make_unique<metrics::metrics_server>(
-          io.get_executor(), *cfg.daemon.metrics_listen, [&eng, &api_http] { return render_metrics(eng, api_http.get()); },
+          io.get_executor(), *cfg.daemon.metrics_listen,
+          [&eng, &api_http] { return render_metrics(eng, api_http.get()); },
           [&ready] { return ready.load(); });
     }
     api_http = std::make_unique<apiv2::api_server>(io.get_executor(), cfg.daemon.api_socket_path.string(),
@@ -192,12 +194,19 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
       rc = 1;
     }
     ready.store(false);
+    // An add on the wire is waited for up to its call deadline (its answer settles it; cut
+    // short, it would be `unknown`), plus a margin for the journal; systemd is told to wait.
+    auto grace = std::chrono::milliseconds(2000);
+    for (const auto& p : cfg.providers)
+      grace = std::max(grace, p.call_deadline + std::chrono::milliseconds(2000));
     notify_stopping();
+    notify_extend_timeout(grace + std::chrono::seconds(5));
     listener.stop();
     api_http->stop();
     if (metrics_http) metrics_http->stop();
-    if (!eng.stop(std::chrono::seconds(10)))
-      log->warn("stop: some adds were still on the wire after 10 s; they will be reconciled at next start");
+    if (!eng.stop(grace))
+      log->warn("stop: some adds were still on the wire after {} ms; they are unknown at next start",
+                grace.count());
     work.reset();
     io.stop();
     io_thread.join();

@@ -13,6 +13,13 @@ void notify_ready(std::string_view status) {
 
 void notify_stopping() { sd_notify(0, "STOPPING=1\nSTATUS=stopping: draining in-flight requests"); }
 
+void notify_extend_timeout(std::chrono::milliseconds extra) {
+  const std::string msg =
+      "EXTEND_TIMEOUT_USEC=" +
+      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(extra).count());
+  sd_notify(0, msg.c_str());
+}
+
 void notify_reloading() { sd_notify(0, "RELOADING=1"); }
 
 void notify_status(std::string_view status) {

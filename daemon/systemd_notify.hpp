@@ -11,6 +11,8 @@ namespace smm::daemon {
 void notify_ready(std::string_view status);
 /// STOPPING=1: a graceful stop has begun.
 void notify_stopping();
+/// Asks systemd for `extra` more time before it kills a stop (EXTEND_TIMEOUT_USEC).
+void notify_extend_timeout(std::chrono::milliseconds extra);
 /// RELOADING=1 before a reload, READY=1 after it.
 void notify_reloading();
 /// STATUS=... (live figures for `systemctl status`).

@@ -6,12 +6,22 @@ std::string_view to_string(refill_state s) {
   switch (s) {
     case refill_state::none:
       return "none";
+    case refill_state::requested:
+      return "requested";
+    case refill_state::pending:
+      return "pending";
     case refill_state::in_progress:
       return "in_progress";
     case refill_state::completed:
       return "completed";
     case refill_state::rejected:
       return "rejected";
+    case refill_state::unknown:
+      return "unknown";
+    case refill_state::refused:
+      return "refused";
+    case refill_state::failed:
+      return "failed";
   }
   return "invalid";
 }

@@ -19,12 +19,18 @@ namespace smm {
 /// Sentinel for an unknown count (start_count, remains) or an unset time.
 inline constexpr std::int64_t no_value = std::numeric_limits<std::int64_t>::min();
 
-/// Where the order's refill stands (its status never changes on refill: domain.md).
+/// Where the order's latest refill request stands (its status never changes on refill:
+/// domain.md). The codes are journaled (store refills.state): append only, never renumber.
 enum class refill_state : std::uint8_t {
-  none,         ///< never requested
-  in_progress,  ///< requested at last_refill_at, no final answer yet
-  completed,    ///< provider reported the refill done
-  rejected,     ///< provider reported the refill rejected
+  none = 0,         ///< never requested
+  requested = 1,    ///< journaled, its request to the provider not answered yet
+  pending = 2,      ///< the provider took it (refill id known), not started
+  in_progress = 3,  ///< the provider is refilling
+  completed = 4,    ///< the provider reported the refill done
+  rejected = 5,     ///< the provider ended it without refilling (Rejected, Canceled, Error ...)
+  unknown = 6,      ///< the request was written, no definitive answer: never resent on a guess
+  refused = 7,      ///< the provider refused the request (refill rule 7): no refill exists
+  failed = 8,       ///< the request provably never took effect (not sent, "not now"): none exists
 };
 
 /// Why the provider last refused a refill request (refill rule 7).

@@ -65,6 +65,9 @@ struct policy_def {
   std::int64_t claim_window_s = 14 * 86400;       ///< claims accepted after Completed/Partial
   std::int64_t speedup_stuck_after_s = 3 * 86400;  ///< "stuck": no status change for longer
   std::int64_t speedup_min_interval_s = 86400;     ///< at most one speed-up per this interval
+  /// A placed order the provider keeps answering "Incorrect order ID" about for this long is
+  /// forgotten upstream: it becomes `unknown` for an operator (docs/rules.md).
+  std::int64_t forgotten_after_s = 3600;
   friend bool operator==(const policy_def&, const policy_def&) = default;
 };
 

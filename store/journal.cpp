@@ -39,9 +39,21 @@ constexpr const char* update_order_sql =
     " provider_order_id=coalesce(?3,provider_order_id), attempt=coalesce(?4,attempt),"
     " raw_status=coalesce(?5,raw_status), start_count=coalesce(?6,start_count), remains=coalesce(?7,remains),"
     " updated_at=?8, final_at=CASE WHEN ?9 THEN ?10 ELSE final_at END,"
-    " keep_until=CASE WHEN ?11 IS NULL OR ?11 <= keep_until THEN keep_until ELSE ?11 END"
+    " keep_until=CASE WHEN ?11 IS NULL OR ?11 <= keep_until THEN keep_until ELSE ?11 END,"
+    " placed_at=coalesce(?13, placed_at)"
     " WHERE id=?12 RETURNING panel_order_id, charge_micros";
 constexpr const char* refund_exists_sql = "SELECT 1 FROM refunds WHERE order_id=?";
+// A refill row is replaced at each change; the provider's refill id and status text, once
+// known, stay when a later change does not carry them.
+constexpr const char* order_of_refill_sql =
+    "SELECT panel_order_id, charge_micros, state FROM orders WHERE id=?";
+constexpr const char* upsert_refill_sql =
+    "INSERT INTO refills (order_id, attempt, state, refusal, provider, refill_id, raw_status, message,"
+    " requested_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
+    " ON CONFLICT(order_id, attempt) DO UPDATE SET state=excluded.state, refusal=excluded.refusal,"
+    " refill_id=coalesce(excluded.refill_id, refill_id),"
+    " raw_status=coalesce(excluded.raw_status, raw_status), message=excluded.message,"
+    " updated_at=excluded.updated_at";
 constexpr const char* insert_refund_sql =
     "INSERT INTO refunds (order_id, amount_micros, reason, event_seq, at) VALUES (?,?,?,?,?)";
 
@@ -53,13 +65,16 @@ struct statements {
         update_order(db, update_order_sql),
         refund_exists(db, refund_exists_sql),
         insert_refund(db, insert_refund_sql),
+        order_of_refill(db, order_of_refill_sql),
+        upsert_refill(db, upsert_refill_sql),
         begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
         savepoint(db, "SAVEPOINT batch"),
         release(db, "RELEASE batch"),
         rollback_to(db, "ROLLBACK TO batch") {}
-  sqlite_stmt insert_order, insert_event, update_order, refund_exists, insert_refund;
+  sqlite_stmt insert_order, insert_event, update_order, refund_exists, insert_refund, order_of_refill,
+      upsert_refill;
   sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
 };
 
@@ -185,6 +200,7 @@ struct journal::impl {
     u.bind(4, c.attempt ? std::optional<std::int64_t>(*c.attempt) : std::nullopt);
     u.bind(5, c.raw_status).bind(6, c.start_count).bind(7, c.remains).bind(8, c.at);
     u.bind(9, std::int64_t{c.final}).bind(10, c.at).bind(11, c.keep_until).bind(12, c.order_id);
+    u.bind(13, c.placed_at);
     if (!u.step()) {
       u.reset();
       r.outcomes.push_back(op_outcome::missing);
@@ -218,6 +234,30 @@ struct journal::impl {
     r.event_seq.push_back(seq);
   }
 
+  void apply(const refill_change& c, commit_result& r) {
+    auto& o = st->order_of_refill;
+    o.bind(1, c.order_id);
+    if (!o.step()) {
+      o.reset();
+      r.outcomes.push_back(op_outcome::missing);
+      r.event_seq.push_back(0);
+      return;
+    }
+    const std::string panel_id = o.column_text(0);
+    const std::int64_t charge = o.column_int(1);
+    const auto state = static_cast<std::uint8_t>(o.column_int(2));
+    o.reset();
+    auto& u = st->upsert_refill;
+    u.bind(1, c.order_id).bind(2, std::int64_t{c.attempt}).bind(3, std::int64_t{c.state});
+    u.bind(4, std::int64_t{c.refusal}).bind(5, c.provider).bind(6, c.refill_id).bind(7, c.raw_status);
+    u.bind(8, c.message).bind(9, c.requested_at).bind(10, c.at);
+    u.run();
+    // The order's own state does not change: the event is a note in its feed.
+    r.outcomes.push_back(op_outcome::applied);
+    r.event_seq.push_back(write_event(c.order_id, panel_id, state, state, std::nullopt, charge, std::nullopt,
+                                      std::nullopt, false, c.note, c.at));
+  }
+
   void apply(const purge_final& p, commit_result& r) {
     const std::int64_t now = p.now ? *p.now : unix_now();
     // Old enough for the operator's retention, and past the order's own keep window (refill
@@ -237,6 +277,7 @@ struct journal::impl {
         " ON CONFLICT DO NOTHING");
     db.exec("DELETE FROM events WHERE order_id IN " + old);
     db.exec("DELETE FROM refunds WHERE order_id IN " + old);
+    db.exec("DELETE FROM refills WHERE order_id IN " + old);
     db.exec("DELETE FROM orders WHERE id IN " + old);
     r.outcomes.push_back(op_outcome::applied);
     r.event_seq.push_back(0);

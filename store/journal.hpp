@@ -75,6 +75,10 @@ class journal_reader {
   std::vector<order_row> open_orders();
   /// One order by the panel's id.
   std::optional<order_row> find_order(const std::string& panel_order_id);
+  /// The daemon id of the order placed with `provider` under `provider_order_id`, if any.
+  /// Walks the table (no index): only a rare evidence check asks.
+  std::optional<std::int64_t> find_by_provider_order(const std::string& provider,
+                                                     const std::string& provider_order_id);
   /// What is left of an order retention purged, by the panel's id (its panel id stays taken).
   std::optional<purged_order> find_purged(const std::string& panel_order_id);
   /// Calls `f(panel_order_id)` for every final order (the engine keeps only their hashes).
@@ -94,6 +98,18 @@ class journal_reader {
   std::int64_t last_order_id();
   /// Number of orders per state code.
   std::vector<std::pair<std::uint8_t, std::int64_t>> count_by_state();
+
+  /// The order's latest refill request (highest attempt), if it ever had one.
+  std::optional<refill_row> latest_refill(std::int64_t order_id);
+  /// The latest refill request of every order whose latest one is in one of `states`
+  /// (refill_state codes), in order id order (recovery: refills to follow or settle).
+  std::vector<refill_row> latest_refills_in(const std::vector<std::uint8_t>& states);
+  /// The earliest placement time of the orders that ended in one of `states` at or after
+  /// `final_since` (recovery: where the placements refill rule 5 may compare start).
+  std::optional<std::int64_t> earliest_placement_of_final(std::int64_t final_since,
+                                                          const std::vector<std::uint8_t>& states);
+  /// Calls `f` for every order placed at or after `since` (by the orders_placed_at index).
+  void for_each_placement_since(std::int64_t since, const std::function<void(const placement_row&)>& f);
 
  private:
   struct impl;

@@ -7,7 +7,9 @@ namespace {
 constexpr const char* order_columns =
     "id, panel_order_id, request_hash, service_id, link, link_key, quantity, params, charge_micros, state,"
     " provider, provider_order_id, attempt, raw_status, start_count, remains, created_at, updated_at,"
-    " final_at, keep_until";
+    " final_at, keep_until, placed_at";
+constexpr const char* refill_columns =
+    "order_id, attempt, state, refusal, provider, refill_id, raw_status, message, requested_at, updated_at";
 constexpr const char* event_columns =
     "seq, order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains, refund_micros,"
     " refill_eligible, note, at";
@@ -38,7 +40,34 @@ order_row read_order(const sqlite_stmt& s) {
   o.updated_at = s.column_int(17);
   o.final_at = s.column_opt_int(18);
   o.keep_until = s.column_opt_int(19);
+  o.placed_at = s.column_opt_int(20);
   return o;
+}
+
+refill_row read_refill(const sqlite_stmt& s) {
+  refill_row r;
+  r.order_id = s.column_int(0);
+  r.attempt = static_cast<std::int32_t>(s.column_int(1));
+  r.state = static_cast<std::uint8_t>(s.column_int(2));
+  r.refusal = static_cast<std::uint8_t>(s.column_int(3));
+  r.provider = s.column_text(4);
+  r.refill_id = opt_text(s, 5);
+  r.raw_status = opt_text(s, 6);
+  r.message = s.column_text(7);
+  r.requested_at = s.column_int(8);
+  r.updated_at = s.column_int(9);
+  return r;
+}
+
+// "(1,2,3)": codes are integers, so the list is safe to inline.
+std::string code_list(const std::vector<std::uint8_t>& codes) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(codes[i]);
+  }
+  out += ')';
+  return out;
 }
 
 event_row read_event(const sqlite_stmt& s) {
@@ -72,11 +101,14 @@ struct journal_reader::impl {
         events_since(db, select(event_columns, "FROM events WHERE seq>? ORDER BY seq LIMIT ?")),
         order_events(db, select(event_columns, "FROM events WHERE order_id=? ORDER BY seq")),
         find_order_id(db, select(order_columns, "FROM orders WHERE id=?")),
-        orders_in_state(db, select(order_columns, "FROM orders WHERE state=? AND id>? ORDER BY id LIMIT ?")) {
+        orders_in_state(db, select(order_columns, "FROM orders WHERE state=? AND id>? ORDER BY id LIMIT ?")),
+        latest_refill(db,
+                      select(refill_columns, "FROM refills WHERE order_id=? ORDER BY attempt DESC LIMIT 1")) {
     db.exec("PRAGMA busy_timeout=5000");
   }
   sqlite_db db;
-  sqlite_stmt open_orders, find_order, events_since, order_events, find_order_id, orders_in_state;
+  sqlite_stmt open_orders, find_order, events_since, order_events, find_order_id, orders_in_state,
+      latest_refill;
 };
 
 journal_reader::journal_reader(const std::string& path) : impl_(std::make_unique<impl>(path)) {}
@@ -97,6 +129,15 @@ std::optional<order_row> journal_reader::find_order(const std::string& panel_ord
   if (s.step()) out = read_order(s);
   s.reset();
   return out;
+}
+
+std::optional<std::int64_t> journal_reader::find_by_provider_order(const std::string& provider,
+                                                                   const std::string& provider_order_id) {
+  sqlite_stmt s(impl_->db, "SELECT id FROM orders WHERE provider=? AND provider_order_id=? LIMIT 1");
+  s.bind(1, provider);
+  s.bind(2, provider_order_id);
+  if (!s.step()) return std::nullopt;
+  return s.column_int(0);
 }
 
 std::optional<purged_order> journal_reader::find_purged(const std::string& panel_order_id) {
@@ -167,7 +208,8 @@ std::int64_t journal_reader::last_event_seq() {
 }
 
 std::int64_t journal_reader::last_order_id() {
-  return impl_->db.query_int("SELECT max(coalesce((SELECT max(id) FROM orders), 0),"
+  return impl_->db.query_int(
+      "SELECT max(coalesce((SELECT max(id) FROM orders), 0),"
       " coalesce((SELECT value FROM meta WHERE key='order_id_floor'), 0))");
 }
 
@@ -176,6 +218,57 @@ std::vector<std::pair<std::uint8_t, std::int64_t>> journal_reader::count_by_stat
   std::vector<std::pair<std::uint8_t, std::int64_t>> out;
   while (s.step()) out.emplace_back(static_cast<std::uint8_t>(s.column_int(0)), s.column_int(1));
   return out;
+}
+
+std::optional<refill_row> journal_reader::latest_refill(std::int64_t order_id) {
+  auto& s = impl_->latest_refill;
+  s.bind(1, order_id);
+  std::optional<refill_row> out;
+  if (s.step()) out = read_refill(s);
+  s.reset();
+  return out;
+}
+
+std::vector<refill_row> journal_reader::latest_refills_in(const std::vector<std::uint8_t>& states) {
+  std::vector<refill_row> out;
+  if (states.empty()) return out;
+  // Prepared per call: recovery asks once. The refills_state index finds the candidates.
+  sqlite_stmt s(impl_->db, select(refill_columns, ("FROM refills r WHERE state IN " + code_list(states) +
+                                                   " AND attempt = (SELECT max(attempt) FROM refills"
+                                                   " WHERE order_id = r.order_id) ORDER BY order_id")
+                                                      .c_str()));
+  while (s.step()) out.push_back(read_refill(s));
+  return out;
+}
+
+std::optional<std::int64_t> journal_reader::earliest_placement_of_final(
+    std::int64_t final_since, const std::vector<std::uint8_t>& states) {
+  if (states.empty()) return std::nullopt;
+  sqlite_stmt s(impl_->db,
+                "SELECT min(placed_at) FROM orders WHERE final_at IS NOT NULL AND final_at >= ? AND"
+                " state IN " +
+                    code_list(states));
+  s.bind(1, final_since);
+  if (!s.step()) return std::nullopt;
+  return s.column_opt_int(0);
+}
+
+void journal_reader::for_each_placement_since(std::int64_t since,
+                                              const std::function<void(const placement_row&)>& f) {
+  sqlite_stmt s(
+      impl_->db,
+      "SELECT id, link, link_key, CASE WHEN link = '' THEN params ELSE '' END, placed_at FROM orders"
+      " WHERE placed_at IS NOT NULL AND placed_at >= ?");
+  s.bind(1, since);
+  placement_row p;
+  while (s.step()) {
+    p.order_id = s.column_int(0);
+    p.link = s.column_text(1);
+    p.link_key = s.column_text(2);
+    p.params = s.column_text(3);
+    p.placed_at = s.column_int(4);
+    f(p);
+  }
 }
 
 }  // namespace smm::store

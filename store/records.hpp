@@ -44,6 +44,27 @@ struct state_change {
   /// Unix seconds until which retention must keep the order (set with `final`: its refill
   /// guarantee plus claim window, dispatch/retention.hpp). A later change never shortens it.
   std::optional<std::int64_t> keep_until;
+  /// Set when the order is placed (again): its placement time, which refill rule 5 compares
+  /// (schema v3; the latest placement wins).
+  std::optional<std::int64_t> placed_at;
+};
+
+/// One refill request of an order as it stands now (schema v3, docs/rules.md "Refill"). The
+/// row of (order_id, attempt) is written when the request is journaled and replaced at each
+/// change; each write also adds an event to the order's feed (its state unchanged) carrying
+/// `note`, so refills show in the event stream and the order's history.
+struct refill_change {
+  std::int64_t order_id = 0;
+  std::int32_t attempt = 0;  ///< 1 for the order's first refill request, then 2, 3 ...
+  std::uint8_t state = 0;    ///< the domain core's refill_state code
+  std::uint8_t refusal = 0;  ///< the domain core's refill_refusal code (state refused)
+  std::string provider;
+  std::optional<std::string> refill_id;   ///< the provider's refill id, once known (kept when unset)
+  std::optional<std::string> raw_status;  ///< the provider's last refill status text (kept when unset)
+  std::string message;                    ///< the provider's refusal or what failed, verbatim
+  std::int64_t requested_at = 0;          ///< unix seconds the request was journaled
+  std::int64_t at = 0;                    ///< unix seconds of this change (updated_at, event time)
+  std::string note;                       ///< the event's note
 };
 
 /// Deletes final orders (and their events and refunds) that ended before `before` and whose
@@ -66,13 +87,13 @@ struct move_all_in_state {
   std::int64_t at = 0;
 };
 
-using journal_op = std::variant<order_insert, state_change, purge_final, move_all_in_state>;
+using journal_op = std::variant<order_insert, state_change, purge_final, move_all_in_state, refill_change>;
 
 /// What the commit did with one op.
 enum class op_outcome : std::uint8_t {
   applied,
   duplicate,  ///< order_insert whose panel_order_id (or id) exists or was purged: nothing written
-  missing,    ///< state_change for an order that does not exist
+  missing,    ///< state_change or refill_change for an order that does not exist
   refund_already_recorded,  ///< the state change applied, the refund was recorded earlier
 };
 
@@ -106,6 +127,31 @@ struct order_row {
   std::int64_t updated_at = 0;
   std::optional<std::int64_t> final_at;
   std::optional<std::int64_t> keep_until;  ///< see state_change::keep_until
+  std::optional<std::int64_t> placed_at;   ///< see state_change::placed_at (v3; older rows backfilled)
+};
+
+/// A refill request as the journal holds it (see refill_change).
+struct refill_row {
+  std::int64_t order_id = 0;
+  std::int32_t attempt = 0;
+  std::uint8_t state = 0;
+  std::uint8_t refusal = 0;
+  std::string provider;
+  std::optional<std::string> refill_id;
+  std::optional<std::string> raw_status;
+  std::string message;
+  std::int64_t requested_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/// Where and when an order was placed (refill rule 5 after a restart). `params` is filled
+/// only when `link` is empty (the target is a username inside the params).
+struct placement_row {
+  std::int64_t order_id = 0;
+  std::string link;
+  std::string link_key;
+  std::string params;
+  std::int64_t placed_at = 0;
 };
 
 /// What the journal keeps of an order retention purged: enough to answer a replay of its

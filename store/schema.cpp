@@ -7,7 +7,7 @@ namespace smm::store {
 namespace {
 
 // Append only: never edit a migration that has shipped; add the next one instead.
-constexpr std::array<const char*, 2> migrations = {
+constexpr std::array<const char*, 3> migrations = {
     // v1: orders, their events (the panel's feed), refunds (one per order, ever).
     R"sql(
 CREATE TABLE orders (
@@ -85,6 +85,35 @@ CREATE TABLE purged_orders (
   final_at       INTEGER NOT NULL,
   purged_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // v3: refills and placement times (docs/rules.md "Refill").
+    // refills: one row per refill request of an order (attempt 1, 2, ...), replaced at each
+    // change, deleted with its order by retention. state and refusal are the domain core's
+    // refill_state / refill_refusal codes.
+    // placed_at: when the order was last placed (refill rule 5 compares placements after a
+    // restart). Existing rows take the time of their last `placed` event (state code 3),
+    // else their last update when they have a provider order id.
+    R"sql(
+ALTER TABLE orders ADD COLUMN placed_at INTEGER;  -- unix seconds; NULL = never placed
+UPDATE orders SET placed_at = (SELECT max(at) FROM events WHERE events.order_id = orders.id
+                                 AND events.new_state = 3);
+UPDATE orders SET placed_at = updated_at WHERE placed_at IS NULL AND provider_order_id IS NOT NULL;
+CREATE INDEX orders_placed_at ON orders(placed_at) WHERE placed_at IS NOT NULL;
+
+CREATE TABLE refills (
+  order_id      INTEGER NOT NULL,
+  attempt       INTEGER NOT NULL,            -- 1 for the order's first refill request, then 2 ...
+  state         INTEGER NOT NULL,            -- requested, pending, ..., unknown, refused (codes)
+  refusal       INTEGER NOT NULL DEFAULT 0,  -- why the provider refused it (code), 0 = not refused
+  provider      TEXT NOT NULL,
+  refill_id     TEXT,                        -- the provider's refill id, once it answered
+  raw_status    TEXT,                        -- the provider's last refill status text, verbatim
+  message       TEXT NOT NULL DEFAULT '',    -- the provider's refusal or what failed, verbatim
+  requested_at  INTEGER NOT NULL,            -- unix seconds
+  updated_at    INTEGER NOT NULL,
+  PRIMARY KEY (order_id, attempt)
+) WITHOUT ROWID;
+CREATE INDEX refills_state ON refills(state);
 )sql",
 };
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -120,10 +121,12 @@ void dispatcher::route(order_record& r) {
     wait(r, ctx_.opts.retry_delay.count());
     return;
   }
-  const auto target = ctx_.providers.route(*r.service, r.min_hop);
+  bool checking = false;
+  const auto target = ctx_.providers.route(*r.service, r.min_hop, &checking);
   if (!target) {
-    // No usable provider: the order stays queued, never failed, and is tried again.
-    wait(r, ctx_.opts.retry_delay.count());
+    // No usable provider: the order stays queued, never failed, and is tried again; soon
+    // when its provider's key is being checked at start.
+    wait(r, checking ? ctx_.opts.dispatch_tick.count() : ctx_.opts.retry_delay.count());
     return;
   }
   auto& p = ctx_.providers.at(target->first);
@@ -138,13 +141,6 @@ void dispatcher::route(order_record& r) {
 
 void dispatcher::launch() {
   if (stopped_ || ctx_.stopping.load()) return;
-  struct send_item {
-    std::int64_t id;
-    std::size_t provider;
-    std::size_t hop;
-  };
-  std::vector<send_item> items;
-  std::vector<store::state_change> changes;
   for (std::size_t i = 0; i < ctx_.providers.size(); ++i) {
     auto& p = ctx_.providers.at(i);
     if (!ctx_.providers.usable(i)) {
@@ -155,9 +151,10 @@ void dispatcher::launch() {
       }
       continue;
     }
-    // Up to `send_window` times the provider's in-flight cap may be journaled as sending,
-    // so the next batch's commit overlaps the adds on the wire; the client still caps the
-    // wire. The price: after a crash, at most that many never-sent orders wait as unknown.
+    // Up to `send_window` times the provider's in-flight cap is handed to its client, so a
+    // freed slot is taken at once; the orders stay `queued` until their request holds a slot
+    // and a token and is about to be written (journal_sending), so a crash leaves unknown only
+    // the adds that were really on the wire.
     const auto cap = static_cast<std::size_t>(std::max(1, p.cfg->max_in_flight)) *
                      std::max<std::size_t>(1, ctx_.opts.send_window);
     while (!p.pending.empty() && p.adds_in_flight < cap) {
@@ -169,27 +166,9 @@ void dispatcher::launch() {
         r->in_dispatch = false;
         continue;
       }
-      auto c = ctx_.make_change(*r, order_state::sending);
-      c.provider = p.cfg->name;
-      c.attempt = static_cast<std::int32_t>(r->o.send_attempts) + 1;
-      changes.push_back(std::move(c));
-      items.push_back({id, i, r->hop});
       ++p.adds_in_flight;
-    }
-  }
-  if (items.empty()) return;
-  // Journal sending(n) for the whole batch; no add leaves before that commit.
-  ctx_.change_batch(std::move(changes), [this, items = std::move(items)](bool ok) {
-    for (const auto& it : items) {
-      auto& p = ctx_.providers.at(it.provider);
-      order_record* r = ctx_.book.find(it.id);
-      if (!ok || r == nullptr || r->o.state != order_state::sending) {
-        --p.adds_in_flight;
-        if (r != nullptr && r->o.state == order_state::queued) wait(*r, ctx_.opts.retry_delay.count());
-        continue;
-      }
-      asio::co_spawn(ctx_.strand, send(ctx_.shared_from_this(), it.id, it.provider, it.hop),
-                     [log = ctx_.log, id = it.id](std::exception_ptr e) {
+      asio::co_spawn(ctx_.strand, send(ctx_.shared_from_this(), id, i, r->hop),
+                     [log = ctx_.log, id](std::exception_ptr e) {
                        if (!e) return;
                        try {
                          std::rethrow_exception(e);
@@ -198,7 +177,46 @@ void dispatcher::launch() {
                        }
                      });
     }
-    ctx_.providers.publish();
+  }
+  ctx_.providers.publish();
+}
+
+namespace {
+
+// Runs `start(done)` on the engine's strand and resumes the awaiting coroutine (on its own
+// executor) with the bool `done` is called with, exactly once.
+template <class Start>
+asio::awaitable<bool> on_engine_strand(engine_context::strand_type strand, Start start) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
+      [strand, start = std::move(start)](auto handler) mutable {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        asio::post(strand, [start = std::move(start), h]() mutable {
+          start([h](bool ok) {
+            auto ex = asio::get_associated_executor(*h);
+            asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); });
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace
+
+asio::awaitable<bool> dispatcher::journal_sending(std::shared_ptr<engine_context> keep, std::int64_t id,
+                                                  std::size_t provider) {
+  return on_engine_strand(keep->strand, [keep, id, provider](std::function<void(bool)> done) {
+    order_record* r = keep->book.find(id);
+    // Canceled, stopped or changed while it waited for a slot: it never leaves.
+    if (r == nullptr || r->o.state != order_state::queued || r->busy || r->held || keep->stopping.load()) {
+      done(false);
+      return;
+    }
+    auto c = keep->make_change(*r, order_state::sending);
+    c.provider = keep->providers.at(provider).cfg->name;
+    c.attempt = static_cast<std::int32_t>(r->o.send_attempts) + 1;
+    keep->change(*r, std::move(c), [done](order_record* rec, bool ok) {
+      done(ok && rec != nullptr && rec->o.state == order_state::sending);
+    });
   });
 }
 
@@ -208,14 +226,69 @@ asio::awaitable<void> dispatcher::send(std::shared_ptr<engine_context> keep, std
   auto& p = keep->providers.at(provider);
   if (r == nullptr || r->service == nullptr) {
     --p.adds_in_flight;
+    if (r != nullptr) r->in_dispatch = false;
     co_return;
   }
   providers::add_order order = r->params;
   order.service = r->service->route[hop].provider_service_id;
   order.type = r->service->type;
-  keep->counters.adds_sent.fetch_add(1, std::memory_order_relaxed);
-  const auto res = co_await p.client->add(std::move(order));
-  on_result(id, provider, hop, res);
+  bool journaled = false;
+  providers::call_options opts;
+  // Called on the client's strand while this frame waits for the call: `journaled` outlives it.
+  opts.before_write = [keep, id, provider, &journaled]() -> asio::awaitable<bool> {
+    journaled = co_await journal_sending(keep, id, provider);
+    co_return journaled;
+  };
+  auto res = co_await p.client->add(std::move(order), std::move(opts));
+  if (journaled) keep->counters.adds_sent.fetch_add(1, std::memory_order_relaxed);
+  // An id sent beside a refusal may still be an order we created: ask before failing over.
+  std::string evidence;
+  if (journaled && !res.ok() && !res.value.unconfirmed_order.empty())
+    co_await check_unconfirmed(keep, provider, res, evidence);
+  on_result(id, provider, hop, res, journaled, evidence);
+}
+
+asio::awaitable<void> dispatcher::check_unconfirmed(std::shared_ptr<engine_context> keep,
+                                                    std::size_t provider,
+                                                    providers::call_result<providers::add_result>& res,
+                                                    std::string& evidence) {
+  auto& p = keep->providers.at(provider);
+  const std::string candidate = res.value.unconfirmed_order;
+  const std::string said = std::string(providers::to_string(res.outcome)) + " (" + res.error + ")";
+  // Already one of our orders: the provider named a stale id; nothing was created now.
+  if (const auto owner = keep->reader->find_by_provider_order(p.cfg->name, candidate)) {
+    evidence = "the answer named order " + candidate + ", which is our order " + std::to_string(*owner) +
+               ": not created now";
+    co_return;
+  }
+  const auto st = co_await p.client->status(candidate);
+  if (st.ok()) {
+    // It exists, answers for our key and is no other order of ours: this add created it.
+    evidence = "the answer " + said + " named order " + candidate + ", which exists upstream (status '" +
+               st.value.status + "') and is no other order of ours: placed";
+    res.outcome = providers::call_outcome::ok;
+    res.value.order = candidate;
+  } else if (st.outcome == providers::call_outcome::rejected) {
+    evidence = "the answer named order " + candidate + ", which the provider does not know (" + st.error +
+               "): not created";
+  } else {
+    // The check itself failed: no proof either way, so the order may exist.
+    evidence = "the answer " + said + " named order " + candidate + "; checking it failed (" + st.error +
+               "): may exist";
+    res.outcome = providers::call_outcome::unknown;
+  }
+}
+
+void dispatcher::pause(std::size_t provider, const std::string& reason) {
+  auto& p = ctx_.providers.at(provider);
+  if (p.paused) return;  // one log line per pause, not one per refused order
+  if (reason.rfind("invalid key", 0) == 0)
+    ctx_.log->error("provider {} paused: {}", p.cfg->name, reason);
+  else
+    ctx_.log->warn("provider {} paused: {}", p.cfg->name, reason);
+  ctx_.providers.pause(provider, reason);
+  p.recheck_ms = ctx_.opts.paused_recheck.count();
+  p.next_balance_ms = engine_context::steady_ms() + p.recheck_ms;
 }
 
 void dispatcher::requeue(order_record& r, store::state_change c, std::int64_t delay_ms) {
@@ -258,11 +331,27 @@ void dispatcher::requeue_behind_link(order_record& r, store::state_change c) {
 }
 
 void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t hop,
-                           const providers::call_result<providers::add_result>& res) {
+                           const providers::call_result<providers::add_result>& res, bool journaled,
+                           const std::string& evidence) {
   auto& p = ctx_.providers.at(provider);
   --p.adds_in_flight;
   order_record* r = ctx_.book.find(id);
   if (r == nullptr) return;
+  if (!journaled) {
+    // Never written (no slot, breaker, withdrawn, a pause): still `queued` in the journal, so
+    // nothing to record; it is routed again.
+    r->in_dispatch = false;
+    if (r->o.state == order_state::queued) {
+      r->in_dispatch = true;
+      wait(*r, res.outcome == providers::call_outcome::cancelled ? ctx_.opts.dispatch_tick.count()
+                                                                 : ctx_.opts.retry_delay.count());
+    }
+    if (res.outcome == providers::call_outcome::pause_provider) pause(provider, res.error);
+    ctx_.providers.publish();
+    return;
+  }
+  // The evidence of an answer that named an order beside an error goes into the order's note.
+  const std::string why = evidence.empty() ? std::string() : " [" + evidence + "]";
   const std::string& name = p.cfg->name;
   auto finish = [this](order_record* rec, bool) {
     if (rec != nullptr) rec->in_dispatch = false;
@@ -276,6 +365,7 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
       auto c = ctx_.make_change(*r, order_state::placed);
       c.provider = name;
       c.provider_order_id = res.value.order;
+      if (!evidence.empty()) c.note = name + ": " + evidence;
       ctx_.change(*r, std::move(c), finish);
       break;
     }
@@ -295,13 +385,13 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
       const refund_decision d = compute_refund(o);  // nothing delivered: the whole charge
       if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
       c.refund_reason = std::string(to_string(d.reason));
-      c.note = name + ": " + res.error;
+      c.note = name + ": " + res.error + why;
       ctx_.change(*r, std::move(c), finish);
       break;
     }
     case call_outcome::retry_later: {
       auto c = ctx_.make_change(*r, order_state::queued);
-      c.note = name + " said not now: " + res.error;
+      c.note = name + " said not now: " + res.error + why;
       if (res.category == providers::error_category::duplicate_active_order) {
         // Usually our own earlier order on the link: wait for it to end instead of a timer.
         requeue_behind_link(*r, std::move(c));
@@ -314,11 +404,11 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
       break;
     }
     case call_outcome::pause_provider: {
-      ctx_.log->warn("provider {} paused: {}", name, res.error);
-      ctx_.providers.pause(provider, res.error);
-      p.next_balance_ms = engine_context::steady_ms() + ctx_.opts.paused_recheck.count();
+      if (res.category == providers::error_category::not_enough_funds)
+        p.funds_needed = p.funds_needed ? std::min(*p.funds_needed, r->o.charge) : r->o.charge;
+      pause(provider, res.category == providers::error_category::bad_key ? "invalid key: " + res.error : res.error);
       auto c = ctx_.make_change(*r, order_state::queued);
-      c.note = name + " paused (" + res.error + "): order not created there";
+      c.note = name + " paused (" + res.error + "): order not created there" + why;
       requeue(*r, std::move(c), 0);  // the next hop may take it at once
       break;
     }
@@ -327,7 +417,8 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
       ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent", r->panel_order_id,
                      name, res.error);
       auto c = ctx_.make_change(*r, order_state::unknown);
-      c.note = "add to " + name + " may have created an order (" + res.error + "): never resent; resolve it";
+      c.note =
+          "add to " + name + " may have created an order (" + res.error + "): never resent; resolve it" + why;
       ctx_.change(*r, std::move(c), finish);
       break;
     }

@@ -11,8 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
-#include <queue>
 #include <memory>
+#include <queue>
 #include <span>
 
 #include "daemon/engine/engine_context.hpp"
@@ -43,12 +43,24 @@ class dispatcher {
   boost::asio::awaitable<void> loop(std::shared_ptr<engine_context> keep);
   boost::asio::awaitable<void> send(std::shared_ptr<engine_context> keep, std::int64_t id,
                                     std::size_t provider, std::size_t hop);
+  /// Journals `sending` for the order (on the engine's strand) once its request is about to
+  /// be written; false when it must not leave (canceled, stopping, changed).
+  static boost::asio::awaitable<bool> journal_sending(std::shared_ptr<engine_context> keep, std::int64_t id,
+                                                      std::size_t provider);
+  /// An add refused with an order id beside the error: asks `status` for the id with our key
+  /// and turns the result into `placed` (it exists and is no other order of ours), the
+  /// refusal (unknown upstream, or another order's id), or `unknown` (no proof either way).
+  boost::asio::awaitable<void> check_unconfirmed(std::shared_ptr<engine_context> keep, std::size_t provider,
+                                                 providers::call_result<providers::add_result>& res,
+                                                 std::string& evidence);
+  void pause(std::size_t provider, const std::string& reason);
   void pass();
   void route(order_record& r);
   void wait(order_record& r, std::int64_t delay_ms);
   void launch();
   void on_result(std::int64_t id, std::size_t provider, std::size_t hop,
-                 const providers::call_result<providers::add_result>& res);
+                 const providers::call_result<providers::add_result>& res, bool journaled,
+                 const std::string& evidence);
   void requeue(order_record& r, store::state_change c, std::int64_t delay_ms);
   void requeue_behind_link(order_record& r, store::state_change c);
 

@@ -7,6 +7,7 @@
 #include "daemon/engine/event_feed.hpp"
 #include "daemon/engine/intake_rules.hpp"
 #include "daemon/engine/poller.hpp"
+#include "daemon/engine/refills.hpp"
 #include "dispatch/link.hpp"
 #include "dispatch/retention.hpp"
 
@@ -58,6 +59,8 @@ store::state_change engine_context::make_change(const order_record& r, order_sta
   c.new_state = static_cast<std::uint8_t>(next);
   c.final = is_final(next) && !is_final(r.o.state);
   c.at = now_s();
+  // Refill rule 5 compares placements, also after a restart: the journal keeps the latest.
+  if (next == order_state::placed && r.o.state != order_state::placed) c.placed_at = c.at;
   if (c.final) {
     // Retention keeps the order through its refill guarantee and claim window. An order
     // whose service left the config gets the longest window any configured service needs.
@@ -189,6 +192,7 @@ void engine_context::load_outcome(order_record& r) {
     if (e.refund_micros) r.refund = money::from_micros(*e.refund_micros);
     if (!e.note.empty()) r.note = e.note;
   }
+  load_refill(*this, r);  // refill_status and rules 6-7 answer as before a restart
 }
 
 std::unique_ptr<order_record> engine_context::record_from_row(const store::order_row& row) {
@@ -223,9 +227,11 @@ std::unique_ptr<order_record> engine_context::record_from_row(const store::order
     const auto i = providers.index_of(r->provider);
     r->provider_index = i ? static_cast<int>(*i) : -1;
   }
-  if (row.provider_order_id) {
-    r->provider_order_id = *row.provider_order_id;
-    r->o.placed_at = row.updated_at;  // best known: the journal keeps no separate placement time
+  if (row.provider_order_id) r->provider_order_id = *row.provider_order_id;
+  if (row.placed_at) {
+    r->o.placed_at = *row.placed_at;
+  } else if (row.provider_order_id) {
+    r->o.placed_at = row.updated_at;  // best known: placed before the journal kept the time
   }
   if (row.raw_status) r->raw_status = *row.raw_status;
   r->created_at = row.created_at;

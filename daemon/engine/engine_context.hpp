@@ -84,7 +84,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   order_record* lookup(const std::string& panel_order_id);
   /// A record rebuilt from its journal row (recovery, lookups).
   std::unique_ptr<order_record> record_from_row(const store::order_row& row);
-  /// Fills a record rebuilt from the journal with its refund and last note (from its events).
+  /// Fills a record rebuilt from the journal with its refund and last note (from its events)
+  /// and its latest refill request.
   void load_outcome(order_record& r);
   /// Copies the book's per-state counts into the atomic counters.
   void sync_counts();

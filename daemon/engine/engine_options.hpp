@@ -29,7 +29,8 @@ struct engine_options {
   /// per provider costs nothing per tick, while orders over the cap are re-routed every tick.
   std::size_t max_pending_per_provider = 1'000'000;
   std::size_t status_calls_in_flight = 4;  ///< concurrent multi-status calls per provider (capped by max_in_flight)
-  /// Adds journaled as sending per provider, as a multiple of its max_in_flight (>= 1).
+  /// Adds handed to a provider's client at once, as a multiple of its max_in_flight (>= 1); they
+  /// stay queued until their request is about to be written.
   std::size_t send_window = 2;
   /// Called on the strand after every dispatch pass of the loop: the daemon pings the systemd
   /// watchdog from it, so a stuck strand or a dead loop stops the pings. Must be cheap.

@@ -8,6 +8,7 @@
 #include "daemon/engine/dispatcher.hpp"
 #include "daemon/engine/event_feed.hpp"
 #include "daemon/engine/poller.hpp"
+#include "daemon/engine/refills.hpp"
 #include "dispatch/refill.hpp"
 #include "dispatch/refund.hpp"
 #include "dispatch/speedup.hpp"
@@ -65,45 +66,88 @@ asio::awaitable<void> do_cancel(providers::provider_client* client, std::string 
   }
 }
 
-asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::provider_client* client,
-                                std::int64_t rid, std::string poid, std::string id,
-                                std::function<void(action_answer)> done) {
-  const auto res = co_await client->refill(poid);
-  order_record* rec = ctx->book.find(rid);
-  if (res.ok()) {
-    if (rec != nullptr) {
-      rec->o.refill = refill_state::in_progress;
-      rec->o.last_refill_at = engine_context::now_s();
-      rec->refill_id = res.value;
-      ctx->poll->watch_refill(rid);
-    }
-    done(succeed(id, res.value));
-    co_return;
-  }
-  if (rec != nullptr && res.outcome == providers::call_outcome::rejected) {
-    const bool priv = res.error.find("rivate") != std::string::npos;
-    rec->o.refill_refused = priv ? refill_refusal::private_account
-                            : res.category == providers::error_category::refill_not_allowed
-                                ? refill_refusal::not_eligible
-                                : refill_refusal::other;
-  }
-  done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
+// Why the provider refused a refill request (rule 7), from its answer.
+refill_refusal refusal_of(const providers::call_result<std::string>& res) {
+  if (res.error.find("rivate") != std::string::npos) return refill_refusal::private_account;
+  return res.category == providers::error_category::refill_not_allowed ? refill_refusal::not_eligible
+                                                                       : refill_refusal::other;
 }
 
+std::string outcome_text(const providers::call_result<std::string>& res) {
+  return res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error;
+}
+
+// The refill request `requested` (journaled) goes to the provider; its answer is journaled as
+// the request's next state before the panel hears it.
+asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::provider_client* client,
+                                store::refill_change requested, std::string poid, std::string id,
+                                std::function<void(action_answer)> done) {
+  const auto res = co_await client->refill(poid);
+  const std::int64_t now = engine_context::now_s();
+  store::refill_change next = requested;
+  action_answer answer;
+  if (res.ok()) {
+    next.refill_id = res.value;
+    next = next_refill(std::move(next), refill_state::pending, now);
+    answer = succeed(id, res.value);
+  } else if (res.outcome == providers::call_outcome::rejected) {
+    next.refusal = static_cast<std::uint8_t>(refusal_of(res));
+    next.message = res.error;
+    next = next_refill(std::move(next), refill_state::refused, now);
+    answer = fail(id, outcome_text(res));
+  } else if (res.outcome == providers::call_outcome::unknown) {
+    // Written, no definitive answer: it may exist upstream. Recorded, never resent on a guess;
+    // rule 6 holds the next request for the in-progress bound.
+    next.message = outcome_text(res);
+    next = next_refill(std::move(next), refill_state::unknown, now);
+    answer = fail(id, "refill outcome unknown (" + next.message +
+                          "): it may exist at the provider and is not resent; ask again after the "
+                          "in-progress bound");
+  } else {
+    // Provably not taken (not sent, "not now", breaker open ...): nothing exists upstream.
+    next.message = outcome_text(res);
+    next = next_refill(std::move(next), refill_state::failed, now);
+    answer = fail(id, next.message);
+  }
+  const bool follow = res.ok();
+  record_refill(*ctx, std::move(next),
+                [ctx, follow, answer = std::move(answer), done](order_record* rec, bool committed) mutable {
+                  if (!committed)
+                    ctx->log->error(
+                        "order {}: the refill answer was not journaled; its refill stays requested",
+                        answer.panel_order_id);
+                  if (committed && follow && rec != nullptr) ctx->poll->watch_refill(rec->id);
+                  done(std::move(answer));
+                });
+}
+
+// Asks the provider about a refill it took; a change is journaled before the panel hears it.
 asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx,
                                        providers::provider_client* client, std::int64_t rid,
                                        std::string refill, std::string id,
                                        std::function<void(action_answer)> done) {
   const auto res = co_await client->refill_status(refill);
   if (!res.ok()) {
-    done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
+    done(fail(id, outcome_text(res)));
     co_return;
   }
-  if (order_record* rec = ctx->book.find(rid)) {
-    if (map_provider_status(res.value) == provider_status::completed) rec->o.refill = refill_state::completed;
-    if (res.value.find("eject") != std::string::npos) rec->o.refill = refill_state::rejected;
+  order_record* rec = ctx->book.find(rid);
+  // Left memory, superseded or ended meanwhile (a late answer never reopens a refill): the
+  // panel hears the provider, nothing is recorded.
+  if (rec == nullptr || !rec->refill || rec->refill->refill_id != refill || !refill_followed(rec->o.refill)) {
+    done(succeed(id, res.value));
+    co_return;
   }
-  done(succeed(id, res.value));
+  const auto next = refill_after_status(rec->o.refill, res.value);
+  if (!next && rec->refill->raw_status == res.value) {
+    done(succeed(id, res.value));
+    co_return;
+  }
+  auto c = refill_change_of(*rec, next.value_or(rec->o.refill), engine_context::now_s());
+  c->raw_status = res.value;
+  c->note = refill_note(*c);
+  record_refill(*ctx, std::move(*c),
+                [id, done, text = res.value](order_record*, bool) { done(succeed(id, text)); });
 }
 
 }  // namespace
@@ -228,7 +272,21 @@ void order_actions::refill(std::string id, std::optional<std::int64_t> current_c
     auto* client = client_of(ctx_, *r);
     if (client == nullptr || r->provider_order_id.empty())
       return done(fail(id, "order has no provider order id"));
-    spawn(ctx_, id, done, do_refill(ctx_.shared_from_this(), client, r->id, r->provider_order_id, id, done));
+    // Rule 6 for the next request: requested in memory now, before anything is awaited, so a
+    // second request for this order answers refill_in_progress. Journaled before it is sent
+    // (a crash on the wire leaves it unknown, never resent); busy keeps it in memory meanwhile.
+    store::refill_change requested = begin_refill(*r, now);
+    r->busy = true;
+    record_refill(
+        ctx_, requested,
+        [keep, client, requested, poid = r->provider_order_id, id, done](order_record* rec, bool ok) {
+          if (rec != nullptr) rec->busy = false;
+          if (!ok) {
+            if (rec != nullptr) load_refill(*keep, *rec);  // back to what the journal holds
+            return done(fail(id, "the journal could not commit the refill request; retry"));
+          }
+          spawn(*keep, id, done, do_refill(keep, client, requested, poid, id, done));
+        });
   });
 }
 
@@ -236,10 +294,27 @@ void order_actions::refill_status(std::string id, std::function<void(action_answ
   asio::post(ctx_.strand, [this, id = std::move(id), done = std::move(done), keep = ctx_.shared_from_this()] {
     order_record* r = ctx_.lookup(id);
     if (r == nullptr) return done(fail(id, "order not found"));
-    if (r->refill_id.empty()) return done(fail(id, "no refill requested"));
+    if (!r->refill || r->o.refill == refill_state::none) return done(fail(id, "no refill requested"));
+    const refill_detail& d = *r->refill;
+    // Answered from the journal's record unless the provider still runs it: the same answer
+    // before and after a restart.
+    switch (r->o.refill) {
+      case refill_state::requested:
+        return done(fail(id, "refill request on its way to the provider; retry"));
+      case refill_state::unknown:
+        return done(fail(id, "refill outcome unknown (" + d.message + "): it may exist at the provider"));
+      case refill_state::refused:
+        return done(fail(id, "refill refused by the provider: " + d.message));
+      case refill_state::failed:
+        return done(fail(id, "refill request not sent: " + d.message));
+      default:
+        break;
+    }
+    const std::string recorded = d.raw_status.empty() ? std::string(to_string(r->o.refill)) : d.raw_status;
+    if (!refill_followed(r->o.refill)) return done(succeed(id, recorded));  // ended: it never changes
     auto* client = client_of(ctx_, *r);
-    if (client == nullptr) return done(fail(id, "provider " + r->provider + " is not configured"));
-    spawn(ctx_, id, done, do_refill_status(ctx_.shared_from_this(), client, r->id, r->refill_id, id, done));
+    if (client == nullptr || d.refill_id.empty()) return done(succeed(id, recorded));
+    spawn(ctx_, id, done, do_refill_status(ctx_.shared_from_this(), client, r->id, d.refill_id, id, done));
   });
 }
 

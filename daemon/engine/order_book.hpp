@@ -21,6 +21,16 @@
 
 namespace smm::daemon {
 
+/// An order's latest refill request beyond what its domain record holds (state, request
+/// time and refusal are in order_record::o). Journaled: daemon/engine/refills.hpp.
+struct refill_detail {
+  std::int32_t attempt = 0;  ///< 1 for the order's first request, then 2, 3 ...
+  std::string provider;      ///< the provider asked
+  std::string refill_id;     ///< the provider's refill id, once it answered
+  std::string raw_status;    ///< the provider's last refill status text, verbatim
+  std::string message;       ///< the provider's refusal, or what failed
+};
+
 /// One order as the engine works on it.
 struct order_record {
   std::int64_t id = 0;  ///< daemon order id (the journal's)
@@ -41,7 +51,7 @@ struct order_record {
   std::string provider_order_id;
   std::string raw_status;
   std::string note;
-  std::string refill_id;
+  std::unique_ptr<refill_detail> refill;  ///< set once the order had a refill request (most never do)
   std::string last_anomaly;  ///< raw status of the last anomaly recorded (one event per new one)
   std::optional<money> refund;
   std::string refund_reason;
@@ -50,6 +60,7 @@ struct order_record {
   std::int64_t next_poll_ms = -1;  ///< due time of its live poll_schedule entry (-1: none)
   std::int64_t accepted_us = 0;    ///< steady-clock us of its intake (0: recovered at start)
   bool polling = false;            ///< a status call for it is in flight
+  std::int64_t missing_since_ms = 0;  ///< steady ms of the first "Incorrect order ID" in a row (0: none)
   /// Replayed answers waiting for this order's insert to commit (true: committed).
   std::vector<std::function<void(bool)>> on_durable;
 };

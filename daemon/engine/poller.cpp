@@ -1,11 +1,13 @@
 #include "daemon/engine/poller.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <unordered_map>
 
 #include "daemon/engine/dispatcher.hpp"
+#include "daemon/engine/refills.hpp"
 #include "dispatch/refill.hpp"
 #include "dispatch/refund.hpp"
 
@@ -156,9 +158,10 @@ asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, s
     const auto it = by_id.find(r->provider_order_id);
     if (it != by_id.end()) {
       if (it->second->status) {
+        r->missing_since_ms = 0;
         apply_status(*r, *it->second->status);
       } else if (it->second->error) {
-        keep->log->warn("order {}: {} says: {}", r->panel_order_id, p.cfg->name, it->second->error->message);
+        note_missing(*r, p, it->second->error->message);
       }
     }              // not answered (the call failed): asked again at its next due time
     schedule(*r);  // after apply_status: a final order leaves the schedule
@@ -167,6 +170,30 @@ asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, s
     keep->log->debug("status poll of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
   // A backlog (restart, slow provider) goes on at once instead of waiting for the next tick.
   scan_provider(provider);
+}
+
+void poller::note_missing(order_record& r, const provider_entry& p, const std::string& said) {
+  const std::int64_t now = engine_context::steady_ms();
+  if (r.missing_since_ms == 0) {
+    r.missing_since_ms = now;
+    ctx_.log->debug("order {}: {} says: {}", r.panel_order_id, p.cfg->name, said);
+    return;
+  }
+  const std::int64_t for_ms = now - r.missing_since_ms;
+  if (r.busy || for_ms < ctx_.cfg.policy.forgotten_after_s * 1000) return;
+  // The provider forgot an order it accepted: never guess (it may still deliver); hand it to
+  // an operator as `unknown`, once: one anomaly, one log line.
+  ++r.o.anomalies;
+  ctx_.counters.anomalies.fetch_add(1, std::memory_order_relaxed);
+  const std::string note = p.cfg->name + " no longer knows order " + r.provider_order_id + " (answered '" +
+                           said + "' for " + std::to_string(for_ms / 1000) +
+                           " s): check with the provider, then resolve: --placed ID follows it again, "
+                           "--not-placed sends it again";
+  ctx_.log->warn("order {}: {}", r.panel_order_id, note);
+  auto c = ctx_.make_change(r, order_state::unknown);
+  c.note = note;
+  r.missing_since_ms = 0;
+  ctx_.change(r, std::move(c), nullptr);
 }
 
 void poller::apply_status(order_record& r, const providers::order_status& st) {
@@ -212,7 +239,9 @@ void poller::apply_status(order_record& r, const providers::order_status& st) {
   ctx_.change(r, std::move(c), nullptr);
 }
 
-void poller::watch_refill(std::int64_t id) { refills_.push_back(id); }
+void poller::watch_refill(std::int64_t id) {
+  if (std::find(refills_.begin(), refills_.end(), id) == refills_.end()) refills_.push_back(id);
+}
 
 void poller::scan_refills() {
   const std::int64_t now = engine_context::steady_ms();
@@ -222,8 +251,16 @@ void poller::scan_refills() {
   std::vector<std::int64_t> keep;
   for (const auto id : refills_) {
     order_record* r = ctx_.book.find(id);
-    if (r == nullptr || r->refill_id.empty() || r->provider_index < 0 ||
-        r->o.refill != refill_state::in_progress)
+    if (r == nullptr) {
+      // Evicted from memory while its refill runs: the journal has it (refills.hpp).
+      auto row = ctx_.reader->find_order(id);
+      if (!row) continue;
+      auto rec = ctx_.record_from_row(*row);
+      ctx_.load_outcome(*rec);
+      r = &ctx_.book.insert(std::move(rec));
+      ctx_.sync_counts();
+    }
+    if (!r->refill || r->refill->refill_id.empty() || r->provider_index < 0 || !refill_followed(r->o.refill))
       continue;
     keep.push_back(id);
     by_provider[static_cast<std::size_t>(r->provider_index)].push_back(id);
@@ -246,19 +283,33 @@ void poller::scan_refills() {
 asio::awaitable<void> poller::poll_refills(std::shared_ptr<engine_context> keep, std::size_t provider,
                                            std::vector<std::int64_t> ids) {
   std::vector<std::string> refill_ids;
-  for (const auto id : ids) refill_ids.push_back(keep->book.find(id)->refill_id);
+  std::vector<std::int64_t> asked;
+  for (const auto id : ids) {
+    const order_record* r = keep->book.find(id);
+    if (r == nullptr || !r->refill) continue;  // evicted since the scan: the next scan reloads it
+    refill_ids.push_back(r->refill->refill_id);
+    asked.push_back(id);
+  }
+  if (refill_ids.empty()) co_return;
   // The client splits any number of ids into calls of at most 100.
   const auto res = co_await keep->providers.at(provider).client->refill_status_multi(std::move(refill_ids));
   std::unordered_map<std::string, const providers::id_result*> by_id;
   for (const auto& e : res.value) by_id.emplace(e.id, &e);
-  for (const auto id : ids) {
+  const std::int64_t now = engine_context::now_s();
+  for (const auto id : asked) {
     order_record* r = keep->book.find(id);
-    if (r == nullptr) continue;
-    const auto it = by_id.find(r->refill_id);
+    if (r == nullptr || !r->refill || !refill_followed(r->o.refill)) continue;  // ended meanwhile
+    const auto it = by_id.find(r->refill->refill_id);
     if (it == by_id.end() || it->second->error) continue;
     const std::string& text = it->second->value;
-    if (map_provider_status(text) == provider_status::completed) r->o.refill = refill_state::completed;
-    if (text.find("eject") != std::string::npos) r->o.refill = refill_state::rejected;
+    // Every spelling of an ended refill (Rejected, Canceled, Error ...) ends it: rule 6 then
+    // lets the next request through. A new state or text is journaled before it counts.
+    const auto next = refill_after_status(r->o.refill, text);
+    if (!next && r->refill->raw_status == text) continue;
+    auto c = refill_change_of(*r, next.value_or(r->o.refill), now);
+    c->raw_status = text;
+    c->note = refill_note(*c);
+    record_refill(*keep, std::move(*c), nullptr);
   }
 }
 
@@ -279,7 +330,7 @@ void poller::maintenance() {
   // Memory: final orders idle for a while are dropped from the book (lookups reload them).
   std::vector<std::int64_t> old;
   ctx_.book.for_each([&](order_record& r) {
-    if (is_final(r.o.state) && !r.busy && r.on_durable.empty() && r.o.refill != refill_state::in_progress &&
+    if (is_final(r.o.state) && !r.busy && r.on_durable.empty() && !refill_may_be_running(r.o.refill) &&
         r.updated_at + ctx_.opts.evict_final_after.count() < wall)
       old.push_back(r.id);
   });
@@ -312,26 +363,52 @@ void poller::balances() {
 
 asio::awaitable<void> poller::check_balance(std::shared_ptr<engine_context> keep, std::size_t provider) {
   auto& p = keep->providers.at(provider);
-  const auto res = co_await p.client->balance();
+  providers::call_options opts;
+  // The first check gates adds (key_checked): a provider that does not answer must not hold
+  // its orders for a whole call deadline.
+  if (!p.key_checked) opts.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  const auto res = co_await p.client->balance(opts);
   p.balance_call = false;
-  if (res.ok() && res.value.balance) {
+  const bool key_refused = res.category == providers::error_category::bad_key;
+  if (key_refused) {
+    if (!p.paused) {
+      keep->log->error("provider {} paused: invalid key ({})", p.cfg->name, res.error);
+      keep->providers.pause(provider, "invalid key: " + res.error);
+      p.recheck_ms = keep->opts.paused_recheck.count();
+    }
+  } else if (res.ok() && res.value.balance) {
     p.balance = res.value.balance;
     if (!res.value.currency.empty()) p.currency = res.value.currency;
     if (p.cfg->balance_warn_below && *p.balance < *p.cfg->balance_warn_below)
       keep->log->warn("provider {}: balance {} {} is below {}", p.cfg->name, to_string(*p.balance),
                       p.currency, to_string(*p.cfg->balance_warn_below));
-    // Funds are back (or the key works again): let adds go there again.
-    if (p.paused && !p.balance->is_negative() && !p.balance->is_zero()) {
+    // Resume once the balance covers the smallest order refused for funds (any positive
+    // balance when the pause was for another reason, e.g. a key refused and now accepted).
+    const bool enough = !p.balance->is_negative() && !p.balance->is_zero() &&
+                        (!p.funds_needed || !(*p.balance < *p.funds_needed));
+    if (p.paused && enough) {
       keep->log->info("provider {} resumed: balance {}", p.cfg->name, to_string(*p.balance));
       keep->providers.resume(provider);
+      p.funds_needed.reset();
       keep->disp->kick();
     }
   } else if (!res.ok()) {
     keep->log->debug("balance of {} ended {}: {}", p.cfg->name, to_string(res.outcome), res.error);
   }
-  p.next_balance_ms = engine_context::steady_ms() +
-                      (p.paused ? keep->opts.paused_recheck : keep->opts.balance_interval).count();
+  // Any answer but a refused key lets adds go (a failing provider is the breaker's business).
+  if (!key_refused) p.key_checked = true;
+  if (p.paused) {
+    // Backoff while paused: the interval doubles after each check that did not resume it.
+    const std::int64_t wait = std::max<std::int64_t>(p.recheck_ms, keep->opts.paused_recheck.count());
+    p.next_balance_ms = engine_context::steady_ms() + wait;
+    p.recheck_ms =
+        std::min<std::int64_t>(wait * 2, std::max<std::int64_t>(keep->opts.paused_recheck.count(), 300'000));
+  } else {
+    p.recheck_ms = 0;
+    p.next_balance_ms = engine_context::steady_ms() + keep->opts.balance_interval.count();
+  }
   keep->providers.publish();
+  if (p.key_checked) keep->disp->kick();
 }
 
 }  // namespace smm::daemon

@@ -56,6 +56,9 @@ class poller {
   void balances();
   void schedule(order_record& r);
   void apply_status(order_record& r, const providers::order_status& st);
+  /// The provider answered an error for the order (e.g. "Incorrect order ID"): after
+  /// policy.forgotten_after_s of such answers in a row, the order becomes `unknown`.
+  void note_missing(order_record& r, const provider_entry& p, const std::string& said);
 
   engine_context& ctx_;
   boost::asio::steady_timer timer_;

@@ -89,10 +89,16 @@ bool provider_set::usable(std::size_t i) const {
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const service_def& svc,
-                                                                       std::size_t min_hop) const {
+                                                                       std::size_t min_hop,
+                                                                       bool* checking) const {
   for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
     const auto i = index_of(svc.route[hop].provider);
-    if (i && usable(*i)) return std::pair{*i, hop};
+    if (!i || !usable(*i)) continue;
+    if (!entries_[*i].key_checked) {
+      if (checking != nullptr) *checking = true;
+      return std::nullopt;
+    }
+    return std::pair{*i, hop};
   }
   return std::nullopt;
 }
@@ -112,7 +118,8 @@ void provider_set::resume(std::size_t i) {
 void provider_set::set_operator_pause(std::size_t i, bool paused, std::string reason) {
   std::lock_guard lock(snapshot_mutex_);
   operator_paused_[i].store(paused, std::memory_order_release);
-  operator_reason_[i] = paused ? (reason.empty() ? "paused by an operator" : std::move(reason)) : std::string();
+  operator_reason_[i] =
+      paused ? (reason.empty() ? "paused by an operator" : std::move(reason)) : std::string();
 }
 
 void provider_set::publish() {

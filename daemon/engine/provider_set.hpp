@@ -2,8 +2,8 @@
 // The providers as the engine uses them: one API client each, whether it is paused (out
 // of funds, bad key), its pending adds, and route selection over a service's hops.
 // Thread safety: everything but views() on the engine's strand; views() from any thread.
-#include <boost/asio/any_io_executor.hpp>
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -32,6 +32,13 @@ struct provider_entry {
   bool balance_call = false;         ///< a balance call is in flight
   std::optional<money> balance;
   std::string currency;
+  /// The first balance call answered without refusing the key: until then no add goes here,
+  /// so a provider with a bad key is paused before any order is sent to it.
+  bool key_checked = false;
+  /// Paused for funds: the smallest charge refused for funds since the pause; a balance check
+  /// resumes the provider only once the balance covers it.
+  std::optional<money> funds_needed;
+  std::int64_t recheck_ms = 0;  ///< wait before the next balance check while paused (backoff)
 };
 
 /// Maps a provider's config to its client's options (rate, deadlines, caps).
@@ -50,7 +57,10 @@ class provider_set {
   /// True when an add may go there: not paused and the breaker not open.
   bool usable(std::size_t i) const;
   /// The first usable hop of the service's route at or after `min_hop`: provider index and hop.
-  std::optional<std::pair<std::size_t, std::size_t>> route(const service_def& svc, std::size_t min_hop) const;
+  /// None when no hop is usable, or when the first otherwise usable hop still has its key
+  /// checked (`*checking` is then set: the order waits for it rather than skip it).
+  std::optional<std::pair<std::size_t, std::size_t>> route(const service_def& svc, std::size_t min_hop,
+                                                           bool* checking = nullptr) const;
 
   void pause(std::size_t i, std::string reason);
   void resume(std::size_t i);

@@ -1,10 +1,96 @@
 #include "daemon/engine/recovery.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "daemon/engine/intake_rules.hpp"
 #include "daemon/engine/poller.hpp"
+#include "daemon/engine/refills.hpp"
+#include "dispatch/link.hpp"
 
 namespace smm::daemon {
+
+namespace {
+
+constexpr auto code(refill_state s) { return static_cast<std::uint8_t>(s); }
+
+// The link hash record_from_row gives the order: its link (or username) as the panel sent
+// it, normalized with today's rules.
+std::uint64_t placement_link_hash(const store::placement_row& p) {
+  if (!p.link.empty()) return normalize_link(p.link).hash;
+  if (const auto params = decode_params(p.params); params && !params->username.empty())
+    return normalize_link(params->username).hash;
+  return link_hash(p.link_key);
+}
+
+// Refill requests on the wire when the daemon stopped may exist upstream: unknown, never
+// resent (rule 6 holds the next request for the in-progress bound). Returns how many.
+std::int64_t settle_requested_refills(engine_context& ctx) {
+  const auto rows = ctx.reader->latest_refills_in({code(refill_state::requested)});
+  if (rows.empty()) return 0;
+  const std::int64_t now = engine_context::now_s();
+  std::vector<store::journal_op> ops;
+  for (const auto& row : rows) {
+    store::refill_change c;
+    c.order_id = row.order_id;
+    c.attempt = row.attempt;
+    c.provider = row.provider;
+    c.refill_id = row.refill_id;
+    c.message = "the daemon stopped while this refill request was on the wire";
+    c.requested_at = row.requested_at;
+    ops.emplace_back(next_refill(std::move(c), refill_state::unknown, now));
+  }
+  const auto res = ctx.journal.submit_and_wait(std::move(ops));
+  if (!res.ok) throw std::runtime_error("recovery: cannot settle refill requests in flight: " + res.error);
+  return static_cast<std::int64_t>(rows.size());
+}
+
+// Refills the provider took and has not ended: their orders (final, so not loaded above)
+// come back into memory and the refill poller follows them again.
+std::int64_t follow_running_refills(engine_context& ctx) {
+  std::int64_t n = 0;
+  for (const auto& row :
+       ctx.reader->latest_refills_in({code(refill_state::pending), code(refill_state::in_progress)})) {
+    order_record* r = ctx.book.find(row.order_id);
+    if (r == nullptr) {
+      const auto order = ctx.reader->find_order(row.order_id);
+      if (!order) continue;
+      auto rec = ctx.record_from_row(*order);
+      ctx.load_outcome(*rec);
+      r = &ctx.book.insert(std::move(rec));
+    } else {
+      apply_refill(*r, row);
+    }
+    ctx.poll->watch_refill(r->id);
+    ++n;
+  }
+  return n;
+}
+
+// Refill rule 5 compares an order's placement with the newest one on its link. Orders placed
+// in this run are recorded as they are placed, running ones above; this loads the placements
+// of earlier runs that a refill check can still meet: every placement since the earliest one
+// of an order that ended Completed or Partial inside the longest refill guarantee (an order
+// outside it fails rule 2 first). Memory: one link_index slot per link placed since then.
+std::int64_t load_refill_placements(engine_context& ctx) {
+  std::int64_t longest_s = 0;
+  for (const auto& s : ctx.cfg.services)
+    if (s.refill_days && *s.refill_days > 0)
+      longest_s = std::max<std::int64_t>(longest_s, *s.refill_days * 86400ll);
+  if (longest_s == 0) return 0;
+  const auto from = ctx.reader->earliest_placement_of_final(
+      engine_context::now_s() - longest_s,
+      {static_cast<std::uint8_t>(order_state::completed), static_cast<std::uint8_t>(order_state::partial)});
+  if (!from) return 0;
+  std::int64_t n = 0;
+  ctx.reader->for_each_placement_since(*from, [&](const store::placement_row& p) {
+    ctx.book.links().record_placement(placement_link_hash(p), p.order_id, p.placed_at);
+    ++n;
+  });
+  return n;
+}
+
+}  // namespace
 
 recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispatch) {
   recovery_report rep;
@@ -53,6 +139,9 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
         break;
     }
   }
+  rep.refills_unknown = settle_requested_refills(ctx);
+  rep.refills_followed = follow_running_refills(ctx);
+  rep.placements = load_refill_placements(ctx);
   // Final orders of earlier runs stay in the journal only: intake must know their ids.
   ctx.reader->for_each_final_panel_id(
       [&ctx](std::string_view id) { ctx.journal_only_panel_ids.insert(engine_context::panel_id_hash(id)); });
@@ -61,6 +150,10 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
   ctx.sync_counts();
   ctx.log->info("recovery: {} open orders ({} queued, {} held, {} running, {} unknown); next id {}",
                 rep.open_orders, rep.queued, rep.held, rep.running, rep.unknown, rep.next_order_id);
+  ctx.log->info(
+      "recovery: {} refills followed again, {} refill requests in flight now unknown, {} placements"
+      " loaded for refill rule 5",
+      rep.refills_followed, rep.refills_unknown, rep.placements);
   return rep;
 }
 

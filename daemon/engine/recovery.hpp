@@ -3,7 +3,9 @@
 // `sending` order becomes `unknown` (its add may have reached the provider, so it is never
 // resent on a guess), then the open orders are loaded: queued ones queued again (held
 // ones held again), placed/pending/in_progress ones polled, unknown ones kept for
-// reconciliation.
+// reconciliation. Refills follow (docs/rules.md "Refill"): requests that were on the wire
+// become unknown, those the provider runs are followed again, and the placements refill
+// rule 5 compares are loaded.
 // Thread safety: runs before the engine's loops start, on the caller's thread.
 #include <cstdint>
 #include <vector>
@@ -20,6 +22,9 @@ struct recovery_report {
   std::int64_t running = 0;  ///< placed, pending or in progress: polling resumes
   std::int64_t unknown = 0;  ///< waiting for reconciliation (including those just moved)
   std::int64_t next_order_id = 0;
+  std::int64_t refills_followed = 0;  ///< refills the provider runs: followed again
+  std::int64_t refills_unknown = 0;   ///< refill requests on the wire at the stop: now unknown
+  std::int64_t placements = 0;        ///< placements of earlier runs loaded for refill rule 5
 };
 
 /// Moves sending -> unknown, loads the open orders into the book, and returns the ids

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "dispatch/money.hpp"
 #include "tests/daemon_engine/engine_fixture.hpp"
@@ -287,6 +288,111 @@ TEST(engine_flow, a_partial_end_without_remains_needs_review_and_never_refunds_f
   for (const auto& e : all_events(h.journal_path()))
     if (e.panel_order_id == "nr" && e.new_state == order_state::partial) final_event = true;
   EXPECT_TRUE(final_event);
+}
+
+// An add answered {"error":"low balance","order":N} (ipanel style): the daemon asks `status`
+// for N before failing over. It exists and is no other order of ours: placed with it, never
+// sent again.
+TEST(engine_flow, an_error_beside_a_real_order_id_places_the_order_and_never_sends_it_again) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000", "--fault",
+                      "error_with_order,action=add,count=1,apply=after,message=low balance"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path(),
+                   [](engine_options& o) { o.paused_recheck = 200ms; });
+  h.start();
+  ASSERT_EQ(h.add_one(followers("ewo", "ewo")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("ewo", [](const order_view& v) { return !v.provider_order_id.empty(); }))
+      << describe(h.status("ewo"));
+  std::this_thread::sleep_for(600ms);  // a resumed provider would have had the add again by now
+  const auto adds = audit_adds(alpha);
+  ASSERT_EQ(adds.size(), 1u) << "the order was sent twice";
+  const auto v = *h.status("ewo");
+  EXPECT_EQ(v.provider, "alpha");
+  EXPECT_NE(v.note.find("exists upstream"), std::string::npos) << v.note;
+}
+
+// The same answer with an id the provider never gave out: nothing was created, so the refusal
+// stands (a pause for funds), and the order goes out again once the provider is usable.
+TEST(engine_flow, an_error_beside_an_unknown_order_id_is_a_refusal) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000", "--fault",
+                      "error_with_order,action=add,count=1,apply=before,message=low balance"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path(),
+                   [](engine_options& o) { o.paused_recheck = 200ms; });
+  h.start();
+  ASSERT_EQ(h.add_one(followers("ewu", "ewu")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("ewu", [](const order_view& v) { return !v.provider_order_id.empty(); }))
+      << describe(h.status("ewu"));
+  const auto adds = audit_adds(alpha);
+  ASSERT_EQ(adds.size(), 2u);
+  EXPECT_FALSE(adds[0].placed);
+  EXPECT_TRUE(adds[1].placed);
+  EXPECT_NE(h.status("ewu")->provider_order_id, "987654321");
+}
+
+// A provider whose key is refused is paused ("invalid key") by the balance check at start,
+// before any add is sent to it; its orders go to the next hop.
+TEST(engine_flow, a_provider_with_a_refused_key_is_paused_before_any_add_reaches_it) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  mock_process beta({"--pending-ms", "600000"});
+  std::string cfg = config_text({{"alpha", &alpha}, {"beta", &beta}}, "allow", dir.path());
+  cfg.replace(cfg.find("key = \"test-key\""), 16, "key = \"bad-key!\"");  // alpha's entry comes first
+  engine_harness h(cfg, dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("kk", "kk")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("kk", [](const order_view& v) { return !v.provider_order_id.empty(); }))
+      << describe(h.status("kk"));
+  EXPECT_EQ(h.status("kk")->provider, "beta");
+  EXPECT_TRUE(audit_adds(alpha).empty()) << "an add went to a provider whose key is refused";
+  bool paused = false;
+  for (const auto& v : h.eng().providers())
+    if (v.name == "alpha") paused = v.paused && v.pause_reason.find("invalid key") != std::string::npos;
+  EXPECT_TRUE(paused);
+}
+
+// Out of funds: the provider stays paused until a balance check shows enough for the order
+// it refused, not merely a positive balance.
+TEST(engine_flow, a_provider_out_of_funds_resumes_only_when_the_balance_covers_the_refused_order) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000", "--balance", "1.00"});
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path(),
+                   [](engine_options& o) { o.paused_recheck = 100ms; });
+  h.start();
+  ASSERT_EQ(h.add_one(followers("fa", "fa", 1000)).status, add_status::accepted);  // 0.90 of 1.00
+  ASSERT_TRUE(h.wait_for("fa", [](const order_view& v) { return !v.provider_order_id.empty(); }));
+  ASSERT_EQ(h.add_one(followers("fb", "fb", 1000)).status, add_status::accepted);  // 0.90 > 0.10 left
+  for (int i = 0; i < 100 && audit_adds(alpha).size() < 2; ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(audit_adds(alpha).size(), 2u);
+  alpha.request("POST", "/admin/balance", "amount=0.50");  // positive, still short of 0.90
+  std::this_thread::sleep_for(1500ms);                      // several rechecks with backoff
+  EXPECT_EQ(audit_adds(alpha).size(), 2u) << "resumed on a balance that cannot pay the order";
+  EXPECT_TRUE(h.status("fb")->provider_order_id.empty());
+  alpha.request("POST", "/admin/balance", "amount=5.00");
+  ASSERT_TRUE(h.wait_for("fb", [](const order_view& v) { return !v.provider_order_id.empty(); }))
+      << describe(h.status("fb"));
+  EXPECT_EQ(audit_adds(alpha).size(), 3u);
+}
+
+// A provider that forgets an order it accepted ("Incorrect order ID" poll after poll): after
+// policy.forgotten_after_s the order is an anomaly, `unknown`, for an operator to resolve.
+TEST(engine_flow, an_order_the_provider_forgets_becomes_unknown_once_for_an_operator) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  std::string cfg = config_text({{"alpha", &alpha}}, "allow", dir.path());
+  cfg.replace(cfg.find("duplicate_link = \"allow\""), 24, "duplicate_link = \"allow\"\nforgotten_after_s = 1");
+  engine_harness h(cfg, dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("fg", "fg")).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("fg", [](const order_view& v) { return v.state == order_state::pending; }))
+      << describe(h.status("fg"));
+  alpha.request("POST", "/admin/reset");  // the provider loses every order
+  ASSERT_TRUE(h.wait_for("fg", [](const order_view& v) { return v.state == order_state::unknown; }))
+      << describe(h.status("fg"));
+  const auto v = *h.status("fg");
+  EXPECT_NE(v.note.find("no longer knows order"), std::string::npos) << v.note;
+  EXPECT_EQ(h.eng().figures().anomalies, 1u);
+  EXPECT_TRUE(audit_adds(alpha).empty()) << "never sent again on a guess";
 }
 
 TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
+
 namespace smm {
 namespace {
 
@@ -142,6 +145,136 @@ TEST(refill, rule6_one_refill_at_a_time_within_72h) {
   f.o.last_refill_at = f.q.now;
   f.o.refill = refill_state::completed;
   EXPECT_EQ(f.check(), refill_reason::eligible);
+}
+
+TEST(refill, rule6_every_state_a_refill_may_still_run_in_blocks_and_the_others_do_not) {
+  struct row {
+    refill_state state;
+    bool blocks;
+  };
+  constexpr row table[] = {
+      {refill_state::none, false},       {refill_state::requested, true},  {refill_state::pending, true},
+      {refill_state::in_progress, true}, {refill_state::completed, false}, {refill_state::rejected, false},
+      {refill_state::unknown, true},     {refill_state::refused, false},   {refill_state::failed, false},
+  };
+  for (const auto& r : table) {
+    fixture f;
+    f.o.refill = r.state;
+    f.o.last_refill_at = f.q.now - 3600;
+    EXPECT_EQ(f.check(), r.blocks ? refill_reason::refill_in_progress : refill_reason::eligible)
+        << to_string(r.state);
+    // Past the in-progress bound a silent request (unknown included) counts as over.
+    f.o.last_refill_at = f.q.now - 72 * 3600;
+    EXPECT_EQ(f.check(), refill_reason::eligible) << to_string(r.state);
+  }
+}
+
+TEST(refill, provider_refill_statuses_map_case_and_separator_insensitively) {
+  struct row {
+    std::string_view text;
+    std::optional<refill_state> state;
+  };
+  const row table[] = {
+      {"Pending", refill_state::pending},
+      {"PENDING", refill_state::pending},
+      {"In progress", refill_state::in_progress},
+      {"In Progress", refill_state::in_progress},
+      {"Inprogress", refill_state::in_progress},
+      {"in_progress", refill_state::in_progress},
+      {"IN-PROGRESS", refill_state::in_progress},
+      {"Processing", refill_state::in_progress},
+      {"Completed", refill_state::completed},
+      {"COMPLETE", refill_state::completed},
+      {"completed", refill_state::completed},
+      {"Done", refill_state::completed},
+      {"Rejected", refill_state::rejected},
+      {"REJECTED", refill_state::rejected},
+      {"rejected", refill_state::rejected},
+      {"Canceled", refill_state::rejected},
+      {"Cancelled", refill_state::rejected},
+      {"CANCELLED", refill_state::rejected},
+      {"canceled", refill_state::rejected},
+      {"Error", refill_state::rejected},
+      {"ERROR", refill_state::rejected},
+      {"Fail", refill_state::rejected},
+      {"Failed", refill_state::rejected},
+      {"fail", refill_state::rejected},
+      {"Refunded", refill_state::rejected},
+      {"Declined", refill_state::rejected},
+      {"  Rejected ", refill_state::rejected},
+      {"Not completed", std::nullopt},
+      {"Incomplete", std::nullopt},
+      {"", std::nullopt},
+      {"???", std::nullopt},
+      {"Refill request is being reviewed by our team, please wait a few days", std::nullopt},
+  };
+  for (const auto& r : table) EXPECT_EQ(refill_state_from_status(r.text), r.state) << "'" << r.text << "'";
+}
+
+TEST(refill, a_status_answer_moves_only_a_followed_refill) {
+  EXPECT_EQ(refill_after_status(refill_state::pending, "In progress"), refill_state::in_progress);
+  EXPECT_EQ(refill_after_status(refill_state::in_progress, "Cancelled"), refill_state::rejected);
+  EXPECT_EQ(refill_after_status(refill_state::pending, "Completed"), refill_state::completed);
+  EXPECT_EQ(refill_after_status(refill_state::pending, "Pending"), std::nullopt);  // no change
+  EXPECT_EQ(refill_after_status(refill_state::pending, "???"), std::nullopt);
+  // An ended refill is never reopened by a late answer; an unknown one has no id to ask about.
+  EXPECT_EQ(refill_after_status(refill_state::completed, "In progress"), std::nullopt);
+  EXPECT_EQ(refill_after_status(refill_state::rejected, "Completed"), std::nullopt);
+  EXPECT_EQ(refill_after_status(refill_state::unknown, "Completed"), std::nullopt);
+}
+
+TEST(refill, a_rejected_canceled_or_error_refill_no_longer_blocks_a_new_request) {
+  for (const std::string_view text : {"Rejected", "Canceled", "Cancelled", "Error", "Fail", "ERROR"}) {
+    fixture f;
+    f.o.refill = refill_state::in_progress;
+    f.o.last_refill_at = f.q.now - 60;
+    ASSERT_EQ(f.check(), refill_reason::refill_in_progress);
+    f.o.refill = refill_after_status(f.o.refill, text).value_or(f.o.refill);
+    EXPECT_EQ(f.check(), refill_reason::eligible) << text;
+  }
+}
+
+TEST(refill, rule3_start_count_plus_delivered_never_overflows) {
+  constexpr std::int64_t top = std::numeric_limits<std::int64_t>::max();
+  fixture f;
+  f.policy.refill_max_start_count = top;  // rule 4 out of the way
+  f.o.quantity = 1000;
+  f.o.start_count = top - 10;  // the full level is past the int64 range: any count is below it
+  f.q.current_count = top;
+  EXPECT_EQ(f.check(), refill_reason::eligible);
+  f.q.current_count = top - 11;
+  EXPECT_EQ(f.check(), refill_reason::dropped_below_start_count);
+  // A full level that just fits is still compared exactly.
+  f.o.start_count = top - 1000;
+  f.q.current_count = top;
+  EXPECT_EQ(f.check(), refill_reason::count_not_dropped);
+  f.q.current_count = top - 1;
+  EXPECT_EQ(f.check(), refill_reason::eligible);
+  // With the default policy a start count that large fails rule 4, never rule 3 by a wrap.
+  f.policy = policy_def{};
+  f.o.start_count = top - 10;
+  f.q.current_count = top;
+  EXPECT_EQ(f.check(), refill_reason::start_count_too_high);
+}
+
+TEST(refill, rule2_a_guarantee_end_past_the_int64_range_never_comes) {
+  fixture f;
+  f.q.current_count.reset();
+  f.svc.refill_days = std::numeric_limits<std::int32_t>::max();
+  f.o.completed_at = std::numeric_limits<std::int64_t>::max() - day;
+  f.q.now = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(f.check(), refill_reason::eligible);
+}
+
+TEST(refill, the_claim_window_neither_shortens_nor_extends_the_guarantee) {
+  // docs/rules.md "Refill": the guarantee (Refill 9) is the window of a refill request.
+  fixture f;
+  f.policy.claim_window_s = 14 * day;
+  f.q.now = f.o.completed_at + 20 * day;  // past the claim window, inside the 30-day guarantee
+  EXPECT_EQ(f.check(), refill_reason::eligible);
+  f.svc.refill_days = 7;
+  f.q.now = f.o.completed_at + 10 * day;  // inside the claim window, past a 7-day guarantee
+  EXPECT_EQ(f.check(), refill_reason::guarantee_expired);
 }
 
 TEST(refill, rule7_provider_refusal_stands) {

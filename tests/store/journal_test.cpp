@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -385,6 +386,187 @@ TEST_F(journal_test, a_v1_journal_migrates_and_its_final_orders_keep_the_cutoff_
   EXPECT_TRUE(r.find_purged("old-final"));
   EXPECT_TRUE(r.find_order("old-open"));
   EXPECT_EQ(r.last_order_id(), 2);
+}
+
+// Refill codes as the daemon uses them (dispatch/order.hpp refill_state).
+constexpr std::uint8_t refill_requested = 1, refill_pending = 2, refill_in_progress = 3, refill_completed = 4,
+                       refill_unknown = 6, refill_refused = 7;
+
+refill_change refill(std::int64_t order_id, std::int32_t attempt, std::uint8_t state, std::int64_t at) {
+  refill_change c;
+  c.order_id = order_id;
+  c.attempt = attempt;
+  c.state = state;
+  c.provider = "alpha";
+  c.requested_at = 1000;
+  c.at = at;
+  c.note = "refill " + std::to_string(attempt) + " state " + std::to_string(state);
+  return c;
+}
+
+TEST_F(journal_test, a_refill_request_is_journaled_with_each_change_and_an_event_of_its_order) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b")}).ok);
+  ASSERT_TRUE(j.submit_and_wait({finish(1, completed, 900, 900 + 44 * day)}).ok);
+  auto res = j.submit_and_wait({refill(1, 1, refill_requested, 1000)});
+  ASSERT_TRUE(res.ok) << res.error;
+  EXPECT_EQ(res.outcomes[0], op_outcome::applied);
+  EXPECT_GT(res.event_seq[0], 0);
+  journal_reader r(path_);
+  auto row = r.latest_refill(1);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->attempt, 1);
+  EXPECT_EQ(row->state, refill_requested);
+  EXPECT_FALSE(row->refill_id);
+  EXPECT_EQ(row->requested_at, 1000);
+
+  // The provider takes it: its refill id; then a status text. Unset fields keep what was known.
+  auto taken = refill(1, 1, refill_pending, 1001);
+  taken.refill_id = "77";
+  ASSERT_TRUE(j.submit_and_wait({taken}).ok);
+  auto status = refill(1, 1, refill_in_progress, 1002);
+  status.raw_status = "In progress";
+  ASSERT_TRUE(j.submit_and_wait({status}).ok);
+  row = r.latest_refill(1);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, refill_in_progress);
+  EXPECT_EQ(row->refill_id, "77");
+  EXPECT_EQ(row->raw_status, "In progress");
+  EXPECT_EQ(row->requested_at, 1000);
+  EXPECT_EQ(row->updated_at, 1002);
+
+  // Each write is a note in the order's feed; the order's own state does not change.
+  const auto events = r.order_events(1);
+  ASSERT_EQ(events.size(), 5u);  // accepted, completed, 3 refill notes
+  for (std::size_t i = 2; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].old_state, completed);
+    EXPECT_EQ(events[i].new_state, completed);
+    EXPECT_FALSE(events[i].refund_micros);
+  }
+  EXPECT_EQ(events.back().note, "refill 1 state 3");
+  EXPECT_EQ(r.find_order("p1")->state, completed);
+
+  // A second request of the same order is the latest; the first stays as it ended.
+  ASSERT_TRUE(j.submit_and_wait({refill(1, 1, refill_completed, 1003)}).ok);
+  auto refused = refill(1, 2, refill_refused, 1100);
+  refused.refusal = 1;
+  refused.message = "Private account";
+  ASSERT_TRUE(j.submit_and_wait({refused}).ok);
+  row = r.latest_refill(1);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->attempt, 2);
+  EXPECT_EQ(row->state, refill_refused);
+  EXPECT_EQ(row->refusal, 1);
+  EXPECT_EQ(row->message, "Private account");
+  EXPECT_FALSE(r.latest_refill(2));
+
+  // A refill of an order that does not exist writes nothing.
+  res = j.submit_and_wait({refill(9, 1, refill_requested, 1000)});
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.outcomes[0], op_outcome::missing);
+  EXPECT_FALSE(r.latest_refill(9));
+}
+
+TEST_F(journal_test, recovery_finds_the_latest_refill_of_each_order_by_its_state) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b"), order(3, "https://x.com/c")}).ok);
+  ASSERT_TRUE(j.submit_and_wait(
+                   {finish(1, completed, 900, 0), finish(2, completed, 900, 0), finish(3, completed, 900, 0)})
+                  .ok);
+  // 1: on the wire; 2: an older request ended, the newer one runs; 3: ended.
+  ASSERT_TRUE(
+      j.submit_and_wait({refill(1, 1, refill_requested, 1000), refill(2, 1, refill_completed, 1000),
+                         refill(2, 2, refill_in_progress, 1001), refill(3, 1, refill_in_progress, 1000),
+                         refill(3, 1, refill_completed, 1002)})
+          .ok);
+  journal_reader r(path_);
+  const auto wire = r.latest_refills_in({refill_requested});
+  ASSERT_EQ(wire.size(), 1u);
+  EXPECT_EQ(wire[0].order_id, 1);
+  const auto running = r.latest_refills_in({refill_pending, refill_in_progress});
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].order_id, 2);
+  EXPECT_EQ(running[0].attempt, 2);
+  EXPECT_TRUE(r.latest_refills_in({refill_unknown}).empty());
+  EXPECT_TRUE(r.latest_refills_in({}).empty());
+}
+
+TEST_F(journal_test, retention_purges_an_orders_refills_with_it) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
+  ASSERT_TRUE(j.submit_and_wait({finish(1, completed, 100, 100 + 44 * day)}).ok);
+  ASSERT_TRUE(j.submit_and_wait({refill(1, 1, refill_completed, 200)}).ok);
+  ASSERT_TRUE(j.submit_and_wait({purge_final{200, 100 + 44 * day + 1}}).ok);
+  journal_reader r(path_);
+  EXPECT_FALSE(r.find_order("p1"));
+  EXPECT_FALSE(r.latest_refill(1));
+  sqlite_db db(path_);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM refills"), 0);
+}
+
+TEST_F(journal_test, the_placement_time_is_kept_and_the_placements_a_refill_may_meet_are_found) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b"), order(3, "https://x.com/a")}).ok);
+  auto place = [](std::int64_t id, std::int64_t at) {
+    state_change c;
+    c.order_id = id;
+    c.old_state = sending;
+    c.new_state = placed;
+    c.provider_order_id = std::to_string(id * 100);
+    c.at = at;
+    c.placed_at = at;
+    return c;
+  };
+  ASSERT_TRUE(j.submit_and_wait({place(1, 100), place(2, 150), place(3, 300)}).ok);
+  journal_reader r(path_);
+  EXPECT_EQ(r.find_order("p1")->placed_at, 100);
+  // A later change without a placement keeps it.
+  ASSERT_TRUE(j.submit_and_wait({finish(1, completed, 400, std::nullopt)}).ok);
+  EXPECT_EQ(r.find_order("p1")->placed_at, 100);
+  EXPECT_FALSE(r.find_order(std::int64_t{1})->keep_until);
+  // Order 2 ended canceled, order 1 completed at 400: a refill check of order 1 may meet every
+  // placement since its own (100).
+  ASSERT_TRUE(j.submit_and_wait({finish(2, canceled, 410, std::nullopt)}).ok);
+  EXPECT_EQ(r.earliest_placement_of_final(400, {completed}), 100);
+  EXPECT_FALSE(r.earliest_placement_of_final(401, {completed}));
+  EXPECT_EQ(r.earliest_placement_of_final(0, {canceled}), 150);
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen;
+  r.for_each_placement_since(150, [&](const placement_row& p) {
+    seen.emplace_back(p.order_id, p.placed_at);
+    EXPECT_FALSE(p.link.empty());
+    EXPECT_TRUE(p.params.empty());  // only sent when the link is empty
+  });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, std::int64_t>>{{2, 150}, {3, 300}}));
+}
+
+TEST_F(journal_test, a_v2_journal_migrates_to_v3_with_placement_times_from_its_events) {
+  {
+    sqlite_db db(path_);
+    db.exec(v1_schema);
+    // Order 3 was placed at 70 (its `placed` event), order 4 has a provider id and no event.
+    db.exec(
+        "INSERT INTO orders (id, panel_order_id, request_hash, service_id, link, link_key, quantity,"
+        " charge_micros, state, provider_order_id, created_at, updated_at, final_at) VALUES"
+        " (3, 'placed', 93, 1, 'https://x.com/c', 'x.com/c', 1000, 900000, 8, '33', 50, 120, 120),"
+        " (4, 'no-event', 94, 1, 'https://x.com/d', 'x.com/d', 1000, 900000, 3, '44', 50, 90, NULL);"
+        "INSERT INTO events (order_id, panel_order_id, old_state, new_state, charge_micros, at) VALUES"
+        " (3, 'placed', 2, 3, 900000, 70), (3, 'placed', 3, 8, 900000, 120);");
+  }
+  journal j({path_});
+  {
+    sqlite_db db(path_);
+    EXPECT_EQ(db.query_int("PRAGMA user_version"), current_schema_version());
+    EXPECT_GE(current_schema_version(), 3);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM sqlite_master WHERE name='refills'"), 1);
+  }
+  journal_reader r(path_);
+  EXPECT_EQ(r.find_order("placed")->placed_at, 70);
+  EXPECT_EQ(r.find_order("no-event")->placed_at, 90);
+  EXPECT_FALSE(r.find_order("old-final")->placed_at);  // never placed as far as the journal knows
+  EXPECT_FALSE(r.latest_refill(3));
+  ASSERT_TRUE(j.submit_and_wait({refill(3, 1, refill_requested, 200)}).ok);
+  EXPECT_TRUE(r.latest_refill(3));
 }
 
 // The durability contract: whatever a completion reported as committed survives kill -9.

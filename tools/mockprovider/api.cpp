@@ -203,8 +203,8 @@ std::string do_refill_status(simulation& sim, const param_map& p, const quirks& 
       if (out.size() > 1) out.push_back(',');
       const auto id = parse_id(id_text, "ref_");
       const auto s = id ? sim.refill_state(*id, now_ms) : std::nullopt;
-      out += "{\"refill\":" + (id ? id_number(*id, "ref_", q) : json_quote(id_text)) +
-             ",\"status\":" + (s ? json_quote(refill_status_text(*s)) : error_body(msg::bad_refill)) + "}";
+      out += "{\"refill\":" + (id ? id_number(*id, "ref_", q) : json_quote(id_text)) + ",\"status\":" +
+             (s ? json_quote(refill_status_text(*s, q.style)) : error_body(msg::bad_refill)) + "}";
     }
     return out + "]";
   }
@@ -212,7 +212,7 @@ std::string do_refill_status(simulation& sim, const param_map& p, const quirks& 
   if (!one || one->empty()) return error_body(msg::missing);
   const auto id = parse_id(*one, "ref_");
   const auto s = id ? sim.refill_state(*id, now_ms) : std::nullopt;
-  return s ? "{\"status\":" + json_quote(refill_status_text(*s)) + "}" : error_body(msg::bad_refill);
+  return s ? "{\"status\":" + json_quote(refill_status_text(*s, q.style)) + "}" : error_body(msg::bad_refill);
 }
 
 std::string do_cancel(simulation& sim, const param_map& p, const quirks& q, std::int64_t now_ms) {
@@ -263,18 +263,18 @@ std::string_view status_text(order_status s, status_style style) {
   return table[static_cast<int>(style)][static_cast<int>(s)];
 }
 
-std::string_view refill_status_text(refill_status s) {
-  switch (s) {
-    case refill_status::pending:
-      return "Pending";
-    case refill_status::in_progress:
-      return "In progress";
-    case refill_status::completed:
-      return "Completed";
-    case refill_status::rejected:
-      return "Rejected";
-  }
-  return "Pending";
+std::string_view refill_status_text(refill_status s, status_style style) {
+  // A refill that ended without refilling is spelled as providers do: Rejected, Cancelled,
+  // Error.
+  static constexpr std::string_view table[5][4] = {
+      // pending, in_progress, completed, rejected
+      {"Pending", "In progress", "Completed", "Rejected"},
+      {"pending", "processing", "completed", "rejected"},
+      {"pending", "in_progress", "completed", "canceled"},
+      {"Pending", "Inprogress", "Completed", "Cancelled"},
+      {"PENDING", "IN-PROGRESS", "COMPLETE", "ERROR"},
+  };
+  return table[static_cast<int>(style)][static_cast<int>(s)];
 }
 
 bool apply_quirks(const param_map& params, quirks& q, std::string& error) {

@@ -36,8 +36,9 @@ bool apply_quirks(const param_map& params, quirks& q, std::string& error);
 std::string to_json(const quirks& q);
 /// The spelling of a status in a style.
 std::string_view status_text(order_status s, status_style style);
-/// The spelling of a refill status.
-std::string_view refill_status_text(refill_status s);
+/// The spelling of a refill status in a style (canonical: Pending, In progress, Completed,
+/// Rejected; the others spell the rejected one canceled, Cancelled or ERROR).
+std::string_view refill_status_text(refill_status s, status_style style = status_style::canonical);
 
 /// The outcome of one API request, with what the audit needs for an `add`.
 struct api_answer {

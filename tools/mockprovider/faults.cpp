@@ -9,7 +9,7 @@
 namespace smm::mock {
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 10> kind_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 11> kind_names{{
     {fault_kind::none, "none"},
     {fault_kind::error, "error"},
     {fault_kind::http_5xx, "http_5xx"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 10> kind_names{{
     {fault_kind::invalid_json, "invalid_json"},
     {fault_kind::truncated, "truncated"},
     {fault_kind::trickle, "trickle"},
+    {fault_kind::error_with_order, "error_with_order"},
 }};
 
 std::optional<double> parse_double(std::string_view text) {
@@ -52,7 +53,7 @@ std::optional<fault_rule> make_fault_rule(const param_map& params, std::string& 
   if (!kind || *kind == fault_kind::none) {
     error =
         "kind must be one of error, http_5xx, rate_limit, black_hole, reset, html, invalid_json, "
-        "truncated, trickle";
+        "truncated, trickle, error_with_order";
     return std::nullopt;
   }
   rule.kind = *kind;

@@ -26,6 +26,9 @@ enum class fault_kind {
   invalid_json,  ///< the real body with its last byte cut off
   truncated,     ///< Content-Length of the full body, half of it sent, then close
   trickle,       ///< the real answer, a few bytes at a time
+  /// 200 {"error": message, "order": id} (ipanel.me style): with apply=after the id is the
+  /// order the add really created; before, an id this provider never gave out.
+  error_with_order,
 };
 
 /// "http_5xx" etc.; none for an unknown name.

@@ -79,6 +79,14 @@ void provider::apply_fault(const fault_rule& rule, bool action_ran, reply& out) 
     case fault_kind::error:
       out.body = error_body(rule.message);
       break;
+    case fault_kind::error_with_order:
+      // The created order's id beside the error, or one never given out when nothing ran.
+      if (action_ran && out.body.rfind("{\"order\":", 0) == 0) {
+        out.body = "{\"error\":" + json_quote(rule.message) + "," + out.body.substr(1);
+      } else {
+        out.body = "{\"error\":" + json_quote(rule.message) + ",\"order\":987654321}";
+      }
+      break;
     case fault_kind::http_5xx:
       out.status = rule.status;
       out.content_type = "text/plain";
