@@ -407,16 +407,32 @@ void order_actions::list_orders(order_state state, std::int64_t after_id, std::s
       });
 }
 
+order_record* order_actions::lookup_daemon_id(const std::string& text) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '#') digits.remove_prefix(1);
+  if (digits.empty() || digits.size() > 18 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return nullptr;
+  const std::int64_t id = std::stoll(std::string(digits));
+  if (order_record* r = ctx_.book.find(id)) return r;
+  const auto row = ctx_.reader->find_order(id);
+  return row ? ctx_.lookup(row->panel_order_id) : nullptr;
+}
+
 void order_actions::history(std::string panel_order_id, std::function<void(order_history)> done) {
   asio::post(ctx_.strand,
              [this, id = std::move(panel_order_id), done = std::move(done), keep = ctx_.shared_from_this()] {
                order_history h;
                h.panel_order_id = id;
                order_record* r = ctx_.lookup(id);
+               // Not a panel id: the daemon's own order id (what API v2 panels and the logs
+               // show), written as "#123" or as a bare number.
+               if (r == nullptr) r = lookup_daemon_id(id);
                if (r == nullptr) {
-                 h.error = "order not found";
+                 h.error = "order not found (tried as a panel order id and as a daemon order id)";
                  return done(std::move(h));
                }
+               h.panel_order_id = r->panel_order_id;
                h.order = make_view(ctx_, *r);
                for (const auto& e : ctx_.reader->order_events(r->id)) h.events.push_back(to_view(e));
                done(std::move(h));

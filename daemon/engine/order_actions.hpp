@@ -34,6 +34,8 @@ class order_actions {
 
  private:
   void cancel_one(const std::string& id, std::function<void(action_answer)> done);
+  /// The order whose daemon id is `text` ("123" or "#123"), from memory or the journal.
+  order_record* lookup_daemon_id(const std::string& text);
 
   engine_context& ctx_;
 };

@@ -79,7 +79,7 @@ parse_outcome parse_command_line(const std::vector<std::string>& args,
       ->check(CLI::Range(1, 1000));
   orders->add_flag("--all", c.all, "fetch every page, not just the first");
   auto* show = app.add_subcommand("show", "one order with every field and its events as a timeline");
-  show->add_option("ID", c.order, "the panel's order id")->required();
+  show->add_option("ID", c.order, "the panel's order id, or the daemon's order id (123 or #123)")->required();
   auto* resolve = app.add_subcommand("resolve",
                                      "settle an order in state unknown after checking with the provider:\n"
                                      "--placed ID (the provider has it: the daemon follows it) or "
