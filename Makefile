@@ -4,7 +4,7 @@ PRESET ?= release
 SMM_WERROR ?= OFF
 export SMM_WERROR
 
-.PHONY: demo test deps build test-asan test-tsan bench clean
+.PHONY: demo test deps build test-asan test-tsan test-faults bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +23,15 @@ test-asan:
 
 test-tsan:
 	@$(MAKE) --no-print-directory test PRESET=tsan
+
+## the fault suite's full form: >= 20 kill -9 under load, thousands of orders, every fault mode
+## against every action (`make test` runs its short form). SMM_FAULTS_KILLS, SMM_FAULTS_ORDERS
+## and SMM_FAULTS_SEED size and repeat a run.
+SMM_FAULTS_KILLS ?= 20
+SMM_FAULTS_ORDERS ?= 4000
+test-faults: build
+	@SMM_FAULTS_KILLS=$(SMM_FAULTS_KILLS) SMM_FAULTS_ORDERS=$(SMM_FAULTS_ORDERS) \
+	  ctest --preset $(PRESET) -L faults --verbose
 
 ## make demo: install, build, run the main job
 demo: build
