@@ -429,7 +429,7 @@ void order_actions::history(std::string panel_order_id, std::function<void(order
                // show), written as "#123" or as a bare number.
                if (r == nullptr) r = lookup_daemon_id(id);
                if (r == nullptr) {
-                 h.error = "order not found (tried as a panel order id and as a daemon order id)";
+                 h.error = "order not found";  // as a panel order id nor as a daemon order id
                  return done(std::move(h));
                }
                h.panel_order_id = r->panel_order_id;
