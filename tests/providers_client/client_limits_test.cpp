@@ -112,7 +112,10 @@ TEST_F(limits, token_bucket_holds_the_rate) {
   // Allowance: the burst plus 20/s over the whole measured window, +1 for edge rounding.
   const double allowance = 5 + 20 * elapsed + 1;
   EXPECT_LE(static_cast<double>(sent), allowance) << "elapsed " << elapsed;
-  EXPECT_EQ(count_of(outcomes, call_outcome::ok), sent);
+  // A call whose token came just before its deadline may be sent and still time out on a loaded
+  // machine, so every ok call was sent but not every sent call is ok.
+  EXPECT_LE(count_of(outcomes, call_outcome::ok), sent);
+  EXPECT_GE(count_of(outcomes, call_outcome::ok), 5);
   EXPECT_GT(count_of(outcomes, call_outcome::failed), 0);  // 60 calls cannot all fit in 1.5 s
   EXPECT_GE(sent, 5);
 }
