@@ -24,10 +24,15 @@ constexpr table build_table() {
   allow(st::received, {st::queued, st::rejected});
   // queued -> rejected: policy (duplicate link, no route) or an operator.
   allow(st::queued, {st::sending, st::rejected});
+  // queued -> canceled: the panel canceled it before it was sent (the whole charge back).
+  allow(st::queued, {st::canceled});
   // sending -> queued: the request provably never left (connect/TLS failure), retry later.
   allow(st::sending, {st::queued, st::placed, st::rejected, st::unknown});
-  // Reconcile proves presence (placed) or absence (queued); an operator may reject.
-  allow(st::unknown, {st::placed, st::queued, st::rejected});
+  // Reconcile proves presence (placed) or absence (queued); an operator may reject, or give
+  // up on it (canceled, the whole charge back).
+  allow(st::unknown, {st::placed, st::queued, st::rejected, st::canceled});
+  // A provider that forgets a running order hands it to an operator (docs/rules.md).
+  for (const st s : {st::placed, st::pending, st::in_progress}) allow(s, {st::unknown});
   allow(st::placed, {st::pending, st::in_progress});
   allow(st::placed, provider_finals);
   allow(st::pending, {st::in_progress});
