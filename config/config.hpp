@@ -46,6 +46,8 @@ struct daemon_config {
   std::int32_t retention_days = 90;  ///< final orders older than this are pruned
   std::vector<panel_key> panel_keys;
   std::string api_currency = "USD";  ///< named in API v2 status and balance answers
+  /// How often unknown orders are reconciled with their providers (docs/rules.md "Unknown orders").
+  std::chrono::seconds reconcile_interval{60};
   friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 
@@ -81,6 +83,11 @@ struct provider_config {
   std::chrono::seconds status_poll_interval{60};
   std::string currency = "USD";
   std::optional<money> balance_warn_below;
+  // Reconciliation of unknown orders (docs/rules.md "Unknown orders"): what the provider promises.
+  bool order_ids_increasing = false;     ///< its order ids are integers given out in increasing order
+  bool status_own_orders_only = false;   ///< its `status` answers only for the orders of the key asking
+  bool idempotency_key = false;          ///< it honours `request_id` on `add` (a repeat returns the original)
+  std::int32_t reconcile_max_gap = 500;  ///< most ids asked between two of our orders (bracketing)
   friend bool operator==(const provider_config&, const provider_config&) = default;
 };
 

@@ -173,6 +173,7 @@ daemon_config load_daemon(const toml::table* t, load_context& ctx) {
   if (auto p = r.get_string("journal_path")) d.journal_path = ctx.resolve(*p);
   if (auto l = r.get_string("log_level")) d.log_level = to_log_level(*l);
   if (auto days = r.get_integer("retention_days")) d.retention_days = static_cast<std::int32_t>(*days);
+  if (auto v = r.get_integer("reconcile_interval_s")) d.reconcile_interval = std::chrono::seconds{*v};
 
   if (auto c = r.get_string("api_currency")) {
     if (is_currency_code(*c))
@@ -240,6 +241,10 @@ std::optional<provider_config> load_provider(const table_entry& entry, load_cont
                                     std::to_string(p.call_deadline.count()));
   if (auto v = r.get_integer("max_retries")) p.max_retries = static_cast<std::int32_t>(*v);
   if (auto v = r.get_integer("status_poll_interval_s")) p.status_poll_interval = std::chrono::seconds{*v};
+  if (auto v = r.get_boolean("idempotency_key")) p.idempotency_key = *v;
+  if (auto v = r.get_boolean("order_ids_increasing")) p.order_ids_increasing = *v;
+  if (auto v = r.get_boolean("status_own_orders_only")) p.status_own_orders_only = *v;
+  if (auto v = r.get_integer("reconcile_max_gap")) p.reconcile_max_gap = static_cast<std::int32_t>(*v);
   if (auto c = r.get_string("currency")) {
     if (is_currency_code(*c))
       p.currency = *c;

@@ -87,6 +87,15 @@ constexpr std::array specs{
              .description = "Currency code the API v2 endpoint names in status and balance answers (the "
                             "currency of the services' rates); three capitals."},
     key_spec{.table = "daemon",
+             .key = "reconcile_interval_s",
+             .kind = k::integer,
+             .default_value = "60",
+             .min = 1,
+             .max = 86400,
+             .description = "How often unknown orders are reconciled with providers that allow it (see the "
+                            "providers' idempotency_key, order_ids_increasing and status_own_orders_only; "
+                            "docs/rules.md \"Unknown orders\")."},
+    key_spec{.table = "daemon",
              .key = "panel_keys",
              .kind = k::table_array,
              .description = "Panels allowed on the API v2 endpoints, each with its own key."},
@@ -207,6 +216,36 @@ constexpr std::array specs{
                             "for the first 10 minutes after placement, the value up to 6 hours, twice it up to "
                             "2 days, four times it after. Every running order is polled within its interval, "
                             "in calls of up to 100 ids (docs/rules.md)."},
+    key_spec{.table = "providers",
+             .key = "idempotency_key",
+             .kind = k::boolean,
+             .default_value = "false",
+             .description = "The provider honours `request_id` on add (a repeat with the same value returns "
+                            "the original order, never a second one): every add carries one, and an unknown "
+                            "add is sent again with it to settle it. Set it only for a provider that "
+                            "documents this."},
+    key_spec{.table = "providers",
+             .key = "order_ids_increasing",
+             .kind = k::boolean,
+             .default_value = "false",
+             .description = "The provider's order ids are integers given out in increasing order. With "
+                            "status_own_orders_only, an unknown add is reconciled by asking every id between "
+                            "our nearest orders before and after it."},
+    key_spec{.table = "providers",
+             .key = "status_own_orders_only",
+             .kind = k::boolean,
+             .default_value = "false",
+             .description = "The provider's status answers only for orders created with the key asking "
+                            "(others get an error such as \"Incorrect order ID\"), and this key is used by "
+                            "this daemon only."},
+    key_spec{.table = "providers",
+             .key = "reconcile_max_gap",
+             .kind = k::integer,
+             .default_value = "500",
+             .min = 1,
+             .max = 100000,
+             .description = "Most ids asked between two of our orders when bracketing an unknown add; a "
+                            "wider gap leaves the order to an operator."},
     key_spec{.table = "providers",
              .key = "currency",
              .kind = k::string,

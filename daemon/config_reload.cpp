@@ -41,6 +41,7 @@ std::vector<std::string> restart_needed(const config& running, const config& nex
   if (a.journal_path != b.journal_path) out.emplace_back("daemon.journal_path");
   if (a.retention_days != b.retention_days) out.emplace_back("daemon.retention_days");
   if (a.api_currency != b.api_currency) out.emplace_back("daemon.api_currency");
+  if (a.reconcile_interval != b.reconcile_interval) out.emplace_back("daemon.reconcile_interval_s");
   return out;
 }
 

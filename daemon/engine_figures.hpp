@@ -21,6 +21,10 @@ struct duration_histogram {
 /// Counters for the metrics endpoint; a snapshot, copied out.
 struct engine_figures {
   std::array<std::int64_t, order_state_count> orders_by_state{};  ///< orders in memory per state
+  /// Orders in the whole journal per state (final orders of earlier runs too), as of the last
+  /// commit; valid when `journal_counted`.
+  std::array<std::int64_t, order_state_count> journal_orders_by_state{};
+  bool journal_counted = false;
   std::int64_t held = 0;              ///< queued orders held behind a running one on their link
   std::uint64_t intake_accepted = 0;  ///< new orders committed
   std::uint64_t intake_replayed = 0;
@@ -37,6 +41,11 @@ struct engine_figures {
   std::int64_t refunds_micros = 0;  ///< refunds recorded by this process
   std::uint64_t anomalies = 0;      ///< provider reports not applied
   std::uint64_t status_polls = 0;   ///< multi-status calls made
+  /// Reconciliation of unknown orders (docs/rules.md "Unknown orders"): settled as placed with
+  /// the order found upstream, proven absent and queued again, inconclusive notes journaled.
+  std::uint64_t reconciled_found = 0;
+  std::uint64_t reconciled_absent = 0;
+  std::uint64_t reconcile_inconclusive = 0;
   /// Panel add call to its answer (the commit that makes the orders durable), per order.
   duration_histogram intake_ack;
   /// Accepted at intake (this process) to placed with a provider, per order.

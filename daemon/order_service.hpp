@@ -58,8 +58,11 @@ struct order_view {
   std::int64_t service_id = 0;
   order_state state = order_state::received;
   bool held = false;  ///< waiting for a running order on the same link
+  std::string link;               ///< as the panel sent it (the username for username types)
   std::string provider;           ///< empty until it is sent
+  std::string provider_service_id;  ///< the provider's service id of its route hop (empty until sent)
   std::string provider_order_id;  ///< empty until placed
+  std::optional<std::int64_t> sent_at;  ///< unix seconds of its latest `sending` change, from the journal
   std::string raw_status;         ///< the provider's last status text, verbatim
   std::int64_t quantity = 0;
   money charge;
@@ -114,7 +117,9 @@ struct provider_view {
   std::int64_t in_flight = 0;
   std::int64_t max_in_flight = 0;    ///< configured cap of requests open at once
   double requests_per_second = 0;    ///< configured rate limit (a rate, not money)
-  std::int64_t queued = 0;  ///< orders waiting for this provider
+  /// Orders waiting for this provider: routed here and waiting for a slot, and, while it is
+  /// paused, those whose route has no usable provider and whose first paused hop is this one.
+  std::int64_t queued = 0;
   std::optional<money> balance;
   std::string currency;
 };
@@ -124,6 +129,7 @@ struct resolution {
   std::string panel_order_id;
   bool placed = false;             ///< true: the provider has it, as provider_order_id
   std::string provider_order_id;  ///< required when placed
+  bool canceled = false;           ///< not placed, and not sent again: canceled, the whole charge back
 };
 
 /// One order with its whole history (admin: `smm-dispatchctl show`).

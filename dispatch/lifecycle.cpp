@@ -47,8 +47,9 @@ order_plan on_add(const order& o, const order_event& e, const lifecycle_rules& r
   if (!e.written) {
     // Still `queued` in the journal (never written): nothing to record, it is routed again.
     order_plan p;
-    p.requeue_delay_ms = e.add == add_answer::not_now ? std::max(e.retry_after_ms, rules.retry_delay_ms)
-                                                      : rules.retry_delay_ms;
+    p.requeue_delay_ms = e.add == add_answer::not_now   ? std::max(e.retry_after_ms, rules.retry_delay_ms)
+                         : e.add == add_answer::withdrawn ? 0
+                                                          : rules.retry_delay_ms;
     if (e.add == add_answer::out_of_funds) p.pause = pause_kind::funds;
     if (e.add == add_answer::key_refused) p.pause = pause_kind::invalid_key;
     if (e.add == add_answer::provider_refused) p.pause = pause_kind::other;
@@ -87,6 +88,7 @@ order_plan on_add(const order& o, const order_event& e, const lifecycle_rules& r
     case add_answer::outcome_unknown:
       return change_to(order_state::unknown, plan_note::may_exist);
     case add_answer::not_delivered:
+    case add_answer::withdrawn:
       return requeue(plan_note::not_delivered, rules.retry_delay_ms);
   }
   return change_to(order_state::unknown, plan_note::may_exist);  // never guessed
@@ -222,7 +224,7 @@ const char* lifecycle_note_text(plan_note n) noexcept {
     case plan_note::provider_paused:
       return "paused: order not created there";
     case plan_note::may_exist:
-      return "may have created an order: never resent; reconciled or resolved";
+      return "may have created an order";
     case plan_note::not_delivered:
       return "not delivered: retried later";
     case plan_note::status_anomaly:
@@ -230,7 +232,7 @@ const char* lifecycle_note_text(plan_note n) noexcept {
     case plan_note::refund_needs_review:
       return "refund needs review: remains unknown or figures inconsistent";
     case plan_note::forgotten:
-      return "no longer knows the order";
+      return "no longer knows order";
     case plan_note::canceled_before_sent:
       return "canceled by the panel before it was sent";
     case plan_note::canceled_while_held:

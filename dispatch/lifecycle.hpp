@@ -27,6 +27,7 @@ enum class add_answer : std::uint8_t {
   provider_refused,     ///< another answer that pauses the provider: nothing exists
   outcome_unknown,      ///< written, no definitive answer: it may exist (never resent)
   not_delivered,        ///< written never, or provably not delivered: nothing exists
+  withdrawn,            ///< never written: the order changed or the call was given up; route again now
 };
 
 /// What reconciliation found for an `unknown` order.

@@ -40,28 +40,11 @@ std::string_view to_string(refill_refusal r) {
   return "invalid";
 }
 
-transition_result apply_to_order(order& o, order_state next, std::int64_t now) noexcept {
-  const transition_result r = apply_transition(o.state, next);
-  if (r == transition_result::anomaly) {
-    if (o.anomalies < 255) ++o.anomalies;
-    return r;
-  }
-  if (r != transition_result::applied) return r;
+void stamp_transition(order& o, order_state from, order_state to, std::int64_t now) noexcept {
+  if (from == to) return;  // a repeat or a note is not a change
   o.last_status_change_at = now;
-  if (next == order_state::placed) o.placed_at = now;
-  if (next == order_state::sending && o.send_attempts < 255) ++o.send_attempts;
-  if (is_final(next) && is_provider_state(next)) o.completed_at = now;
-  return r;
-}
-
-transition_result apply_to_order(order& o, provider_status reported, std::int64_t now) noexcept {
-  o.last_status = reported;
-  const auto next = state_for(reported);
-  if (!next) {
-    if (o.anomalies < 255) ++o.anomalies;
-    return transition_result::anomaly;
-  }
-  return apply_to_order(o, *next, now);
+  if (to == order_state::placed) o.placed_at = now;
+  if (is_final(to) && !is_final(from) && is_provider_state(to)) o.completed_at = now;
 }
 
 }  // namespace smm

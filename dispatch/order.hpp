@@ -95,12 +95,9 @@ struct order {
   }
 };
 
-/// Records a transition on the order: applies it and stamps the times, or counts the
-/// anomaly. `now` is Unix seconds.
-transition_result apply_to_order(order& o, order_state next, std::int64_t now) noexcept;
-
-/// Records a provider status report (the normalized status is kept on the order even
-/// when the transition is an anomaly, so the operator sees what the provider said).
-transition_result apply_to_order(order& o, provider_status reported, std::int64_t now) noexcept;
+/// Stamps the times a committed change from `from` to `to` sets: the last change, the
+/// placement, the end of delivery. The state itself, and whether the change was legal, are
+/// the lifecycle's and the journal's business (dispatch/lifecycle.hpp).
+void stamp_transition(order& o, order_state from, order_state to, std::int64_t now) noexcept;
 
 }  // namespace smm

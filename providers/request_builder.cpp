@@ -179,6 +179,7 @@ std::optional<param_list> add_params(const add_order& o, std::string* error) {
     p.emplace_back("runs", std::to_string(*o.runs));
     p.emplace_back("interval", std::to_string(*o.interval));
   }
+  if (!o.request_id.empty()) p.emplace_back("request_id", o.request_id);
   return p;
 }
 

@@ -72,6 +72,9 @@ struct add_order {
   // Subscriptions.
   std::optional<std::int64_t> min{}, max{}, posts{}, old_posts{}, delay{};
   std::string expiry{};  ///< d/m/Y, optional
+  /// Idempotency key (api-v2.md §3, NotPanel's `request_id`): sent last when set, for providers
+  /// that return the original order on a repeat. Empty: not sent (most providers have none).
+  std::string request_id{};
 };
 
 /// A built request or why none could be built.

@@ -2,6 +2,7 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
+#include <array>
 #include <chrono>
 #include <future>
 
@@ -40,7 +41,7 @@ constexpr const char* update_order_sql =
     " raw_status=coalesce(?5,raw_status), start_count=coalesce(?6,start_count), remains=coalesce(?7,remains),"
     " updated_at=?8, final_at=CASE WHEN ?9 THEN ?10 ELSE final_at END,"
     " keep_until=CASE WHEN ?11 IS NULL OR ?11 <= keep_until THEN keep_until ELSE ?11 END,"
-    " placed_at=coalesce(?13, placed_at)"
+    " placed_at=coalesce(?13, placed_at), sent_at=coalesce(?14, sent_at)"
     " WHERE id=?12 RETURNING panel_order_id, charge_micros";
 constexpr const char* refund_exists_sql = "SELECT 1 FROM refunds WHERE order_id=?";
 // A refill row is replaced at each change; the provider's refill id and status text, once
@@ -54,6 +55,18 @@ constexpr const char* upsert_refill_sql =
     " refill_id=coalesce(excluded.refill_id, refill_id),"
     " raw_status=coalesce(excluded.raw_status, raw_status), message=excluded.message,"
     " updated_at=excluded.updated_at";
+// A note changes no figure of its order (a speed-up request also records its time).
+constexpr const char* note_order_sql =
+    "UPDATE orders SET speedup_at=coalesce(?1, speedup_at) WHERE id=?2"
+    " RETURNING panel_order_id, charge_micros, state";
+// One row per provider and source, replaced at each pause or resume.
+constexpr const char* upsert_pause_sql =
+    "INSERT INTO provider_pauses (provider, by_operator, paused, kind, reason, since, funds_needed_micros,"
+    " updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(provider, by_operator) DO UPDATE SET"
+    " paused=excluded.paused, kind=excluded.kind, reason=excluded.reason, since=excluded.since,"
+    " funds_needed_micros=excluded.funds_needed_micros, updated_at=excluded.updated_at";
+// Orders per state over the whole journal, kept by triggers (schema v4).
+constexpr const char* order_counts_sql = "SELECT state, n FROM order_counts";
 constexpr const char* insert_refund_sql =
     "INSERT INTO refunds (order_id, amount_micros, reason, event_seq, at) VALUES (?,?,?,?,?)";
 
@@ -67,6 +80,9 @@ struct statements {
         insert_refund(db, insert_refund_sql),
         order_of_refill(db, order_of_refill_sql),
         upsert_refill(db, upsert_refill_sql),
+        note_order(db, note_order_sql),
+        upsert_pause(db, upsert_pause_sql),
+        order_counts(db, order_counts_sql),
         begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
@@ -74,7 +90,7 @@ struct statements {
         release(db, "RELEASE batch"),
         rollback_to(db, "ROLLBACK TO batch") {}
   sqlite_stmt insert_order, insert_event, update_order, refund_exists, insert_refund, order_of_refill,
-      upsert_refill;
+      upsert_refill, note_order, upsert_pause, order_counts;
   sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
 };
 
@@ -91,6 +107,7 @@ struct journal::impl {
     configure(db);
     migrate(db);
     st = std::make_unique<statements>(db);
+    read_counts();
     writer = std::thread([this] { run(); });
   }
 
@@ -119,6 +136,7 @@ struct journal::impl {
       st->begin.run();
       for (std::size_t i = 0; i < n; ++i) apply_batch(*batches[i]);
       st->commit.run();
+      read_counts();
     } catch (const std::exception& e) {
       group_error = e.what();
       try {
@@ -145,6 +163,19 @@ struct journal::impl {
     batches_done.fetch_add(ok_batches, std::memory_order_relaxed);
     ops_done.fetch_add(ok_ops, std::memory_order_relaxed);
     failed_batches.fetch_add(failed, std::memory_order_relaxed);
+  }
+
+  // The orders per state the commit left (a few rows: far cheaper than the commit's fsync).
+  void read_counts() {
+    std::array<std::int64_t, journal::state_codes> counts{};
+    auto& s = st->order_counts;
+    while (s.step()) {
+      const auto code = s.column_int(0);
+      if (code >= 0 && code < static_cast<std::int64_t>(counts.size()))
+        counts[static_cast<std::size_t>(code)] = s.column_int(1);
+    }
+    s.reset();
+    for (std::size_t i = 0; i < counts.size(); ++i) by_state[i].store(counts[i], std::memory_order_relaxed);
   }
 
   // One submitted batch inside the group's transaction, isolated by a savepoint.
@@ -200,7 +231,7 @@ struct journal::impl {
     u.bind(4, c.attempt ? std::optional<std::int64_t>(*c.attempt) : std::nullopt);
     u.bind(5, c.raw_status).bind(6, c.start_count).bind(7, c.remains).bind(8, c.at);
     u.bind(9, std::int64_t{c.final}).bind(10, c.at).bind(11, c.keep_until).bind(12, c.order_id);
-    u.bind(13, c.placed_at);
+    u.bind(13, c.placed_at).bind(14, c.sent_at);
     if (!u.step()) {
       u.reset();
       r.outcomes.push_back(op_outcome::missing);
@@ -258,6 +289,34 @@ struct journal::impl {
                                       std::nullopt, false, c.note, c.at));
   }
 
+  void apply(const order_note& n, commit_result& r) {
+    auto& u = st->note_order;
+    u.bind(1, n.speedup_at).bind(2, n.order_id);
+    if (!u.step()) {
+      u.reset();
+      r.outcomes.push_back(op_outcome::missing);
+      r.event_seq.push_back(0);
+      return;
+    }
+    const std::string panel_id = u.column_text(0);
+    const std::int64_t charge = u.column_int(1);
+    const auto state = static_cast<std::uint8_t>(u.column_int(2));
+    u.run();  // finish the statement (RETURNING yields one row)
+    r.outcomes.push_back(op_outcome::applied);
+    r.event_seq.push_back(write_event(n.order_id, panel_id, state, state, std::nullopt, charge, std::nullopt,
+                                      std::nullopt, false, n.note, n.at));
+  }
+
+  void apply(const provider_pause_change& c, commit_result& r) {
+    auto& u = st->upsert_pause;
+    u.bind(1, c.provider).bind(2, std::int64_t{c.by_operator}).bind(3, std::int64_t{c.paused});
+    u.bind(4, c.kind);
+    u.bind(5, c.reason).bind(6, c.since).bind(7, c.funds_needed_micros).bind(8, c.at);
+    u.run();
+    r.outcomes.push_back(op_outcome::applied);
+    r.event_seq.push_back(0);
+  }
+
   void apply(const purge_final& p, commit_result& r) {
     const std::int64_t now = p.now ? *p.now : unix_now();
     // Old enough for the operator's retention, and past the order's own keep window (refill
@@ -306,6 +365,7 @@ struct journal::impl {
   moodycamel::BlockingConcurrentQueue<pending*> queue;
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
+  std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
   std::thread writer;
 };
 
@@ -330,5 +390,11 @@ journal_stats journal::stats() const {
 }
 
 const std::string& journal::path() const { return impl_->options.path; }
+
+std::array<std::int64_t, journal::state_codes> journal::orders_by_state() const {
+  std::array<std::int64_t, state_codes> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = impl_->by_state[i].load(std::memory_order_relaxed);
+  return out;
+}
 
 }  // namespace smm::store

@@ -8,6 +8,7 @@
 //
 // Each submitted batch is isolated by a savepoint: a batch that fails (a constraint, a
 // bug) is rolled back alone and reported; the others in the same group still commit.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -57,6 +58,12 @@ class journal {
   journal_stats stats() const;
   const std::string& path() const;
 
+  /// State codes orders_by_state() covers (the daemon uses fewer).
+  static constexpr std::size_t state_codes = 32;
+  /// Orders in the whole journal per state code, as of the last commit (schema v4's
+  /// order_counts, read by the writer after each commit: no table scan). Any thread.
+  std::array<std::int64_t, state_codes> orders_by_state() const;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -75,8 +82,8 @@ class journal_reader {
   std::vector<order_row> open_orders();
   /// One order by the panel's id.
   std::optional<order_row> find_order(const std::string& panel_order_id);
-  /// The daemon id of the order placed with `provider` under `provider_order_id`, if any.
-  /// Walks the table (no index): only a rare evidence check asks.
+  /// The daemon id of the order placed with `provider` under `provider_order_id`, if any
+  /// (the orders_provider_order index, schema v4).
   std::optional<std::int64_t> find_by_provider_order(const std::string& provider,
                                                      const std::string& provider_order_id);
   /// What is left of an order retention purged, by the panel's id (its panel id stays taken).
@@ -96,8 +103,11 @@ class journal_reader {
   std::int64_t last_event_seq();
   /// The highest order id ever written (0 if none): intake continues after it.
   std::int64_t last_order_id();
-  /// Number of orders per state code.
+  /// Number of orders per state code, from the counts the journal keeps (no table scan);
+  /// states without orders are left out.
   std::vector<std::pair<std::uint8_t, std::int64_t>> count_by_state();
+  /// Every provider pause row (schema v4), paused or resumed, by provider name.
+  std::vector<provider_pause_row> provider_pauses();
 
   /// The order's latest refill request (highest attempt), if it ever had one.
   std::optional<refill_row> latest_refill(std::int64_t order_id);
@@ -110,6 +120,29 @@ class journal_reader {
                                                           const std::vector<std::uint8_t>& states);
   /// Calls `f` for every order placed at or after `since` (by the orders_placed_at index).
   void for_each_placement_since(std::int64_t since, const std::function<void(const placement_row&)>& f);
+
+  /// One of our orders at a provider, as reconciliation brackets an unknown add with it
+  /// (docs/rules.md "Unknown orders").
+  struct bracket_order {
+    std::int64_t order_id = 0;
+    std::string provider_order_id;
+    std::int64_t placed_at = 0;
+    std::optional<std::int64_t> sent_at;
+  };
+  /// Where first_sent_after() goes on: a placement (placed_at, order id) already walked.
+  struct placement_cursor {
+    std::int64_t placed_at = 0;
+    std::int64_t order_id = 0;
+  };
+  /// Our order at `provider` with a provider order id and the latest placement strictly before
+  /// `placed_before` (unix seconds), walking the orders_placed_at index down from there.
+  std::optional<bracket_order> last_placed_before(const std::string& provider, std::int64_t placed_before);
+  /// Walks at most `max_rows` placements (any provider) after `*from`, in (placed_at, id) order
+  /// (the orders_placed_at index), for the first order at `provider` with a provider order id
+  /// and a sent_at after `sent_after`. `*from` moves to the last placement walked, so a later
+  /// call goes on from there: the cost is bounded per call, whatever the journal holds.
+  std::optional<bracket_order> first_sent_after(const std::string& provider, std::int64_t sent_after,
+                                                placement_cursor* from, std::size_t max_rows);
 
  private:
   struct impl;

@@ -7,7 +7,7 @@ namespace {
 constexpr const char* order_columns =
     "id, panel_order_id, request_hash, service_id, link, link_key, quantity, params, charge_micros, state,"
     " provider, provider_order_id, attempt, raw_status, start_count, remains, created_at, updated_at,"
-    " final_at, keep_until, placed_at";
+    " final_at, keep_until, placed_at, sent_at, speedup_at";
 constexpr const char* refill_columns =
     "order_id, attempt, state, refusal, provider, refill_id, raw_status, message, requested_at, updated_at";
 constexpr const char* event_columns =
@@ -41,6 +41,8 @@ order_row read_order(const sqlite_stmt& s) {
   o.final_at = s.column_opt_int(18);
   o.keep_until = s.column_opt_int(19);
   o.placed_at = s.column_opt_int(20);
+  o.sent_at = s.column_opt_int(21);
+  o.speedup_at = s.column_opt_int(22);
   return o;
 }
 
@@ -133,6 +135,7 @@ std::optional<order_row> journal_reader::find_order(const std::string& panel_ord
 
 std::optional<std::int64_t> journal_reader::find_by_provider_order(const std::string& provider,
                                                                    const std::string& provider_order_id) {
+  // Uses orders_provider_order (provider_order_id = ? implies the index's NOT NULL).
   sqlite_stmt s(impl_->db, "SELECT id FROM orders WHERE provider=? AND provider_order_id=? LIMIT 1");
   s.bind(1, provider);
   s.bind(2, provider_order_id);
@@ -214,9 +217,29 @@ std::int64_t journal_reader::last_order_id() {
 }
 
 std::vector<std::pair<std::uint8_t, std::int64_t>> journal_reader::count_by_state() {
-  sqlite_stmt s(impl_->db, "SELECT state, count(*) FROM orders GROUP BY state ORDER BY state");
+  sqlite_stmt s(impl_->db, "SELECT state, n FROM order_counts WHERE n <> 0 ORDER BY state");
   std::vector<std::pair<std::uint8_t, std::int64_t>> out;
   while (s.step()) out.emplace_back(static_cast<std::uint8_t>(s.column_int(0)), s.column_int(1));
+  return out;
+}
+
+std::vector<provider_pause_row> journal_reader::provider_pauses() {
+  sqlite_stmt s(impl_->db,
+                "SELECT provider, by_operator, paused, kind, reason, since, funds_needed_micros, updated_at"
+                " FROM provider_pauses ORDER BY provider, by_operator");
+  std::vector<provider_pause_row> out;
+  while (s.step()) {
+    provider_pause_row p;
+    p.provider = s.column_text(0);
+    p.by_operator = s.column_int(1) != 0;
+    p.paused = s.column_int(2) != 0;
+    p.kind = s.column_text(3);
+    p.reason = s.column_text(4);
+    p.since = s.column_int(5);
+    p.funds_needed_micros = s.column_opt_int(6);
+    p.updated_at = s.column_int(7);
+    out.push_back(std::move(p));
+  }
   return out;
 }
 
@@ -269,6 +292,51 @@ void journal_reader::for_each_placement_since(std::int64_t since,
     p.placed_at = s.column_int(4);
     f(p);
   }
+}
+
+std::optional<journal_reader::bracket_order> journal_reader::last_placed_before(const std::string& provider,
+                                                                               std::int64_t placed_before) {
+  // `placed_at < ?` implies the partial index's NOT NULL: the index is walked down from there
+  // and stops at the first placement at this provider.
+  sqlite_stmt s(impl_->db,
+                "SELECT id, provider_order_id, placed_at, sent_at FROM orders INDEXED BY orders_placed_at"
+                " WHERE placed_at < ?1 AND provider = ?2 AND provider_order_id IS NOT NULL"
+                " ORDER BY placed_at DESC, id DESC LIMIT 1");
+  s.bind(1, placed_before);
+  s.bind(2, provider);
+  if (!s.step()) return std::nullopt;
+  bracket_order b;
+  b.order_id = s.column_int(0);
+  b.provider_order_id = s.column_text(1);
+  b.placed_at = s.column_int(2);
+  b.sent_at = s.column_opt_int(3);
+  return b;
+}
+
+std::optional<journal_reader::bracket_order> journal_reader::first_sent_after(const std::string& provider,
+                                                                              std::int64_t sent_after,
+                                                                              placement_cursor* from,
+                                                                              std::size_t max_rows) {
+  sqlite_stmt s(impl_->db,
+                "SELECT id, provider, provider_order_id, placed_at, sent_at FROM orders INDEXED BY"
+                " orders_placed_at WHERE placed_at >= ?1 AND (placed_at > ?1 OR id > ?2)"
+                " ORDER BY placed_at, id LIMIT ?3");
+  s.bind(1, from->placed_at);
+  s.bind(2, from->order_id);
+  s.bind(3, static_cast<std::int64_t>(max_rows));
+  while (s.step()) {
+    from->placed_at = s.column_int(3);
+    from->order_id = s.column_int(0);
+    if (s.column_is_null(2) || s.column_is_null(4) || s.column_text(1) != provider) continue;
+    if (s.column_int(4) <= sent_after) continue;
+    bracket_order b;
+    b.order_id = s.column_int(0);
+    b.provider_order_id = s.column_text(2);
+    b.placed_at = s.column_int(3);
+    b.sent_at = s.column_int(4);
+    return b;
+  }
+  return std::nullopt;
 }
 
 }  // namespace smm::store

@@ -47,6 +47,46 @@ struct state_change {
   /// Set when the order is placed (again): its placement time, which refill rule 5 compares
   /// (schema v3; the latest placement wins).
   std::optional<std::int64_t> placed_at;
+  /// Set when the order is journaled `sending`: the time its add was about to be written
+  /// (schema v4; the latest attempt wins).
+  std::optional<std::int64_t> sent_at;
+};
+
+/// A note on an order's history that changes none of its figures (schema v4): an event in
+/// its feed with its state unchanged (a cancel asked of the provider and its answer, a
+/// speed-up request). `speedup_at` also records a speed-up request's time on the order, so
+/// the speed-up interval holds after a restart.
+struct order_note {
+  std::int64_t order_id = 0;
+  std::string note;
+  std::int64_t at = 0;
+  std::optional<std::int64_t> speedup_at;
+};
+
+/// A provider's pause or resume as it stands now (schema v4): one row per provider and
+/// source (an operator's pause and the daemon's own are independent), replaced at each
+/// change, so a restart restores what `smm-dispatchctl providers` showed.
+struct provider_pause_change {
+  std::string provider;
+  bool by_operator = false;  ///< smm-dispatchctl pause/resume; else out of funds, invalid key ...
+  bool paused = false;       ///< false: resumed (the row stays, with the last pause's figures)
+  std::string kind;          ///< operator, funds, invalid_key, other
+  std::string reason;        ///< as `providers` shows it
+  std::int64_t since = 0;    ///< unix seconds of the pause
+  std::optional<std::int64_t> funds_needed_micros;  ///< funds: the smallest charge refused
+  std::int64_t at = 0;                              ///< unix seconds of this change
+};
+
+/// A provider pause as the journal holds it (see provider_pause_change).
+struct provider_pause_row {
+  std::string provider;
+  bool by_operator = false;
+  bool paused = false;
+  std::string kind;
+  std::string reason;
+  std::int64_t since = 0;
+  std::optional<std::int64_t> funds_needed_micros;
+  std::int64_t updated_at = 0;
 };
 
 /// One refill request of an order as it stands now (schema v3, docs/rules.md "Refill"). The
@@ -87,13 +127,14 @@ struct move_all_in_state {
   std::int64_t at = 0;
 };
 
-using journal_op = std::variant<order_insert, state_change, purge_final, move_all_in_state, refill_change>;
+using journal_op = std::variant<order_insert, state_change, purge_final, move_all_in_state, refill_change,
+                                order_note, provider_pause_change>;
 
 /// What the commit did with one op.
 enum class op_outcome : std::uint8_t {
   applied,
   duplicate,  ///< order_insert whose panel_order_id (or id) exists or was purged: nothing written
-  missing,    ///< state_change or refill_change for an order that does not exist
+  missing,    ///< state_change, refill_change or order_note for an order that does not exist
   refund_already_recorded,  ///< the state change applied, the refund was recorded earlier
 };
 
@@ -128,6 +169,8 @@ struct order_row {
   std::optional<std::int64_t> final_at;
   std::optional<std::int64_t> keep_until;  ///< see state_change::keep_until
   std::optional<std::int64_t> placed_at;   ///< see state_change::placed_at (v3; older rows backfilled)
+  std::optional<std::int64_t> sent_at;     ///< see state_change::sent_at (v4; older rows backfilled)
+  std::optional<std::int64_t> speedup_at;  ///< see order_note::speedup_at (v4)
 };
 
 /// A refill request as the journal holds it (see refill_change).

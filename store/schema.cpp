@@ -7,7 +7,7 @@ namespace smm::store {
 namespace {
 
 // Append only: never edit a migration that has shipped; add the next one instead.
-constexpr std::array<const char*, 3> migrations = {
+constexpr std::array<const char*, 4> migrations = {
     // v1: orders, their events (the panel's feed), refunds (one per order, ever).
     R"sql(
 CREATE TABLE orders (
@@ -114,6 +114,54 @@ CREATE TABLE refills (
   PRIMARY KEY (order_id, attempt)
 ) WITHOUT ROWID;
 CREATE INDEX refills_state ON refills(state);
+)sql",
+    // v4: what the daemon acts on survives a restart, and admin answers stay cheap.
+    // orders_provider_order: find_by_provider_order (evidence checks, reconciliation) is an
+    // index lookup. sent_at: the time of the order's latest `sending` change (state code 2),
+    // filled from its events for existing orders. speedup_at: the latest speed-up request
+    // (the speed-up interval holds after a restart).
+    // order_counts: orders per state code over the whole journal, kept by triggers, so
+    // `overview` never counts the table. Filled by one scan here.
+    // provider_pauses: each provider's operator pause and automatic pause (funds, invalid
+    // key ...) as they stand, restored at start; a row whose provider left the config is
+    // ignored.
+    R"sql(
+CREATE INDEX orders_provider_order ON orders(provider, provider_order_id)
+  WHERE provider_order_id IS NOT NULL;
+
+ALTER TABLE orders ADD COLUMN sent_at INTEGER;     -- unix seconds; NULL = never sent
+ALTER TABLE orders ADD COLUMN speedup_at INTEGER;  -- unix seconds; NULL = never asked
+UPDATE orders SET sent_at = (SELECT max(at) FROM events WHERE events.order_id = orders.id
+                               AND events.new_state = 2)
+  WHERE provider IS NOT NULL;
+
+CREATE TABLE order_counts (
+  state INTEGER PRIMARY KEY,  -- order state code
+  n     INTEGER NOT NULL      -- orders in the journal in that state
+) WITHOUT ROWID;
+INSERT INTO order_counts (state, n) SELECT state, count(*) FROM orders GROUP BY state;
+CREATE TRIGGER orders_count_insert AFTER INSERT ON orders BEGIN
+  INSERT INTO order_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT(state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER orders_count_update AFTER UPDATE OF state ON orders WHEN OLD.state IS NOT NEW.state BEGIN
+  UPDATE order_counts SET n = n - 1 WHERE state = OLD.state;
+  INSERT INTO order_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT(state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER orders_count_delete AFTER DELETE ON orders BEGIN
+  UPDATE order_counts SET n = n - 1 WHERE state = OLD.state;
+END;
+
+CREATE TABLE provider_pauses (
+  provider            TEXT NOT NULL,     -- the provider's name in the config
+  by_operator         INTEGER NOT NULL,  -- 1: smm-dispatchctl pause; 0: the daemon's own pause
+  paused              INTEGER NOT NULL,  -- 0 once resumed
+  kind                TEXT NOT NULL,     -- operator, funds, invalid_key, other
+  reason              TEXT NOT NULL,
+  since               INTEGER NOT NULL,  -- unix seconds of the pause
+  funds_needed_micros INTEGER,           -- funds: the smallest charge refused
+  updated_at          INTEGER NOT NULL,
+  PRIMARY KEY (provider, by_operator)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -7,7 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "dispatch/refund.hpp"
 
 namespace smm::daemon {
 
@@ -123,6 +122,8 @@ void dispatcher::route(order_record& r) {
   }
   bool checking = false;
   const auto target = ctx_.providers.route(*r.service, r.min_hop, &checking);
+  // Waiting only on paused providers: counted in the first paused hop's `queued`.
+  ctx_.count_waiting(r, target || checking ? -1 : ctx_.providers.first_paused(*r.service, r.min_hop));
   if (!target) {
     // No usable provider: the order stays queued, never failed, and is tried again; soon
     // when its provider's key is being checked at start.
@@ -232,6 +233,7 @@ asio::awaitable<void> dispatcher::send(std::shared_ptr<engine_context> keep, std
   providers::add_order order = r->params;
   order.service = r->service->route[hop].provider_service_id;
   order.type = r->service->type;
+  if (p.cfg->idempotency_key) order.request_id = request_id_for(*r);  // docs/rules.md "Unknown orders"
   bool journaled = false;
   providers::call_options opts;
   // Called on the client's strand while this frame waits for the call: `journaled` outlives it.
@@ -291,9 +293,10 @@ void dispatcher::pause(std::size_t provider, const std::string& reason) {
   p.next_balance_ms = engine_context::steady_ms() + p.recheck_ms;
 }
 
-void dispatcher::requeue(order_record& r, store::state_change c, std::int64_t delay_ms) {
+void dispatcher::requeue(order_record& r, const order_plan& plan, const order_event& e, plan_detail d) {
   ctx_.counters.requeued.fetch_add(1, std::memory_order_relaxed);
-  ctx_.change(r, std::move(c), [this, delay_ms](order_record* rec, bool ok) {
+  const std::int64_t delay_ms = std::max<std::int64_t>(0, plan.requeue_delay_ms);
+  ctx_.carry_out(r, plan, e, std::move(d), [this, delay_ms](order_record* rec, bool ok) {
     if (rec == nullptr) return;
     if (!ok) {
       // Still `sending` in the journal: recovery will make it unknown; never resend it here.
@@ -305,9 +308,10 @@ void dispatcher::requeue(order_record& r, store::state_change c, std::int64_t de
   });
 }
 
-void dispatcher::requeue_behind_link(order_record& r, store::state_change c) {
+void dispatcher::requeue_behind_link(order_record& r, const order_plan& plan, const order_event& e,
+                                     plan_detail d) {
   ctx_.counters.requeued.fetch_add(1, std::memory_order_relaxed);
-  ctx_.change(r, std::move(c), [this](order_record* rec, bool ok) {
+  ctx_.carry_out(r, plan, e, std::move(d), [this](order_record* rec, bool ok) {
     if (rec == nullptr) return;
     if (!ok) {
       rec->in_dispatch = false;
@@ -330,6 +334,51 @@ void dispatcher::requeue_behind_link(order_record& r, store::state_change c) {
   });
 }
 
+namespace {
+
+// What the provider client's verdict on an add proved, for the lifecycle.
+order_event add_event_of(const providers::call_result<providers::add_result>& res, bool written,
+                         bool has_next_hop) {
+  using providers::call_outcome;
+  using providers::error_category;
+  order_event e;
+  e.kind = event_kind::add_result;
+  e.written = written;
+  e.has_next_hop = has_next_hop;
+  switch (res.outcome) {
+    case call_outcome::ok:
+      e.add = smm::add_answer::created;
+      break;
+    case call_outcome::rejected:
+      e.add = res.category == error_category::unknown_service ? smm::add_answer::service_not_offered : smm::add_answer::refused;
+      break;
+    case call_outcome::retry_later:
+      e.add = res.category == error_category::duplicate_active_order ? smm::add_answer::link_busy : smm::add_answer::not_now;
+      if (res.retry_after)
+        e.retry_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after).count();
+      break;
+    case call_outcome::pause_provider:
+      e.add = res.category == error_category::not_enough_funds ? smm::add_answer::out_of_funds
+              : res.category == error_category::bad_key        ? smm::add_answer::key_refused
+                                                               : smm::add_answer::provider_refused;
+      break;
+    case call_outcome::unknown:
+      e.add = smm::add_answer::outcome_unknown;
+      break;
+    case call_outcome::cancelled:
+      e.add = written ? smm::add_answer::not_delivered : smm::add_answer::withdrawn;
+      break;
+    case call_outcome::failed:
+    case call_outcome::breaker_open:
+    case call_outcome::queue_full:
+      e.add = smm::add_answer::not_delivered;
+      break;
+  }
+  return e;
+}
+
+}  // namespace
+
 void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t hop,
                            const providers::call_result<providers::add_result>& res, bool journaled,
                            const std::string& evidence) {
@@ -337,102 +386,64 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
   --p.adds_in_flight;
   order_record* r = ctx_.book.find(id);
   if (r == nullptr) return;
-  if (!journaled) {
+  const bool has_next_hop = r->service != nullptr && hop + 1 < r->service->route.size();
+  const order_event e = add_event_of(res, journaled, has_next_hop);
+  const order_plan plan = ctx_.plan(*r, e);
+  const std::string& name = p.cfg->name;
+  if (plan.pause != pause_kind::none) {
+    if (plan.pause == pause_kind::funds)
+      p.funds_needed = p.funds_needed ? std::min(*p.funds_needed, r->o.charge) : r->o.charge;
+    pause(provider, plan.pause == pause_kind::invalid_key ? "invalid key: " + res.error : res.error);
+  }
+  if (plan.kind != plan_kind::change) {
     // Never written (no slot, breaker, withdrawn, a pause): still `queued` in the journal, so
     // nothing to record; it is routed again.
     r->in_dispatch = false;
-    if (r->o.state == order_state::queued) {
+    if (r->o.state == order_state::queued && plan.requeue_delay_ms >= 0) {
       r->in_dispatch = true;
-      wait(*r, res.outcome == providers::call_outcome::cancelled ? ctx_.opts.dispatch_tick.count()
-                                                                 : ctx_.opts.retry_delay.count());
+      wait(*r, plan.requeue_delay_ms);
     }
-    if (res.outcome == providers::call_outcome::pause_provider) pause(provider, res.error);
     ctx_.providers.publish();
     return;
   }
-  // The evidence of an answer that named an order beside an error goes into the order's note.
-  const std::string why = evidence.empty() ? std::string() : " [" + evidence + "]";
-  const std::string& name = p.cfg->name;
-  auto finish = [this](order_record* rec, bool) {
-    if (rec != nullptr) rec->in_dispatch = false;
-    kick();
-  };
-  using providers::call_outcome;
-  switch (res.outcome) {
-    case call_outcome::ok: {
+  plan_detail d;
+  // The note: the provider's words, then the evidence of an answer that named an order.
+  const std::string said = res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error;
+  d.note = (plan.next == order_state::unknown ? "add to " : "") + name + " " + lifecycle_note_text(plan.note) +
+           " (" + said + ")";
+  if (plan.next == order_state::unknown) d.note += ": never resent; reconciled where the provider allows, else resolved";
+  if (!evidence.empty()) d.note += " [" + evidence + "]";
+  switch (plan.next) {
+    case order_state::placed:
       ctx_.counters.placed.fetch_add(1, std::memory_order_relaxed);
       if (r->accepted_us != 0) ctx_.counters.placement.record(engine_context::steady_us() - r->accepted_us);
-      auto c = ctx_.make_change(*r, order_state::placed);
-      c.provider = name;
-      c.provider_order_id = res.value.order;
-      if (!evidence.empty()) c.note = name + ": " + evidence;
-      ctx_.change(*r, std::move(c), finish);
+      d.provider = name;
+      d.provider_order_id = res.value.order;
+      d.note = evidence.empty() ? std::string() : name + ": " + evidence;
       break;
-    }
-    case call_outcome::rejected: {
-      if (res.category == providers::error_category::unknown_service && hop + 1 < r->service->route.size()) {
-        // This provider does not offer the service (any more): the next hop takes over.
-        r->min_hop = hop + 1;
-        auto c = ctx_.make_change(*r, order_state::queued);
-        c.note = name + " rejected the service (" + res.error + "): next provider of the route";
-        requeue(*r, std::move(c), 0);
-        break;
-      }
+    case order_state::rejected:
       ctx_.counters.rejected.fetch_add(1, std::memory_order_relaxed);
-      auto c = ctx_.make_change(*r, order_state::rejected);
-      order o = r->o;
-      o.state = order_state::rejected;
-      const refund_decision d = compute_refund(o);  // nothing delivered: the whole charge
-      if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
-      c.refund_reason = std::string(to_string(d.reason));
-      c.note = name + ": " + res.error + why;
-      ctx_.change(*r, std::move(c), finish);
       break;
-    }
-    case call_outcome::retry_later: {
-      auto c = ctx_.make_change(*r, order_state::queued);
-      c.note = name + " said not now: " + res.error + why;
-      if (res.category == providers::error_category::duplicate_active_order) {
-        // Usually our own earlier order on the link: wait for it to end instead of a timer.
-        requeue_behind_link(*r, std::move(c));
-        break;
-      }
-      const auto delay = res.retry_after
-                             ? std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after)
-                             : ctx_.opts.retry_delay;
-      requeue(*r, std::move(c), std::max(delay, ctx_.opts.retry_delay).count());
-      break;
-    }
-    case call_outcome::pause_provider: {
-      if (res.category == providers::error_category::not_enough_funds)
-        p.funds_needed = p.funds_needed ? std::min(*p.funds_needed, r->o.charge) : r->o.charge;
-      pause(provider, res.category == providers::error_category::bad_key ? "invalid key: " + res.error : res.error);
-      auto c = ctx_.make_change(*r, order_state::queued);
-      c.note = name + " paused (" + res.error + "): order not created there" + why;
-      requeue(*r, std::move(c), 0);  // the next hop may take it at once
-      break;
-    }
-    case call_outcome::unknown: {
+    case order_state::unknown:
       ctx_.counters.unknown.fetch_add(1, std::memory_order_relaxed);
       ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent", r->panel_order_id,
                      name, res.error);
-      auto c = ctx_.make_change(*r, order_state::unknown);
-      c.note =
-          "add to " + name + " may have created an order (" + res.error + "): never resent; resolve it" + why;
-      ctx_.change(*r, std::move(c), finish);
       break;
-    }
-    case call_outcome::failed:
-    case call_outcome::breaker_open:
-    case call_outcome::queue_full:
-    case call_outcome::cancelled: {
-      // Provably not created (the client never sends an add twice nor calls a written one failed).
-      auto c = ctx_.make_change(*r, order_state::queued);
-      c.note = "add to " + name + " not delivered (" + std::string(providers::to_string(res.outcome)) + ": " +
-               res.error + "): retried later";
-      requeue(*r, std::move(c), ctx_.opts.retry_delay.count());
+    default:
       break;
+  }
+  if (plan.next == order_state::queued) {
+    if (plan.next_hop) r->min_hop = hop + 1;
+    if (plan.behind_link) {
+      requeue_behind_link(*r, plan, e, std::move(d));
+    } else {
+      requeue(*r, plan, e, std::move(d));
     }
+  } else {
+    ctx_.carry_out(*r, plan, e, std::move(d), [this](order_record* rec, bool) {
+      if (rec != nullptr) rec->in_dispatch = false;
+      kick();
+    });
   }
   ctx_.providers.publish();
 }

@@ -61,8 +61,8 @@ class dispatcher {
   void on_result(std::int64_t id, std::size_t provider, std::size_t hop,
                  const providers::call_result<providers::add_result>& res, bool journaled,
                  const std::string& evidence);
-  void requeue(order_record& r, store::state_change c, std::int64_t delay_ms);
-  void requeue_behind_link(order_record& r, store::state_change c);
+  void requeue(order_record& r, const order_plan& plan, const order_event& e, plan_detail d);
+  void requeue_behind_link(order_record& r, const order_plan& plan, const order_event& e, plan_detail d);
 
   engine_context& ctx_;
   moodycamel::ConcurrentQueue<std::int64_t> inbox_;

@@ -14,6 +14,7 @@
 #include "daemon/engine/intake.hpp"
 #include "daemon/engine/order_actions.hpp"
 #include "daemon/engine/poller.hpp"
+#include "daemon/engine/reconciler.hpp"
 
 namespace smm::daemon {
 
@@ -26,6 +27,7 @@ asio::awaitable<void> drain(std::shared_ptr<engine_context> c, std::shared_ptr<s
                             std::chrono::steady_clock::time_point deadline) {
   c->disp->stop();
   c->poll->stop();
+  c->recon->stop();
   asio::steady_timer t(c->strand);
   while (c->disp->adds_in_flight() > 0 || c->changes_in_flight > 0) {
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -70,6 +72,7 @@ engine::engine(asio::io_context& io, const config& cfg, store::journal& journal,
   ctx_->feed = std::make_unique<event_feed>(*ctx_);
   ctx_->disp = std::make_unique<dispatcher>(*ctx_);
   ctx_->poll = std::make_unique<poller>(*ctx_);
+  ctx_->recon = std::make_unique<reconciler>(*ctx_);
 }
 
 engine::~engine() {
@@ -78,6 +81,7 @@ engine::~engine() {
   asio::post(ctx_->strand, [c = ctx_] {
     c->disp->stop();
     c->poll->stop();
+    c->recon->stop();
   });
 }
 
@@ -90,6 +94,7 @@ recovery_report engine::start() {
   asio::post(ctx_->strand, [c = ctx_, ids = std::move(to_dispatch)] {
     c->disp->start();
     c->poll->start();
+    c->recon->start();
     c->disp->enqueue(ids);
   });
   return rep;
@@ -112,6 +117,12 @@ engine_figures engine::figures() const {
   for (std::size_t i = 0; i < f.orders_by_state.size(); ++i)
     f.orders_by_state[i] = c.by_state[i].load(std::memory_order_relaxed);
   f.held = c.held.load(std::memory_order_relaxed);
+  // The whole journal's counts (kept by the store, read without a scan): after a restart the
+  // final orders of earlier runs are in the journal only.
+  const auto journal_counts = ctx_->journal.orders_by_state();
+  for (std::size_t i = 0; i < f.journal_orders_by_state.size(); ++i)
+    f.journal_orders_by_state[i] = journal_counts[i];
+  f.journal_counted = true;
   f.intake_accepted = c.intake_accepted.load(std::memory_order_relaxed);
   f.intake_replayed = c.intake_replayed.load(std::memory_order_relaxed);
   f.intake_conflicts = c.intake_conflicts.load(std::memory_order_relaxed);
@@ -127,6 +138,9 @@ engine_figures engine::figures() const {
   f.refunds_micros = c.refunds_micros.load(std::memory_order_relaxed);
   f.anomalies = c.anomalies.load(std::memory_order_relaxed);
   f.status_polls = c.status_polls.load(std::memory_order_relaxed);
+  f.reconciled_found = c.reconciled_found.load(std::memory_order_relaxed);
+  f.reconciled_absent = c.reconciled_absent.load(std::memory_order_relaxed);
+  f.reconcile_inconclusive = c.reconcile_inconclusive.load(std::memory_order_relaxed);
   f.intake_ack = c.intake_ack.snapshot();
   f.placement = c.placement.snapshot();
   return f;

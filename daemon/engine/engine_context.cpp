@@ -7,6 +7,7 @@
 #include "daemon/engine/event_feed.hpp"
 #include "daemon/engine/intake_rules.hpp"
 #include "daemon/engine/poller.hpp"
+#include "daemon/engine/reconciler.hpp"
 #include "daemon/engine/refills.hpp"
 #include "dispatch/link.hpp"
 #include "dispatch/retention.hpp"
@@ -24,7 +25,7 @@ engine_context::engine_context(asio::io_context& io_, config cfg_, store::journa
       journal(journal_),
       journal_path(std::move(journal_path_)),
       reader(std::make_unique<store::journal_reader>(journal_path)),
-      providers(io_.get_executor(), cfg, opts) {
+      providers(io_.get_executor(), cfg, opts, &journal_) {
   log = spdlog::get("engine");
   if (!log) log = spdlog::default_logger()->clone("engine");
 }
@@ -61,6 +62,7 @@ store::state_change engine_context::make_change(const order_record& r, order_sta
   c.at = now_s();
   // Refill rule 5 compares placements, also after a restart: the journal keeps the latest.
   if (next == order_state::placed && r.o.state != order_state::placed) c.placed_at = c.at;
+  if (next == order_state::sending) c.sent_at = c.at;  // `show` and `orders` give it (schema v4)
   if (c.final) {
     // Retention keeps the order through its refill guarantee and claim window. An order
     // whose service left the config gets the longest window any configured service needs.
@@ -70,6 +72,48 @@ store::state_change engine_context::make_change(const order_record& r, order_sta
     c.keep_until = c.at + keep;
   }
   return c;
+}
+
+lifecycle_rules engine_context::rules_for(const order_record& r) const {
+  lifecycle_rules rules;
+  rules.now = now_s();
+  rules.service = r.service;
+  rules.policy = &cfg.policy;
+  rules.links = &book.links();
+  rules.retry_delay_ms = opts.retry_delay.count();
+  return rules;
+}
+
+order_plan engine_context::plan(const order_record& r, const order_event& e) const {
+  return plan_for(r.o, e, rules_for(r));
+}
+
+void engine_context::carry_out(order_record& r, const order_plan& p, const order_event& e, plan_detail d,
+                               std::function<void(order_record*, bool)> then) {
+  if (p.kind != plan_kind::change) {
+    if (then) then(&r, true);
+    return;
+  }
+  if (p.anomaly) {
+    if (r.o.anomalies < 255) ++r.o.anomalies;
+    counters.anomalies.fetch_add(1, std::memory_order_relaxed);
+  }
+  auto c = make_change(r, p.next);
+  c.provider = std::move(d.provider);
+  c.provider_order_id = std::move(d.provider_order_id);
+  c.raw_status = std::move(d.raw_status);
+  c.note = std::move(d.note);
+  if (p.keep_figures) {
+    if (e.start_count != no_value) c.start_count = e.start_count;
+    if (e.remains != no_value) c.remains = e.remains;
+  }
+  if (c.final) {
+    // The refund is always recorded with its reason: "0" is a figure too (docs/rules.md).
+    if (!p.refund.amount.is_zero()) c.refund_micros = p.refund.amount.micros();
+    c.refund_reason = std::string(to_string(p.refund.reason));
+    c.refill_eligible = p.refill_eligible;
+  }
+  change(r, std::move(c), std::move(then));
 }
 
 void engine_context::change(order_record& r, store::state_change c,
@@ -133,6 +177,7 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
     r.provider_index = i ? static_cast<int>(*i) : -1;
   }
   if (c.provider_order_id) r.provider_order_id = *c.provider_order_id;
+  if (c.sent_at) r.sent_at = *c.sent_at;
   if (c.attempt) r.o.send_attempts = static_cast<std::uint8_t>(std::min<std::int32_t>(*c.attempt, 255));
   if (c.raw_status) r.raw_status = *c.raw_status;
   if (c.start_count) r.o.start_count = *c.start_count;
@@ -146,21 +191,24 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
   } else if (!c.refund_reason.empty() && !r.refund) {
     r.refund_reason = c.refund_reason;
   }
+  if (next != order_state::queued) count_waiting(r, -1);  // no longer waits for a paused provider
   if (next == old_state) {
     sync_counts();
     return;
   }
   book.set_state(r, next);
-  r.o.last_status_change_at = now;
-  if (next == order_state::placed) {
-    r.o.placed_at = now;
-    book.links().record_placement(r.o.link_hash, r.id, now);
+  if (next == order_state::unknown && recon) recon->watch(r.id);
+  stamp_transition(r.o, old_state, next, now);
+  if (next == order_state::placed) book.links().record_placement(r.o.link_hash, r.id, now);
+  // Proven absent (an operator or reconciliation): sent again from the route's first hop.
+  if (next == order_state::queued && old_state == order_state::unknown) {
+    r.min_hop = 0;
+    disp->enqueue_local(r.id);
   }
   // Entering the running states (placed, or resolved as placed): first poll one interval on.
   if (is_running_upstream(next) && !is_running_upstream(old_state)) poll->schedule_first(r);
   if (is_final(next) && !is_final(old_state)) {
     counters.finals.fetch_add(1, std::memory_order_relaxed);
-    if (is_provider_state(next)) r.o.completed_at = now;
     // The link is free once its order is final: the next held order on it may go.
     if (order_record* released = book.leave_link(r); released != nullptr) {
       log->info("order {} released: the order on its link is final", released->panel_order_id);
@@ -234,6 +282,8 @@ std::unique_ptr<order_record> engine_context::record_from_row(const store::order
     r->o.placed_at = row.updated_at;  // best known: placed before the journal kept the time
   }
   if (row.raw_status) r->raw_status = *row.raw_status;
+  if (row.sent_at) r->sent_at = *row.sent_at;
+  if (row.speedup_at) r->o.last_speedup_at = *row.speedup_at;  // the speed-up interval holds
   r->created_at = row.created_at;
   r->updated_at = row.updated_at;
   r->durable = true;
@@ -248,6 +298,46 @@ void engine_context::sync_counts() {
 
 void engine_context::events_committed() {
   if (feed) feed->notify();
+}
+
+void engine_context::count_waiting(order_record& r, int provider) {
+  if (r.waits_on_paused == provider) return;
+  if (r.waits_on_paused >= 0) {
+    auto& from = providers.at(static_cast<std::size_t>(r.waits_on_paused));
+    if (from.waiting_paused > 0) --from.waiting_paused;
+  }
+  r.waits_on_paused = provider;
+  if (provider >= 0) ++providers.at(static_cast<std::size_t>(provider)).waiting_paused;
+}
+
+std::string engine_context::provider_service_id(const order_record& r) const {
+  if (r.service == nullptr || r.provider.empty()) return {};
+  // The hop it was last sent on, else the first hop of its provider (after a restart).
+  if (r.hop < r.service->route.size() && r.service->route[r.hop].provider == r.provider)
+    return r.service->route[r.hop].provider_service_id;
+  for (const auto& hop : r.service->route)
+    if (hop.provider == r.provider) return hop.provider_service_id;
+  return {};
+}
+
+void engine_context::note(store::order_note n, std::function<void(order_record*, bool)> then) {
+  ++changes_in_flight;
+  const std::int64_t id = n.order_id;
+  std::vector<store::journal_op> ops;
+  ops.emplace_back(n);
+  journal.submit(std::move(ops), [self = shared_from_this(), id, note = std::move(n.note),
+                                  then = std::move(then)](store::commit_result res) mutable {
+    asio::post(self->strand, [self, id, note = std::move(note), then = std::move(then),
+                              res = std::move(res)] {
+      --self->changes_in_flight;
+      const bool applied = res.ok && !res.outcomes.empty() && res.outcomes[0] == store::op_outcome::applied;
+      if (!res.ok) self->log->error("journal: note on order {} not committed: {}", id, res.error);
+      order_record* r = self->book.find(id);
+      if (applied && r != nullptr) r->note = note;  // the last note of its events, as a reload shows it
+      if (res.ok) self->events_committed();
+      if (then) then(r, applied);
+    });
+  });
 }
 
 }  // namespace smm::daemon

@@ -11,12 +11,14 @@
 #include <boost/asio/strand.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
 #include "config/config.hpp"
+#include "dispatch/lifecycle.hpp"
 #include "daemon/engine/engine_options.hpp"
 #include "daemon/engine/order_book.hpp"
 #include "daemon/engine/provider_set.hpp"
@@ -26,6 +28,7 @@ namespace smm::daemon {
 
 class dispatcher;
 class poller;
+class reconciler;
 class event_feed;
 
 /// A duration_histogram filled from any thread.
@@ -57,8 +60,19 @@ struct engine_counters {
   std::atomic<std::uint64_t> intake_accepted{0}, intake_replayed{0}, intake_conflicts{0}, intake_invalid{0},
       intake_duplicate_link{0}, intake_unavailable{0}, adds_sent{0}, placed{0}, rejected{0}, unknown{0},
       requeued{0}, finals{0}, anomalies{0}, status_polls{0};
+  /// Unknown orders settled by reconciliation (found, proven absent) and inconclusive notes journaled.
+  std::atomic<std::uint64_t> reconciled_found{0}, reconciled_absent{0}, reconcile_inconclusive{0};
   std::atomic<std::int64_t> refunds_micros{0};
   atomic_histogram intake_ack, placement;
+};
+
+/// What a plan's journal row carries besides what the lifecycle decided: the provider's own
+/// words and ids, which the lifecycle never reads.
+struct plan_detail {
+  std::optional<std::string> provider;           ///< set when the order gets (or changes) provider
+  std::optional<std::string> provider_order_id;  ///< set when the order is placed
+  std::optional<std::string> raw_status;         ///< a status answer's text, verbatim
+  std::string note;                              ///< the order's note, composed by the caller
 };
 
 /// The shared state of one engine.
@@ -75,6 +89,16 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   void change(order_record& r, store::state_change c, std::function<void(order_record*, bool)> then);
   /// The same for several orders in one journal batch; `then(committed)` after all applied.
   void change_batch(std::vector<store::state_change> changes, std::function<void(bool)> then);
+  /// The rules the lifecycle reads for `r` (its service, the policy, the link history, now).
+  lifecycle_rules rules_for(const order_record& r) const;
+  /// What the lifecycle decides for `e` on `r` (dispatch/lifecycle.hpp): the only place an
+  /// order's next state, refund and flags are decided.
+  order_plan plan(const order_record& r, const order_event& e) const;
+  /// Journals a `change` plan (with `d`) and applies it once committed; `then(record or null,
+  /// committed)`. Any other plan kind changes nothing and calls `then(&r, true)` at once.
+  void carry_out(order_record& r, const order_plan& p, const order_event& e, plan_detail d,
+                 std::function<void(order_record*, bool)> then);
+
   /// A change of `r` to `next` with ids, states, time and the final flag filled in; a change
   /// that makes the order final carries its keep_until (dispatch/retention.hpp).
   store::state_change make_change(const order_record& r, order_state next) const;
@@ -91,6 +115,16 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   void sync_counts();
   /// Wakes the event feed: new events were committed.
   void events_committed();
+  /// Journals a note on an order's history (an event, its state unchanged; a speed-up
+  /// request's time too), then on the strand sets its note and calls `then(record or null,
+  /// committed)`.
+  void note(store::order_note n, std::function<void(order_record*, bool)> then);
+  /// Counts `r` in the `queued` figure of provider `provider` (a provider_set index; -1: of
+  /// none), taking it out of the one that counted it before. For orders that wait only
+  /// because their route's providers are paused.
+  void count_waiting(order_record& r, int provider);
+  /// The provider's service id of the hop `r` was sent on (empty when never sent).
+  std::string provider_service_id(const order_record& r) const;
 
   /// The hash journal_only_panel_ids keeps.
   static std::uint64_t panel_id_hash(std::string_view panel_order_id);
@@ -118,6 +152,7 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   std::unique_ptr<event_feed> feed;
   std::unique_ptr<dispatcher> disp;
   std::unique_ptr<poller> poll;
+  std::unique_ptr<reconciler> recon;
   engine_counters counters;
   std::int64_t next_id = 1;
   std::size_t changes_in_flight = 0;  ///< journal batches of changes not yet applied

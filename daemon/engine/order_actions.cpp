@@ -10,7 +10,6 @@
 #include "daemon/engine/poller.hpp"
 #include "daemon/engine/refills.hpp"
 #include "dispatch/refill.hpp"
-#include "dispatch/refund.hpp"
 #include "dispatch/speedup.hpp"
 
 namespace smm::daemon {
@@ -52,18 +51,31 @@ providers::provider_client* client_of(engine_context& ctx, const order_record& r
   return ctx.providers.at(static_cast<std::size_t>(r.provider_index)).client.get();
 }
 
-asio::awaitable<void> do_cancel(providers::provider_client* client, std::string poid, std::string id,
+// The cancel request (journaled as a note of the order before it is sent) goes to the
+// provider; its answer is journaled as the next note before the panel hears it.
+asio::awaitable<void> do_cancel(std::shared_ptr<engine_context> ctx, std::int64_t rid, std::string provider,
+                                providers::provider_client* client, std::string poid, std::string id,
                                 std::function<void(action_answer)> done) {
   std::vector<std::string> ids;  // not a braced list: GCC 12 miscompiles those inside coroutines
   ids.push_back(std::move(poid));
   const auto res = co_await client->cancel(std::move(ids));
+  action_answer answer;
+  store::order_note said;
   if (res.ok() && !res.value.empty() && !res.value.front().error) {
-    done(succeed(id, "cancel requested"));
+    answer = succeed(id, "cancel requested");
+    said.note = provider + " accepted the cancel request";
   } else if (!res.value.empty() && res.value.front().error) {
-    done(fail(id, res.value.front().error->message));
+    answer = fail(id, res.value.front().error->message);
+    said.note = provider + " refused the cancel request: " + answer.error;
   } else {
-    done(fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error));
+    answer = fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error);
+    said.note = "cancel request to " + provider + " failed: " + answer.error;
   }
+  said.order_id = rid;
+  said.at = engine_context::now_s();
+  ctx->note(std::move(said), [done, answer = std::move(answer)](order_record*, bool) mutable {
+    done(std::move(answer));
+  });
 }
 
 // Why the provider refused a refill request (rule 7), from its answer.
@@ -159,8 +171,11 @@ order_view make_view(engine_context& ctx, order_record& r) {
   v.service_id = r.o.service_id;
   v.state = r.o.state;
   v.held = r.held;
+  v.link = r.params.link.empty() ? r.params.username : r.params.link;
   v.provider = r.provider;
+  v.provider_service_id = ctx.provider_service_id(r);
   v.provider_order_id = r.provider_order_id;
+  if (r.sent_at != 0) v.sent_at = r.sent_at;
   v.raw_status = r.raw_status;
   v.quantity = r.o.quantity;
   v.charge = r.o.charge;
@@ -232,30 +247,45 @@ void order_actions::cancel_one(const std::string& id, std::function<void(action_
   order_record* r = ctx_.lookup(id);
   if (r == nullptr) return done(fail(id, "order not found"));
   if (!r->durable || r->busy) return done(fail(id, "order is changing state; retry"));
-  const order_state s = r->o.state;
-  if (s == order_state::queued) {
-    // Never sent: canceled here, the whole charge goes back (a daemon decision, so the
-    // provider-side state table is not consulted).
-    auto c = ctx_.make_change(*r, order_state::canceled);
-    order o = r->o;
-    o.state = order_state::canceled;
-    const refund_decision d = compute_refund(o);
-    if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
-    c.refund_reason = std::string(to_string(d.reason));
-    c.note = r->held ? "canceled by the panel while held" : "canceled by the panel before it was sent";
-    ctx_.change(*r, std::move(c), [id, done](order_record*, bool ok) {
-      done(ok ? succeed(id, "canceled") : fail(id, "the journal could not commit the cancel; retry"));
-    });
-    return;
+  order_event e;
+  e.kind = event_kind::panel_cancel;
+  e.held = r->held;
+  const order_plan plan = ctx_.plan(*r, e);
+  switch (plan.kind) {
+    case plan_kind::refuse:
+      if (plan.note == plan_note::is_final)
+        return done(fail(id, "order is final (" + std::string(to_string(r->o.state)) + ")"));
+      if (plan.note == plan_note::cannot_cancel_now)
+        return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
+      return done(fail(id, lifecycle_note_text(plan.note)));
+    case plan_kind::ask_provider: {
+      auto* client = client_of(ctx_, *r);
+      if (client == nullptr) return done(fail(id, "provider " + r->provider + " is not configured"));
+      // Journaled before it is sent: `show` has every cancel request, also after a restart.
+      store::order_note asked;
+      asked.order_id = r->id;
+      asked.note = "cancel requested of " + r->provider + " (order " + r->provider_order_id + ")";
+      asked.at = engine_context::now_s();
+      ctx_.note(std::move(asked), [keep = ctx_.shared_from_this(), client, provider = r->provider,
+                                   poid = r->provider_order_id, id, done](order_record* rec, bool ok) {
+        if (!ok || rec == nullptr)
+          return done(fail(id, "the journal could not commit the cancel request; retry"));
+        spawn(*keep, id, done, do_cancel(keep, rec->id, provider, client, poid, id, done));
+      });
+      return;
+    }
+    case plan_kind::change: {
+      plan_detail d;
+      d.note = lifecycle_note_text(plan.note);
+      ctx_.carry_out(*r, plan, e, std::move(d), [id, done](order_record*, bool ok) {
+        done(ok ? succeed(id, "canceled") : fail(id, "the journal could not commit the cancel; retry"));
+      });
+      return;
+    }
+    case plan_kind::nothing:
+      break;
   }
-  if (is_final(s)) return done(fail(id, "order is final (" + std::string(to_string(s)) + ")"));
-  if (!is_running_upstream(s))
-    return done(fail(id, "order is " + std::string(to_string(s)) + ": it cannot be canceled now"));
-  if (r->service == nullptr || !r->service->cancel_allowed)
-    return done(fail(id, "cancel is not allowed for this service"));
-  auto* client = client_of(ctx_, *r);
-  if (client == nullptr) return done(fail(id, "provider " + r->provider + " is not configured"));
-  spawn(ctx_, id, done, do_cancel(client, r->provider_order_id, id, done));
+  done(fail(id, "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
 }
 
 void order_actions::refill(std::string id, std::optional<std::int64_t> current_count,
@@ -326,42 +356,49 @@ void order_actions::speedup(std::string id, std::function<void(action_answer)> d
     const std::int64_t now = engine_context::now_s();
     const speedup_reason why = check_speedup(r->o, *r->service, ctx_.cfg.policy, now);
     if (why != speedup_reason::eligible) return done(fail(id, std::string(to_string(why))));
-    r->o.last_speedup_at = now;  // one request per interval
-    done(succeed(id, "eligible"));
+    // One request per interval: held in memory at once, journaled (also after a restart).
+    const std::int64_t before = r->o.last_speedup_at;
+    r->o.last_speedup_at = now;
+    store::order_note n;
+    n.order_id = r->id;
+    n.note = "speed-up requested";
+    n.at = now;
+    n.speedup_at = now;
+    ctx_.note(std::move(n), [id, done, before](order_record* rec, bool ok) {
+      if (ok) return done(succeed(id, "eligible"));
+      if (rec != nullptr) rec->o.last_speedup_at = before;
+      done(fail(id, "the journal could not commit the speed-up request; retry"));
+    });
   });
 }
 
 void order_actions::resolve(resolution res, std::function<void(action_answer)> done) {
-  asio::post(ctx_.strand,
-             [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
-               const std::string& id = res.panel_order_id;
-               order_record* r = ctx_.lookup(id);
-               if (r == nullptr) return done(fail(id, "order not found"));
-               if (r->busy) return done(fail(id, "order is changing state; retry"));
-               if (r->o.state != order_state::unknown)
-                 return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
-               if (res.placed) {
-                 if (res.provider_order_id.empty())
-                   return done(fail(id, "provider_order_id: required when placed"));
-                 auto c = ctx_.make_change(*r, order_state::placed);
-                 c.provider = r->provider;
-                 c.provider_order_id = res.provider_order_id;
-                 c.note = "resolved by an operator: placed as " + res.provider_order_id;
-                 ctx_.change(*r, std::move(c), [id, done](order_record*, bool ok) {
-                   done(ok ? succeed(id, "placed") : fail(id, "the journal could not commit; retry"));
-                 });
-                 return;
-               }
-               auto c = ctx_.make_change(*r, order_state::queued);
-               c.note = "resolved by an operator: proven absent upstream; queued again";
-               ctx_.change(*r, std::move(c), [this, id, done](order_record* rec, bool ok) {
-                 if (ok && rec != nullptr) {
-                   rec->min_hop = 0;
-                   ctx_.disp->enqueue_local(rec->id);
-                 }
-                 done(ok ? succeed(id, "queued") : fail(id, "the journal could not commit; retry"));
-               });
-             });
+  asio::post(ctx_.strand, [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
+    const std::string& id = res.panel_order_id;
+    order_record* r = ctx_.lookup(id);
+    if (r == nullptr) return done(fail(id, "order not found"));
+    if (r->busy) return done(fail(id, "order is changing state; retry"));
+    if (res.placed && res.provider_order_id.empty()) return done(fail(id, "provider_order_id: required when placed"));
+    order_event e;
+    e.kind = res.placed     ? event_kind::resolve_placed
+             : res.canceled ? event_kind::resolve_cancel
+                            : event_kind::resolve_absent;
+    const order_plan plan = ctx_.plan(*r, e);
+    if (plan.kind != plan_kind::change)
+      return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
+    plan_detail d;
+    d.note = lifecycle_note_text(plan.note);
+    if (res.placed) {
+      d.provider = r->provider;
+      d.provider_order_id = res.provider_order_id;
+      d.note += " as " + res.provider_order_id;
+    }
+    const std::string result = std::string(to_string(plan.next));
+    ctx_.log->info("order {}: {}", r->panel_order_id, d.note);
+    ctx_.carry_out(*r, plan, e, std::move(d), [id, done, result](order_record*, bool ok) {
+      done(ok ? succeed(id, result) : fail(id, "the journal could not commit; retry"));
+    });
+  });
 }
 
 void order_actions::panel_ids(std::vector<std::int64_t> order_ids,

@@ -4,6 +4,14 @@
 
 namespace smm::daemon {
 
+std::string request_id_for(const order_record& r) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto h = static_cast<std::uint64_t>(r.request_hash);
+  std::string digits(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) digits[static_cast<std::size_t>(i)] = hex[h & 0xf];
+  return "smm-" + std::to_string(r.id) + "-" + std::to_string(r.created_at) + "-" + digits;
+}
+
 order_record& order_book::insert(std::unique_ptr<order_record> r) {
   auto& slot = by_id_[r->id];
   slot = std::move(r);

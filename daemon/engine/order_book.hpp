@@ -57,6 +57,8 @@ struct order_record {
   std::string refund_reason;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  std::int64_t sent_at = 0;        ///< unix seconds of its latest `sending` change (0: never sent)
+  int waits_on_paused = -1;        ///< provider_set index whose `queued` counts it (-1: none)
   std::int64_t next_poll_ms = -1;  ///< due time of its live poll_schedule entry (-1: none)
   std::int64_t accepted_us = 0;    ///< steady-clock us of its intake (0: recovered at start)
   bool polling = false;            ///< a status call for it is in flight
@@ -64,6 +66,12 @@ struct order_record {
   /// Replayed answers waiting for this order's insert to commit (true: committed).
   std::vector<std::function<void(bool)>> on_durable;
 };
+
+/// The idempotency key of the order's adds at a provider that honours one (provider_config::
+/// idempotency_key): "smm-<order id>-<created_at>-<request hash, hex>". The same on every attempt
+/// and after a restart (all three are journaled), and unique across journals (a fresh journal
+/// reuses ids, not their creation time and content together).
+std::string request_id_for(const order_record& r);
 
 /// The book. Keeps per-state counts (the poller's schedule knows which orders run upstream).
 class order_book {
@@ -87,6 +95,7 @@ class order_book {
   order_record* leave_link(order_record& r);
 
   link_index& links() { return links_; }
+  const link_index& links() const { return links_; }
   /// Orders per state (received counts only records whose insert is in flight).
   const std::array<std::int64_t, order_state_count>& counts() const { return counts_; }
   std::int64_t held_count() const { return held_count_; }

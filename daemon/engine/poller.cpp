@@ -9,7 +9,6 @@
 #include "daemon/engine/dispatcher.hpp"
 #include "daemon/engine/refills.hpp"
 #include "dispatch/refill.hpp"
-#include "dispatch/refund.hpp"
 
 namespace smm::daemon {
 
@@ -179,64 +178,44 @@ void poller::note_missing(order_record& r, const provider_entry& p, const std::s
     ctx_.log->debug("order {}: {} says: {}", r.panel_order_id, p.cfg->name, said);
     return;
   }
-  const std::int64_t for_ms = now - r.missing_since_ms;
-  if (r.busy || for_ms < ctx_.cfg.policy.forgotten_after_s * 1000) return;
-  // The provider forgot an order it accepted: never guess (it may still deliver); hand it to
-  // an operator as `unknown`, once: one anomaly, one log line.
-  ++r.o.anomalies;
-  ctx_.counters.anomalies.fetch_add(1, std::memory_order_relaxed);
-  const std::string note = p.cfg->name + " no longer knows order " + r.provider_order_id + " (answered '" +
-                           said + "' for " + std::to_string(for_ms / 1000) +
-                           " s): check with the provider, then resolve: --placed ID follows it again, "
-                           "--not-placed sends it again";
-  ctx_.log->warn("order {}: {}", r.panel_order_id, note);
-  auto c = ctx_.make_change(r, order_state::unknown);
-  c.note = note;
+  if (r.busy) return;
+  order_event e;
+  e.kind = event_kind::missing;
+  e.missing_for_s = (now - r.missing_since_ms) / 1000;
+  const order_plan plan = ctx_.plan(r, e);
+  if (plan.kind != plan_kind::change) return;
+  // Handed to an operator once: one anomaly, one log line.
+  plan_detail d;
+  d.note = p.cfg->name + " " + lifecycle_note_text(plan.note) + " " + r.provider_order_id + " (answered '" +
+           said + "' for " + std::to_string(e.missing_for_s) +
+           " s): check with the provider, then resolve: --placed ID follows it again, --not-placed sends it "
+           "again, --canceled gives up with the whole charge back";
+  ctx_.log->warn("order {}: {}", r.panel_order_id, d.note);
   r.missing_since_ms = 0;
-  ctx_.change(r, std::move(c), nullptr);
+  ctx_.carry_out(r, plan, e, std::move(d), nullptr);
 }
 
 void poller::apply_status(order_record& r, const providers::order_status& st) {
   if (r.busy || !is_running_upstream(r.o.state)) return;
   r.raw_status = st.status;
-  if (st.start_count) r.o.start_count = *st.start_count;
-  if (st.remains) r.o.remains = *st.remains;
-  const order_state current = r.o.state;
-  const auto next = state_for(map_provider_status(st.status));
-  const transition_result verdict = next ? check_transition(current, *next) : transition_result::anomaly;
-  if (verdict == transition_result::duplicate) return;
-  if (verdict == transition_result::anomaly) {
-    if (st.status == r.last_anomaly) return;  // one event per new anomaly, not per poll
+  order_event e;
+  e.kind = event_kind::status_report;
+  e.status = map_provider_status(st.status);
+  if (st.start_count) e.start_count = *st.start_count;
+  if (st.remains) e.remains = *st.remains;
+  e.repeat_anomaly = st.status == r.last_anomaly;
+  const order_plan plan = ctx_.plan(r, e);
+  if (plan.kind != plan_kind::change) return;
+  plan_detail d;
+  d.raw_status = st.status;
+  if (plan.anomaly) {
     r.last_anomaly = st.status;
-    ++r.o.anomalies;
-    ctx_.counters.anomalies.fetch_add(1, std::memory_order_relaxed);
-    auto c = ctx_.make_change(r, current);
-    c.raw_status = st.status;
-    c.note = "anomaly: provider reported '" + st.status + "' while " + std::string(to_string(current)) +
+    d.note = "anomaly: provider reported '" + st.status + "' while " + std::string(to_string(r.o.state)) +
              ": not applied";
-    ctx_.change(r, std::move(c), nullptr);
-    return;
+  } else if (plan.note != plan_note::none) {
+    d.note = lifecycle_note_text(plan.note);
   }
-  auto c = ctx_.make_change(r, *next);
-  c.raw_status = st.status;
-  c.start_count = st.start_count;
-  c.remains = st.remains;
-  if (is_final(*next)) {
-    order o = r.o;
-    o.state = *next;
-    o.completed_at = engine_context::now_s();
-    // The refund uses only the remains of the answer that reported the end (docs/rules.md
-    // "Refunds"): an older figure may predate deliveries, so without one it needs review.
-    o.remains = st.remains ? *st.remains : no_value;
-    const refund_decision d = compute_refund(o);
-    if (!d.amount.is_zero()) c.refund_micros = d.amount.micros();
-    c.refund_reason = std::string(to_string(d.reason));
-    if (d.needs_review()) c.note = "refund needs review: remains unknown or figures inconsistent";
-    if (r.service != nullptr)
-      c.refill_eligible = check_refill(o, *r.service, ctx_.cfg.policy, o.completed_at, std::nullopt,
-                                       ctx_.book.links()) == refill_reason::eligible;
-  }
-  ctx_.change(r, std::move(c), nullptr);
+  ctx_.carry_out(r, plan, e, std::move(d), nullptr);
 }
 
 void poller::watch_refill(std::int64_t id) {

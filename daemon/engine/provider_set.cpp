@@ -1,6 +1,9 @@
 #include "daemon/engine/provider_set.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace smm::daemon {
@@ -17,6 +20,18 @@ std::string breaker_name(providers::breaker_state_view b) {
       break;
   }
   return "closed";
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The kind a pause is journaled as (provider_pauses.kind).
+std::string automatic_kind(const provider_entry& e) {
+  if (e.pause_reason.rfind("invalid key", 0) == 0) return "invalid_key";
+  if (e.funds_needed) return "funds";
+  return "other";
 }
 
 }  // namespace
@@ -60,7 +75,9 @@ providers::provider_client_options client_options(const provider_config& p) {
   return o;
 }
 
-provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts) {
+provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts,
+                           store::journal* journal)
+    : journal_(journal) {
   entries_.reserve(cfg.providers.size());
   for (const auto& p : cfg.providers) {
     auto o = client_options(p);
@@ -73,6 +90,7 @@ provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, c
   }
   operator_paused_ = std::make_unique<std::atomic<bool>[]>(entries_.size());
   operator_reason_.resize(entries_.size());
+  operator_since_.resize(entries_.size());
   publish();
 }
 
@@ -103,23 +121,90 @@ std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const ser
   return std::nullopt;
 }
 
+int provider_set::first_paused(const service_def& svc, std::size_t min_hop) const {
+  for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
+    const auto i = index_of(svc.route[hop].provider);
+    if (i && (entries_[*i].paused || operator_paused_[*i].load(std::memory_order_acquire)))
+      return static_cast<int>(*i);
+  }
+  return -1;
+}
+
 void provider_set::pause(std::size_t i, std::string reason) {
   entries_[i].paused = true;
   entries_[i].pause_reason = std::move(reason);
+  entries_[i].paused_since = unix_now();
+  journal_automatic(i);
   publish();
 }
 
 void provider_set::resume(std::size_t i) {
   entries_[i].paused = false;
+  journal_automatic(i);  // the row keeps the pause's reason and kind, no longer paused
   entries_[i].pause_reason.clear();
   publish();
 }
 
+void provider_set::journal_automatic(std::size_t i) {
+  if (journal_ == nullptr) return;
+  const auto& e = entries_[i];
+  store::provider_pause_change c;
+  c.provider = e.cfg->name;
+  c.paused = e.paused;
+  c.kind = automatic_kind(e);
+  c.reason = e.pause_reason;
+  c.since = e.paused_since;
+  if (e.funds_needed) c.funds_needed_micros = e.funds_needed->micros();
+  c.at = unix_now();
+  std::vector<store::journal_op> ops;
+  ops.emplace_back(std::move(c));
+  // Not waited for: the pause acts inside the process only. The writer keeps the order of
+  // submissions, so a resume never lands before its pause.
+  journal_->submit(std::move(ops), [name = e.cfg->name](store::commit_result res) {
+    if (!res.ok) spdlog::error("journal: pause of provider {} not committed: {}", name, res.error);
+  });
+}
+
 void provider_set::set_operator_pause(std::size_t i, bool paused, std::string reason) {
-  std::lock_guard lock(snapshot_mutex_);
-  operator_paused_[i].store(paused, std::memory_order_release);
-  operator_reason_[i] =
-      paused ? (reason.empty() ? "paused by an operator" : std::move(reason)) : std::string();
+  store::provider_pause_change c;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    operator_paused_[i].store(paused, std::memory_order_release);
+    operator_reason_[i] =
+        paused ? (reason.empty() ? "paused by an operator" : std::move(reason)) : std::string();
+    if (paused) operator_since_[i] = unix_now();
+    c.provider = entries_[i].cfg->name;
+    c.by_operator = true;
+    c.paused = paused;
+    c.kind = "operator";
+    c.reason = operator_reason_[i];
+    c.since = operator_since_[i];
+    c.at = unix_now();
+  }
+  if (journal_ == nullptr) return;
+  // Durable before the operator hears it (a rare admin call: one commit's wait).
+  const auto res = journal_->submit_and_wait({std::move(c)});
+  if (!res.ok)
+    spdlog::error("journal: operator pause of provider {} not committed: {}", entries_[i].cfg->name,
+                  res.error);
+}
+
+void provider_set::restore(std::size_t i, const store::provider_pause_row& row) {
+  if (!row.paused) return;
+  if (row.by_operator) {
+    std::lock_guard lock(snapshot_mutex_);
+    operator_paused_[i].store(true, std::memory_order_release);
+    operator_reason_[i] = row.reason.empty() ? "paused by an operator" : row.reason;
+    operator_since_[i] = row.since;
+  } else {
+    auto& e = entries_[i];
+    e.paused = true;
+    e.pause_reason = row.reason;
+    e.paused_since = row.since;
+    if (row.funds_needed_micros) e.funds_needed = money::from_micros(*row.funds_needed_micros);
+    e.next_balance_ms = 0;  // checked at once, then with the usual backoff
+  }
+  publish();
 }
 
 void provider_set::publish() {
@@ -135,7 +220,7 @@ void provider_set::publish() {
     v.in_flight = static_cast<std::int64_t>(e.adds_in_flight);
     v.max_in_flight = e.cfg->max_in_flight;
     v.requests_per_second = e.cfg->requests_per_second;
-    v.queued = static_cast<std::int64_t>(e.pending.size());
+    v.queued = static_cast<std::int64_t>(e.pending.size() + e.waiting_paused);
     v.balance = e.balance;
     v.currency = e.currency;
     views.push_back(std::move(v));

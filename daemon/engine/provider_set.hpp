@@ -16,6 +16,7 @@
 #include "daemon/engine/engine_options.hpp"
 #include "daemon/order_service.hpp"
 #include "providers/client/provider_client.hpp"
+#include "store/journal.hpp"
 
 namespace smm::daemon {
 
@@ -39,6 +40,10 @@ struct provider_entry {
   /// resumes the provider only once the balance covers it.
   std::optional<money> funds_needed;
   std::int64_t recheck_ms = 0;  ///< wait before the next balance check while paused (backoff)
+  std::int64_t paused_since = 0;  ///< unix seconds of the automatic pause (journaled with it)
+  /// Orders waiting only because this provider is paused (its first paused hop): part of
+  /// `queued` (order_record::waits_on_paused names the provider that counts an order).
+  std::size_t waiting_paused = 0;
 };
 
 /// Maps a provider's config to its client's options (rate, deadlines, caps).
@@ -47,7 +52,9 @@ providers::provider_client_options client_options(const provider_config& p);
 /// All configured providers.
 class provider_set {
  public:
-  provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts);
+  /// Pauses and resumes are journaled in `journal` (schema v4 provider_pauses) when given.
+  provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts,
+               store::journal* journal = nullptr);
 
   std::size_t size() const { return entries_.size(); }
   provider_entry& at(std::size_t i) { return entries_[i]; }
@@ -62,11 +69,20 @@ class provider_set {
   std::optional<std::pair<std::size_t, std::size_t>> route(const service_def& svc, std::size_t min_hop,
                                                            bool* checking = nullptr) const;
 
+  /// The first hop at or after `min_hop` whose provider is paused (automatically or by an
+  /// operator): the provider whose `queued` counts an order that has no usable hop. -1: none.
+  int first_paused(const service_def& svc, std::size_t min_hop) const;
+
+  /// The daemon's own pause (out of funds, invalid key ...) and its lifting, journaled (the
+  /// kind follows from the reason and funds_needed).
   void pause(std::size_t i, std::string reason);
   void resume(std::size_t i);
   /// An operator's pause (smm-dispatchctl): unlike pause(), a good balance never lifts it.
-  /// Any thread; takes effect at the dispatcher's next step.
+  /// Any thread; journaled before it returns; takes effect at the dispatcher's next step.
   void set_operator_pause(std::size_t i, bool paused, std::string reason);
+  /// A pause journaled by an earlier run, restored at start without journaling it again. An
+  /// automatic one is rechecked by the balance checks as before (the first one at once).
+  void restore(std::size_t i, const store::provider_pause_row& row);
   /// Refreshes the snapshot views() returns (call after a change on the strand).
   void publish();
   /// A snapshot for the panel and the admin.
@@ -78,6 +94,10 @@ class provider_set {
   std::vector<provider_view> snapshot_;
   std::unique_ptr<std::atomic<bool>[]> operator_paused_;  // read on the strand, set from any thread
   std::vector<std::string> operator_reason_;
+  std::vector<std::int64_t> operator_since_;  // unix seconds of each operator pause
+  store::journal* journal_ = nullptr;
+
+  void journal_automatic(std::size_t i);
 };
 
 }  // namespace smm::daemon

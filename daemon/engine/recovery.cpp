@@ -5,6 +5,7 @@
 
 #include "daemon/engine/intake_rules.hpp"
 #include "daemon/engine/poller.hpp"
+#include "daemon/engine/reconciler.hpp"
 #include "daemon/engine/refills.hpp"
 #include "dispatch/link.hpp"
 
@@ -90,6 +91,23 @@ std::int64_t load_refill_placements(engine_context& ctx) {
   return n;
 }
 
+// Provider pauses journaled by an earlier run (operator's and the daemon's own), so
+// `providers` answers as before the restart. A provider that left the config is ignored.
+void restore_pauses(engine_context& ctx) {
+  for (const auto& row : ctx.reader->provider_pauses()) {
+    if (!row.paused) continue;
+    const auto i = ctx.providers.index_of(row.provider);
+    if (!i) {
+      ctx.log->info("recovery: pause of provider {} ignored: no longer configured", row.provider);
+      continue;
+    }
+    ctx.providers.restore(*i, row);
+    ctx.log->warn("recovery: provider {} still paused ({}{}): {}", row.provider,
+                  row.by_operator ? "by an operator" : row.kind,
+                  row.by_operator ? "" : ", rechecked by balance checks", row.reason);
+  }
+}
+
 }  // namespace
 
 recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispatch) {
@@ -135,10 +153,12 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
         ctx.book.occupy_link(r);
         for (const auto& e : ctx.reader->order_events(r.id))
           if (!e.note.empty()) r.note = e.note;  // why it is unknown, for the operator
+        if (ctx.recon) ctx.recon->watch(r.id);  // reconciled where its provider allows it
         ++rep.unknown;
         break;
     }
   }
+  restore_pauses(ctx);
   rep.refills_unknown = settle_requested_refills(ctx);
   rep.refills_followed = follow_running_refills(ctx);
   rep.placements = load_refill_placements(ctx);

@@ -41,16 +41,22 @@ std::vector<std::string> duration_bounds_seconds() {
 }
 
 void render_engine(prometheus_writer& w, const engine_figures& e) {
-  w.family("smm_dispatch_orders", metric_type::gauge, "Orders in memory by state.");
-  for (std::size_t i = 0; i < order_state_count; ++i)
-    w.sample({{"state", to_string(static_cast<order_state>(i))}}, e.orders_by_state[i]);
+  w.family("smm_dispatch_orders", metric_type::gauge,
+           "Orders in the journal by state (received: inserts not yet committed).");
+  for (std::size_t i = 0; i < order_state_count; ++i) {
+    const auto s = static_cast<order_state>(i);
+    // The journal counts every order, also final ones of earlier runs that left memory.
+    w.sample({{"state", to_string(s)}},
+             s == order_state::received ? e.orders_by_state[i] : e.journal_orders_by_state[i]);
+  }
 
   w.family("smm_dispatch_orders_held", metric_type::gauge,
            "Queued orders held behind a running order on the same link.");
   w.sample({}, e.held);
 
   w.family("smm_dispatch_unknown_orders", metric_type::gauge,
-           "Orders whose add outcome is unknown and wait for an operator.");
+           "Orders whose add outcome is unknown: reconciled where the provider allows it, else settled by an "
+           "operator.");
   w.sample({}, e.orders_by_state[static_cast<std::size_t>(order_state::unknown)]);
 
   w.family("smm_dispatch_intake_orders_total", metric_type::counter,
@@ -84,6 +90,13 @@ void render_engine(prometheus_writer& w, const engine_figures& e) {
 
   w.family("smm_dispatch_status_polls_total", metric_type::counter, "Multi-status calls made to providers.");
   w.sample({}, e.status_polls);
+
+  w.family("smm_dispatch_reconciled_total", metric_type::counter,
+           "Unknown orders reconciled with their provider, by finding (found: placed with the order found "
+           "upstream; absent: queued again; inconclusive: a note for an operator).");
+  w.sample({{"finding", "found"}}, e.reconciled_found);
+  w.sample({{"finding", "absent"}}, e.reconciled_absent);
+  w.sample({{"finding", "inconclusive"}}, e.reconcile_inconclusive);
 
   const auto bounds = duration_bounds_seconds();
   w.family("smm_dispatch_intake_ack_duration_seconds", metric_type::histogram,

@@ -1,7 +1,7 @@
 #pragma once
 // Renders a metrics_snapshot as Prometheus text (format 0.0.4). Names start with
 // `smm_dispatch_`; durations are in seconds, money in the currency's units printed as exact
-// decimals; the only labels are bounded sets (state, outcome, action, provider name).
+// decimals; the only labels are bounded sets (state, outcome, action, finding, provider name).
 #include <string>
 
 #include "daemon/metrics/metrics_snapshot.hpp"
@@ -23,6 +23,7 @@ inline constexpr const char* metrics_content_type = "text/plain; version=0.0.4; 
 ///   smm_dispatch_refunded_amount_total                  counter (currency units, exact decimal)
 ///   smm_dispatch_anomalies_total                        counter
 ///   smm_dispatch_status_polls_total                     counter
+///   smm_dispatch_reconciled_total{finding}             counter (found, absent, inconclusive)
 ///   smm_dispatch_provider_requests_total{provider,action,outcome}  counter
 ///   smm_dispatch_provider_request_duration_seconds{provider}       histogram
 ///   smm_dispatch_provider_attempts_total{provider}      counter

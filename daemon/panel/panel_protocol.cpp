@@ -258,13 +258,13 @@ panel_order read_order(od::value& v, const std::string& path) {
 
 // Top-level fields after "id" and "op". Which ones an op takes is checked per op below.
 enum field_index : std::size_t {
-  f_id, f_op, f_order, f_orders, f_current_count, f_after_seq, f_placed, f_provider_order_id,
+  f_id, f_op, f_order, f_orders, f_current_count, f_after_seq, f_placed, f_provider_order_id, f_canceled,
   f_state, f_after_id, f_limit, f_provider, f_reason,
   f_count
 };
 constexpr std::array<std::string_view, f_count> top_fields = {
     "id",    "op",       "order", "orders",   "current_count", "after_seq", "placed", "provider_order_id",
-    "state", "after_id", "limit", "provider", "reason"};
+    "canceled", "state", "after_id", "limit", "provider", "reason"};
 
 // Bit mask of the optional/required fields each op accepts (besides id and op).
 constexpr std::uint32_t bit(field_index f) { return std::uint32_t{1} << f; }
@@ -281,7 +281,7 @@ std::uint32_t allowed_fields(op o) {
     case op::pause: return bit(f_provider) | bit(f_reason);
     case op::resume: return bit(f_provider);
     case op::subscribe: return bit(f_after_seq);
-    case op::resolve: return bit(f_order) | bit(f_placed) | bit(f_provider_order_id);
+    case op::resolve: return bit(f_order) | bit(f_placed) | bit(f_provider_order_id) | bit(f_canceled);
     case op::unsubscribe:
     case op::services:
     case op::providers:
@@ -421,6 +421,7 @@ void parse_body(od::document& doc, parse_result& r) {
         if (req.after_seq < 0) fail("after_seq: must be >= 0");
         break;
       case f_placed: req.placed = read_bool(v, "placed"); break;
+      case f_canceled: req.canceled = read_bool(v, "canceled"); break;
       case f_provider_order_id: req.provider_order_id = read_string_or_int(v, "provider_order_id"); break;
       case f_state: req.state = read_state(v, "state"); break;
       case f_after_id:
@@ -476,6 +477,7 @@ void parse_body(od::document& doc, parse_result& r) {
         fail("provider_order_id: required when placed is true");
       if (!req.placed && seen.has(f_provider_order_id))
         fail("provider_order_id: only allowed when placed is true");
+      if (req.placed && req.canceled) fail("canceled: only allowed when placed is false");
       break;
     default:
       break;

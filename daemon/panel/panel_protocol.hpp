@@ -86,6 +86,7 @@ struct request {
   std::int64_t after_seq = 0;                 ///< subscribe
   bool placed = false;                        ///< resolve
   std::string provider_order_id;              ///< resolve, when placed
+  bool canceled = false;                      ///< resolve, not placed: give up, whole charge back
   order_state state = order_state::received;  ///< orders (required)
   std::int64_t after_id = 0;                  ///< orders: daemon ids above this one
   std::size_t limit = default_page_limit;     ///< orders: 1..max_page_limit

@@ -81,10 +81,13 @@ void order_view_object(json_writer& w, const order_view& v) {
       .member("service", v.service_id)
       .member("state", to_string(v.state))
       .member("held", v.held)
+      .member("link", v.link)
       .member("provider", v.provider)
+      .member("provider_service", v.provider_service_id)
       .member("provider_order_id", v.provider_order_id)
       .member("raw_status", v.raw_status)
       .member("quantity", v.quantity);
+  optional_int(w, "sent_at", v.sent_at);
   money_member(w, "charge", v.charge);
   optional_int(w, "start_count", v.start_count);
   optional_int(w, "remains", v.remains);
@@ -296,8 +299,14 @@ void write_overview(std::string& out, std::string_view id_json, const engine_fig
     w.key("orders").begin_object().key("by_state").begin_object();
     for (std::size_t i = 0; i < f.orders_by_state.size(); ++i) {
       const auto s = static_cast<order_state>(i);
-      w.member(to_string(s), f.orders_by_state[i]);
-      if (!is_final(s)) open += f.orders_by_state[i];
+      // Every order of the journal (final ones of earlier runs too), plus the `received` ones
+      // in memory, whose insert is still on its way to it.
+      const std::int64_t n =
+          !f.journal_counted               ? f.orders_by_state[i]
+          : s == order_state::received ? f.journal_orders_by_state[i] + f.orders_by_state[i]
+                                       : f.journal_orders_by_state[i];
+      w.member(to_string(s), n);
+      if (!is_final(s)) open += n;
     }
     w.end_object().member("open", open).member("held", f.held).end_object();
     w.key("intake")
@@ -319,7 +328,14 @@ void write_overview(std::string& out, std::string_view id_json, const engine_fig
         .end_object();
     w.member("finals", count(f.finals));
     money_member(w, "refunds", money::from_micros(f.refunds_micros));
-    w.member("anomalies", count(f.anomalies)).member("status_polls", count(f.status_polls)).end_object();
+    w.member("anomalies", count(f.anomalies)).member("status_polls", count(f.status_polls));
+    w.key("reconciled")
+        .begin_object()
+        .member("found", count(f.reconciled_found))
+        .member("absent", count(f.reconciled_absent))
+        .member("inconclusive", count(f.reconcile_inconclusive))
+        .end_object();
+    w.end_object();
   });
 }
 

@@ -54,7 +54,8 @@ void write_unsubscribed(std::string& out, std::string_view id_json, bool was_sub
 // ---- admin operations ----
 
 /// {"result":{"version","uptime_s","orders":{"by_state":{name:n...},"open","held"},
-///  "intake":{...},"placement":{...},"finals","refunds","anomalies","status_polls"}}
+///  "intake":{...},"placement":{...},"finals","refunds","anomalies","status_polls",
+///  "reconciled":{"found","absent","inconclusive"}}}
 void write_overview(std::string& out, std::string_view id_json, const engine_figures& f, std::string_view version,
                     std::int64_t uptime_s);
 

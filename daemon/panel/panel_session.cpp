@@ -323,7 +323,7 @@ void panel_session::dispatch_one(pending p) {
         return;
       case op::resolve:
         engine_busy_ = true;
-        service_.resolve(resolution{std::move(p.req.ids.at(0)), p.req.placed, std::move(p.req.provider_order_id)},
+        service_.resolve(resolution{std::move(p.req.ids.at(0)), p.req.placed, std::move(p.req.provider_order_id), p.req.canceled},
                          action_done);
         return;
       case op::subscribe: {

@@ -100,11 +100,17 @@ key = "k"
 max_in_flight = 0
 max_retries = 11
 requests_per_second = 0
+reconcile_max_gap = 0
+idempotency_key = "yes"
 [daemon]
 retention_days = 0
+reconcile_interval_s = 0
 )";
   const auto r = load(text);
   expect_error(r, text, "providers[1].max_in_flight", "max_in_flight", "must be in 1..1024, got 0");
+  expect_error(r, text, "providers[1].reconcile_max_gap", "reconcile_max_gap", "must be in 1..100000, got 0");
+  expect_error(r, text, "providers[1].idempotency_key", "idempotency_key", "expected boolean");
+  expect_error(r, text, "daemon.reconcile_interval_s", "reconcile_interval_s", "must be in 1..86400, got 0");
   expect_error(r, text, "providers[1].max_retries", "max_retries", "must be in 0..10, got 11");
   expect_error(r, text, "providers[1].requests_per_second", "requests_per_second", "must be in 0.01..10000");
   expect_error(r, text, "daemon.retention_days", "retention_days", "must be in 1..3650, got 0");

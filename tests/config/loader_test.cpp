@@ -106,6 +106,12 @@ TEST(ConfigDefaults, AbsentKeysTakeSchemaDefaultsEqualToDomainDefaults) {
   EXPECT_EQ(p.status_poll_interval, want.status_poll_interval);
   EXPECT_EQ(p.currency, "USD");
   EXPECT_FALSE(p.balance_warn_below.has_value());
+  EXPECT_EQ(p.order_ids_increasing, want.order_ids_increasing);
+  EXPECT_EQ(p.status_own_orders_only, want.status_own_orders_only);
+  EXPECT_EQ(p.idempotency_key, want.idempotency_key);
+  EXPECT_EQ(p.reconcile_max_gap, want.reconcile_max_gap);
+  EXPECT_FALSE(p.order_ids_increasing || p.status_own_orders_only || p.idempotency_key);
+  EXPECT_EQ(p.reconcile_max_gap, 500);
 
   const service_def want_service;
   const service_def& s = c.services.at(0);
@@ -122,6 +128,39 @@ TEST(ConfigDefaults, AbsentKeysTakeSchemaDefaultsEqualToDomainDefaults) {
   EXPECT_EQ(d.metrics_listen, (listen_address{"127.0.0.1", 9464}));
   EXPECT_EQ(d.log_level, spdlog::level::info);
   EXPECT_EQ(d.retention_days, 90);
+  EXPECT_EQ(d.reconcile_interval, std::chrono::seconds(60));
+  EXPECT_EQ(d.reconcile_interval, daemon_config{}.reconcile_interval);
+}
+
+TEST(ConfigReconcile, ProviderFlagsAndTheIntervalAreRead) {
+  const auto r = load(minimal_config() + R"(
+[[providers]]
+name = "beta"
+api_url = "http://127.0.0.1:18082/"
+key = "k"
+order_ids_increasing = true
+status_own_orders_only = true
+reconcile_max_gap = 2000
+[[providers]]
+name = "gamma"
+api_url = "http://127.0.0.1:18083/"
+key = "k"
+idempotency_key = true
+[daemon]
+reconcile_interval_s = 15
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  const provider_config* beta = r.value->find_provider("beta");
+  ASSERT_NE(beta, nullptr);
+  EXPECT_TRUE(beta->order_ids_increasing);
+  EXPECT_TRUE(beta->status_own_orders_only);
+  EXPECT_FALSE(beta->idempotency_key);
+  EXPECT_EQ(beta->reconcile_max_gap, 2000);
+  const provider_config* gamma = r.value->find_provider("gamma");
+  ASSERT_NE(gamma, nullptr);
+  EXPECT_TRUE(gamma->idempotency_key);
+  EXPECT_FALSE(gamma->order_ids_increasing);
+  EXPECT_EQ(r.value->daemon.reconcile_interval, std::chrono::seconds(15));
 }
 
 TEST(ConfigPolicy, HoursAndDaysBecomeSeconds) {

@@ -29,8 +29,10 @@ std::size_t count_prefix(const std::string& text, const std::string& prefix) {
 
 metrics_snapshot full_snapshot() {
   metrics_snapshot s;
-  for (std::size_t i = 0; i < order_state_count; ++i)
+  for (std::size_t i = 0; i < order_state_count; ++i) {
     s.engine.orders_by_state[i] = static_cast<std::int64_t>(i * 10);
+    s.engine.journal_orders_by_state[i] = static_cast<std::int64_t>(i * 10);
+  }
   s.engine.held = 4;
   s.engine.intake_accepted = 100;
   s.engine.intake_replayed = 11;
@@ -47,6 +49,9 @@ metrics_snapshot full_snapshot() {
   s.engine.refunds_micros = 12'345'678;  // 12.345678
   s.engine.anomalies = 9;
   s.engine.status_polls = 250;
+  s.engine.reconciled_found = 6;
+  s.engine.reconciled_absent = 2;
+  s.engine.reconcile_inconclusive = 1;
 
   provider_metrics a;
   a.name = "alpha";
@@ -77,14 +82,16 @@ metrics_snapshot full_snapshot() {
 
 TEST(MetricsRender, EngineOnlyExactOutput) {
   metrics_snapshot s;
-  s.engine.orders_by_state[static_cast<std::size_t>(order_state::queued)] = 3;
+  s.engine.journal_orders_by_state[static_cast<std::size_t>(order_state::queued)] = 3;
+  s.engine.journal_orders_by_state[static_cast<std::size_t>(order_state::unknown)] = 2;
   s.engine.orders_by_state[static_cast<std::size_t>(order_state::unknown)] = 2;
+  s.engine.orders_by_state[static_cast<std::size_t>(order_state::completed)] = 7;  // memory: not shown
   s.engine.intake_accepted = 5;
   s.engine.refunds_micros = 1'500'000;
   s.engine.adds_sent = 4;
   s.engine.placed = 3;
   const std::string expected =
-      "# HELP smm_dispatch_orders Orders in memory by state.\n"
+      "# HELP smm_dispatch_orders Orders in the journal by state (received: inserts not yet committed).\n"
       "# TYPE smm_dispatch_orders gauge\n"
       "smm_dispatch_orders{state=\"received\"} 0\n"
       "smm_dispatch_orders{state=\"queued\"} 3\n"
@@ -102,7 +109,8 @@ TEST(MetricsRender, EngineOnlyExactOutput) {
       "# HELP smm_dispatch_orders_held Queued orders held behind a running order on the same link.\n"
       "# TYPE smm_dispatch_orders_held gauge\n"
       "smm_dispatch_orders_held 0\n"
-      "# HELP smm_dispatch_unknown_orders Orders whose add outcome is unknown and wait for an operator.\n"
+      "# HELP smm_dispatch_unknown_orders Orders whose add outcome is unknown: reconciled where the provider "
+      "allows it, else settled by an operator.\n"
       "# TYPE smm_dispatch_unknown_orders gauge\n"
       "smm_dispatch_unknown_orders 2\n"
       "# HELP smm_dispatch_intake_orders_total Orders submitted by panels, by outcome.\n"
@@ -154,7 +162,9 @@ TEST(MetricsRender, FullSnapshotPassesTheFormatChecks) {
   // Only bounded labels: never an order id, a link or a panel id.
   for (const auto& s : ex.samples)
     for (const auto& [k, v] : s.labels)
-      EXPECT_TRUE(k == "state" || k == "outcome" || k == "provider" || k == "action" || k == "le") << k;
+      EXPECT_TRUE(k == "state" || k == "outcome" || k == "provider" || k == "action" || k == "finding" ||
+                  k == "le")
+          << k;
 }
 
 TEST(MetricsRender, EngineFiguresLandInTheirSamples) {
@@ -175,6 +185,9 @@ TEST(MetricsRender, EngineFiguresLandInTheirSamples) {
   EXPECT_TRUE(has_line(text, "smm_dispatch_refunded_amount_total 12.345678"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_anomalies_total 9"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_status_polls_total 250"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_reconciled_total{finding=\"found\"} 6"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_reconciled_total{finding=\"absent\"} 2"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_reconciled_total{finding=\"inconclusive\"} 1"));
 }
 
 TEST(MetricsRender, ProviderFiguresLandInTheirSamples) {

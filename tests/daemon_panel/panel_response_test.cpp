@@ -97,8 +97,11 @@ TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
   v.order_id = 3;
   v.service_id = 9;
   v.state = order_state::partial;
+  v.link = "https://instagram.com/bob";
   v.provider = "alpha";
+  v.provider_service_id = "101";
   v.provider_order_id = "555";
+  v.sent_at = 150;
   v.raw_status = "Partial";
   v.quantity = 1000;
   v.charge = money::from_micros(1'500'000);
@@ -115,7 +118,7 @@ TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
   std::string out;
   write_status(out, "1", true, std::span<const lookup_answer>(&found, 1));
   EXPECT_EQ(out,
-            R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","order_id":3,"service":9,"state":"partial","held":false,"provider":"alpha","provider_order_id":"555","raw_status":"Partial","quantity":1000,"charge":"1.5","start_count":10,"remains":250,"refund":"0.375","refund_reason":"partial","refill":"eligible","speedup":"not stuck","note":"","created_at":100,"updated_at":200}})"
+            R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","order_id":3,"service":9,"state":"partial","held":false,"link":"https://instagram.com/bob","provider":"alpha","provider_service":"101","provider_order_id":"555","raw_status":"Partial","quantity":1000,"sent_at":150,"charge":"1.5","start_count":10,"remains":250,"refund":"0.375","refund_reason":"partial","refill":"eligible","speedup":"not stuck","note":"","created_at":100,"updated_at":200}})"
             "\n");
   out.clear();
   write_status(out, "1", true, std::span<const lookup_answer>(&missing, 1));
@@ -226,13 +229,32 @@ TEST(PanelResponse, OverviewHasEveryStateAndTheCounters) {
   f.finals = 7;
   f.refunds_micros = 1'250'000;
   f.status_polls = 30;
+  f.reconciled_found = 2;
+  f.reconciled_absent = 1;
   std::string out;
   write_overview(out, "1", f, "0.1.0", 65);
   EXPECT_EQ(out,
             R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,"sending":0,"placed":0,"unknown":1,"rejected":0,"pending":0,"in_progress":0,"completed":7,"partial":0,"canceled":0,"refunded":0,"failed":0},"open":5,"held":2},)"
             R"("intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,"duplicate_link":1,"unavailable":0},)"
-            R"("placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},"finals":7,"refunds":"1.25","anomalies":0,"status_polls":30}})"
+            R"("placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},"finals":7,"refunds":"1.25","anomalies":0,"status_polls":30,)"
+            R"("reconciled":{"found":2,"absent":1,"inconclusive":0}}})"
             "\n");
+}
+
+// With the journal's counts (the engine's figures have them), every order of the journal is
+// counted, final orders of earlier runs too; `received` adds the inserts still in memory.
+TEST(PanelResponse, OverviewCountsTheWholeJournalWhenItsCountsAreKnown) {
+  engine_figures f;
+  f.orders_by_state[static_cast<std::size_t>(order_state::received)] = 2;
+  f.orders_by_state[static_cast<std::size_t>(order_state::queued)] = 4;
+  f.journal_counted = true;
+  f.journal_orders_by_state[static_cast<std::size_t>(order_state::queued)] = 4;
+  f.journal_orders_by_state[static_cast<std::size_t>(order_state::completed)] = 1000;
+  std::string out;
+  write_overview(out, "1", f, "0.1.0", 65);
+  EXPECT_NE(out.find(R"("by_state":{"received":2,"queued":4,)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("completed":1000,)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("open":6,)"), std::string::npos) << out;
 }
 
 TEST(PanelResponse, OrderPageAndEmptyPage) {

@@ -122,7 +122,7 @@ TEST(CtlCommandLine, UsageErrorsExitTwoWithTheUsage) {
   expect_usage_error({"orders", "--state", "queued", "--limit", "1001"}, "--limit", "--all");
   expect_usage_error({"orders", "--state", "queued", "--after", "-1"}, "--after: must be >= 0", "--all");
   expect_usage_error({"show"}, "ID is required", "ID");
-  expect_usage_error({"resolve", "a1"}, "give --placed PROVIDER_ORDER_ID or --not-placed", "--not-placed");
+  expect_usage_error({"resolve", "a1"}, "give --placed PROVIDER_ORDER_ID, --not-placed or --canceled", "--canceled");
   expect_usage_error({"resolve", "a1", "--placed", "5", "--not-placed"}, "excludes", "--placed");
   expect_usage_error({"resolve", "a1", "--placed", ""}, "must not be empty", "--placed");
   expect_usage_error({"pause"}, "PROVIDER is required", "--reason");
@@ -186,7 +186,8 @@ TEST(CtlRender, Overview) {
       R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,)"
       R"("unknown":0,"completed":7},"open":4,"held":2},"intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,)"
       R"("duplicate_link":1,"unavailable":0},"placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},)"
-      R"("finals":7,"refunds":"1.25","anomalies":0,"status_polls":30}})"));
+      R"("finals":7,"refunds":"1.25","anomalies":0,"status_polls":30,)"
+      R"("reconciled":{"found":3,"absent":1,"inconclusive":2}}})"));
   EXPECT_EQ(text.substr(0, text.find('\n')), "smm-dispatchd 0.1.0, up 1m 05s");
   EXPECT_NE(text.find("STATE      ORDERS\nqueued          4\nunknown         0\ncompleted       7\n"),
             std::string::npos)
@@ -195,6 +196,9 @@ TEST(CtlRender, Overview) {
   EXPECT_NE(text.find("open 4 (held 2)"), std::string::npos) << text;
   EXPECT_NE(text.find("refunds owed      1.25\n"), std::string::npos) << text;
   EXPECT_NE(text.find("outcome unknown      1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("reconciled           3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("proven absent        1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("inconclusive         2\n"), std::string::npos) << text;
 }
 
 TEST(CtlRender, ProvidersShowPauseReasonAndBalance) {
@@ -218,14 +222,18 @@ TEST(CtlRender, OrdersWithNextPageHint) {
   const auto r = result_of(
       p,
       R"({"ok":true,"result":{"state":"unknown","orders":[{"panel_order_id":"a1","order_id":3,"service":1,)"
-      R"("state":"unknown","held":false,"provider":"alpha","provider_order_id":"","raw_status":"","quantity":100,)"
+      R"("state":"unknown","held":false,"link":"https://instagram.com/bob","provider":"alpha","provider_service":"7",)"
+      R"("provider_order_id":"","raw_status":"","quantity":100,"sent_at":1700000000,)"
       R"("charge":"0.09","start_count":null,"remains":null,"refund":null,"refund_reason":"","refill":"","speedup":"",)"
       R"("note":"add timed out","created_at":1700000000,"updated_at":1700000000}],"next_after_id":3}})");
   std::vector<simdjson::dom::element> orders;
   for (auto o : r["orders"].get_array()) orders.push_back(o);
   const auto text = render_orders("unknown", orders, 3);
   EXPECT_NE(text.find("ID  PANEL ID  SERVICE  STATE    PROVIDER"), std::string::npos) << text;
-  EXPECT_NE(text.find(" 3  a1              1  unknown  alpha"), std::string::npos) << text;
+  EXPECT_NE(text.find(" 3  a1              1  unknown  alpha     7                          https://instagram.com/bob"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("SENT (UTC)"), std::string::npos) << text;
   EXPECT_NE(text.find("2023-11-14 22:13:20  add timed out\n"), std::string::npos) << text;
   EXPECT_NE(text.find("1 order; more follow: --after 3 (or --all)\n"), std::string::npos) << text;
   EXPECT_EQ(render_orders("queued", {}, 0), "no orders in state queued\n");
@@ -236,7 +244,8 @@ TEST(CtlRender, HistoryIsFieldsThenTimeline) {
   const auto text = render_history(result_of(
       p,
       R"({"ok":true,"result":{"order":{"panel_order_id":"a1","order_id":3,"service":1,"state":"partial","held":false,)"
-      R"("provider":"alpha","provider_order_id":"555","raw_status":"Partial","quantity":1000,"charge":"1","start_count":10,)"
+      R"("link":"https://instagram.com/bob","provider":"alpha","provider_service":"101","sent_at":1700000001,)"
+      R"("provider_order_id":"555","raw_status":"Partial","quantity":1000,"charge":"1","start_count":10,)"
       R"("remains":250,"refund":"0.25","refund_reason":"partial","refill":"eligible","speedup":"final","note":"",)"
       R"("created_at":1700000000,"updated_at":1700000100},"events":[{"seq":7,"panel_order_id":"a1","order_id":3,)"
       R"("old_state":"queued","new_state":"sending","raw_status":"","charge":"1","remains":null,"refund":null,)"
@@ -245,6 +254,9 @@ TEST(CtlRender, HistoryIsFieldsThenTimeline) {
       R"("refund":"0.25","refill_eligible":true,"note":"","at":1700000100}]}})"));
   EXPECT_EQ(text.rfind("panel order id     a1\n", 0), 0u) << "fields first, no header:\n" << text;
   EXPECT_NE(text.find("provider order id  555\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("link               https://instagram.com/bob\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("provider service   101\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sent (UTC)         2023-11-14 22:13:21\n"), std::string::npos) << text;
   EXPECT_NE(text.find("refund             0.25 (partial)\n"), std::string::npos) << text;
   EXPECT_NE(text.find("SEQ  AT (UTC)             FROM         TO       RAW STATUS  REMAINS  REFUND  NOTE\n"),
             std::string::npos)

@@ -263,21 +263,25 @@ TEST_F(dispatchctl, pause_keeps_new_orders_queued_until_resume) {
 }
 
 TEST_F(dispatchctl, resolve_settles_unknown_orders) {
-  // The first two adds are created upstream but their answers are lost: both become unknown.
-  mock_process mock({"--pending-ms", "100", "--speed", "5000", "--fault", "reset,action=add,count=2"});
+  // The first three adds are created upstream but their answers are lost: all become unknown.
+  mock_process mock({"--pending-ms", "100", "--speed", "5000", "--fault", "reset,action=add,count=3"});
   start_with(mock);
   const std::string link1 = "https://instagram.com/unknown_1", link2 = "https://instagram.com/unknown_2";
   ASSERT_EQ(add("u1", 1, link1, 100).status, "accepted");
   ASSERT_TRUE(wait_state("u1", "unknown")) << status("u1").state;
   ASSERT_EQ(add("u2", 1, link2, 100).status, "accepted");
   ASSERT_TRUE(wait_state("u2", "unknown")) << status("u2").state;
+  // u3: the operator gives up on it: canceled here with the whole charge back, never resent.
+  const std::string link3 = "https://instagram.com/unknown_3";
+  ASSERT_EQ(add("u3", 1, link3, 100).status, "accepted");
+  ASSERT_TRUE(wait_state("u3", "unknown")) << status("u3").state;
 
   auto r = ctl({"orders", "--state", "unknown"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GE(row_with(r.out, {"u1", "1", "unknown", "alpha"}), 0) << r.out;
   EXPECT_GE(row_with(r.out, {"u2", "1", "unknown", "alpha"}), 0) << r.out;
   r = ctl({"status"});
-  EXPECT_GE(row_with(r.out, {"unknown", "2"}), 0) << r.out;
+  EXPECT_GE(row_with(r.out, {"unknown", "3"}), 0) << r.out;
   r = ctl({"show", "u1"});
   EXPECT_GE(
       row_with(r.out, {"sending", "unknown", "add", "to", "alpha", "may", "have", "created", "an", "order"}),
@@ -311,6 +315,18 @@ TEST_F(dispatchctl, resolve_settles_unknown_orders) {
   r = ctl({"show", "u2"});
   EXPECT_GE(row_with(r.out, {"unknown", "queued", "resolved", "by", "an", "operator:"}), 0) << r.out;
   EXPECT_GE(row_with(r.out, {"note", "resolved", "by", "an", "operator:"}), 0) << r.out;
+
+  r = ctl({"resolve", "u3", "--canceled"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "u3: canceled\n");
+  const auto s3 = status("u3");
+  EXPECT_EQ(s3.state, "canceled");
+  EXPECT_EQ(s3.refund.value_or("none"), s3.charge);
+  EXPECT_EQ(s3.refund_reason, "canceled");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(read_audit_links(mock.port()).adds[link3], 1);
+  r = ctl({"resolve", "u3", "--not-placed"});
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 TEST_F(dispatchctl, reload_applies_a_good_config_and_refuses_a_bad_one) {

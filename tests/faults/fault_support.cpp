@@ -144,7 +144,20 @@ int mock_audit::created(const std::string& link) const {
   const auto it = by_link.find(link);
   if (it == by_link.end()) return 0;
   int n = 0;
-  for (const std::size_t i : it->second) n += adds[i].order.empty() ? 0 : 1;
+  for (const std::size_t i : it->second) n += adds[i].order.empty() || adds[i].replayed ? 0 : 1;
+  return n;
+}
+
+int mock_audit::after_created(const std::string& link) const {
+  const auto it = by_link.find(link);
+  if (it == by_link.end()) return 0;
+  int n = 0;
+  bool created_one = false;
+  for (const std::size_t i : it->second) {
+    if (adds[i].replayed) continue;
+    if (created_one) ++n;
+    created_one = created_one || !adds[i].order.empty();
+  }
   return n;
 }
 
@@ -173,6 +186,9 @@ mock_audit read_audit(unsigned short port) {
     if (!e["order"].is_null()) add.order = str(e["order"]);
     if (!e["error"].is_null()) add.error = str(e["error"]);
     if (!e["fault"].is_null()) add.fault = str(e["fault"]);
+    if (auto r = e["request_id"]; !r.error() && !r.is_null()) add.request_id = str(r.value());
+    bool replayed = false;
+    add.replayed = e["replayed"].get_bool().get(replayed) == simdjson::SUCCESS && replayed;
     bool delivered = false;
     add.delivered = e["delivered"].is_null()                                                     ? "pending"
                     : e["delivered"].get_bool().get(delivered) == simdjson::SUCCESS && delivered ? "true"
@@ -202,14 +218,16 @@ std::vector<std::int64_t> fault_uses_left(unsigned short port) {
 }
 
 std::string fleet_config(const std::string& dir, const std::vector<fleet_provider>& providers,
-                         const std::vector<fleet_service>& services) {
+                         const std::vector<fleet_service>& services, int reconcile_interval_s) {
   std::ostringstream t;
   t << "[daemon]\n"
     << "socket_path = " << quote(dir + "/panel.sock") << "\n"
     << "api_socket_path = " << quote(dir + "/api.sock") << "\n"
     << "metrics_listen = \"\"\n"
     << "journal_path = " << quote(dir + "/journal.sqlite") << "\n"
-    << "log_level = \"info\"\n\n";
+    << "log_level = \"info\"\n";
+  if (reconcile_interval_s > 0) t << "reconcile_interval_s = " << reconcile_interval_s << "\n";
+  t << "\n";
   for (const auto& p : providers) {
     t << "[[providers]]\n"
       << "name = " << quote(p.name) << "\n"
@@ -220,7 +238,10 @@ std::string fleet_config(const std::string& dir, const std::vector<fleet_provide
       << "connect_timeout_ms = 1000\n"
       << "request_timeout_ms = " << p.request_timeout_ms << "\n"
       << "call_deadline_ms = " << p.call_deadline_ms << "\n"
-      << "status_poll_interval_s = " << p.poll_interval_s << "\n\n";
+      << "status_poll_interval_s = " << p.poll_interval_s << "\n";
+    if (p.idempotency_key) t << "idempotency_key = true\n";
+    if (p.bracketing) t << "order_ids_increasing = true\nstatus_own_orders_only = true\n";
+    t << "\n";
   }
   for (const auto& s : services) {
     t << "[[services]]\n"
@@ -378,6 +399,28 @@ std::string findings::examples(const std::string& check) const {
   if (it == examples_.end()) return out;
   for (const auto& e : it->second) out += "  " + e + "\n";
   return out;
+}
+
+order_trail trail_of(unix_client& c, const std::string& panel_id, std::int64_t& next_request_id) {
+  const std::string line = c.call("{\"id\":" + std::to_string(next_request_id++) +
+                                  ",\"op\":\"history\",\"order\":" + quote(panel_id) + "}");
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  simdjson::dom::array events;
+  if (p.parse(line).get(doc) != simdjson::SUCCESS || doc["result"]["events"].get_array().get(events))
+    throw std::runtime_error("history: " + line.substr(0, 300));
+  order_trail t;
+  for (simdjson::dom::element e : events) {
+    const std::string next = str(e["new_state"]);
+    const std::string note = str(e["note"]);
+    t.was_unknown = t.was_unknown || next == "unknown";
+    if (note.rfind("reconciled at ", 0) == 0) {
+      t.reconciled_found = t.reconciled_found || next == "placed";
+      t.reconciled_absent = t.reconciled_absent || next == "queued";
+    }
+    if (note.rfind("reconciliation", 0) == 0 && next == "unknown") t.reconcile_inconclusive = true;
+  }
+  return t;
 }
 
 std::vector<listed_order> list_orders(unix_client& c, const std::string& state,

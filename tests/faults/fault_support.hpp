@@ -49,6 +49,8 @@ struct audit_add {
   std::string error;
   std::string fault;      ///< the fault applied; empty for none
   std::string delivered;  ///< "true", "false" (lost) or "pending"
+  std::string request_id;  ///< the idempotency key it carried; empty for none
+  bool replayed = false;   ///< answered with the order an earlier add created (same request_id)
 };
 
 /// A mock's GET /admin/audit, indexed by link.
@@ -59,8 +61,11 @@ struct mock_audit {
 
   /// Add requests the mock received for `link`.
   int requests(const std::string& link) const;
-  /// Orders the mock created for `link`.
+  /// Orders the mock created for `link` (a replayed add created none).
   int created(const std::string& link) const;
+  /// Adds for `link` sent after one that created its order, other than replays of it: each
+  /// would have been a second order had the provider not refused it.
+  int after_created(const std::string& link) const;
   /// The order created for `link`, empty when none.
   std::string order_of(const std::string& link) const;
   /// Requests of `action` ("add", "status", ...).
@@ -82,6 +87,8 @@ struct fleet_provider {
   int request_timeout_ms = 3000;
   int call_deadline_ms = 5000;
   int poll_interval_s = 1;
+  bool idempotency_key = false;  ///< the mock runs with --idempotency
+  bool bracketing = false;       ///< the mock runs with --status-own-orders-only (ids increase anyway)
 };
 
 /// One service of the generated config; route hops are (provider, provider service id).
@@ -95,9 +102,10 @@ struct fleet_service {
   std::vector<std::pair<std::string, std::int64_t>> route{};
 };
 
-/// The TOML text of a config for these providers and services (sockets and journal in `dir`).
+/// The TOML text of a config for these providers and services (sockets and journal in `dir`);
+/// `reconcile_interval_s` > 0 sets daemon.reconcile_interval_s.
 std::string fleet_config(const std::string& dir, const std::vector<fleet_provider>& providers,
-                         const std::vector<fleet_service>& services);
+                         const std::vector<fleet_service>& services, int reconcile_interval_s = 0);
 
 /// What one smm-loadgen run is asked to do.
 struct loadgen_args {
@@ -177,6 +185,16 @@ struct listed_order {
   std::optional<std::string> refund;
   std::string note;
 };
+
+/// What an order's history (the admin `history` op) says about reconciliation.
+struct order_trail {
+  bool was_unknown = false;             ///< some event moved it to `unknown`
+  bool reconciled_found = false;        ///< settled as placed with the order found upstream
+  bool reconciled_absent = false;       ///< proven absent and queued again
+  bool reconcile_inconclusive = false;  ///< an inconclusive note was journaled
+};
+/// The trail of one order (by panel id), on `c`.
+order_trail trail_of(unix_client& c, const std::string& panel_id, std::int64_t& next_request_id);
 
 /// Every order in `state`, all pages of the admin `orders` op, on `c`.
 std::vector<listed_order> list_orders(unix_client& c, const std::string& state,

@@ -18,8 +18,9 @@ namespace smm::test::faults {
 class faults_env : public daemon_env {
  protected:
   /// Writes config.toml for these providers and services.
-  void write_fleet(const std::vector<fleet_provider>& providers, const std::vector<fleet_service>& services) {
-    std::ofstream(config_path_) << fleet_config(dir_, providers, services);
+  void write_fleet(const std::vector<fleet_provider>& providers, const std::vector<fleet_service>& services,
+                   int reconcile_interval_s = 0) {
+    std::ofstream(config_path_) << fleet_config(dir_, providers, services, reconcile_interval_s);
   }
   /// Starts the daemon without waiting for its socket.
   void spawn_daemon() {

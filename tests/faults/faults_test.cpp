@@ -8,7 +8,12 @@
 // It is restarted each time. Checks: every order the client saw acknowledged exists; no link
 // was added twice at any provider; every final order's refund is what the mock's own remains
 // imply; every order a kill left `unknown` had its add reach the provider it was sent to (so
-// the unknown orders of a kill are at most the adds that were on the wire at it).
+// the unknown orders of a kill are at most the adds that were on the wire at it). The mocks
+// allow reconciliation (docs/rules.md "Unknown orders"): `a` honours request_id, `b` and `c`
+// answer status only for our key's orders (ids increase): after the last restart, orders
+// placed later close the brackets, and the report counts the unknown orders the kills created
+// and how many were reconciled automatically; none may be placed twice, and every unknown
+// order at `a` must be reconciled.
 //
 // fault_matrix (fault_matrix_test.cpp): every mock fault mode against every action.
 //
@@ -83,6 +88,7 @@ constexpr const char* k_rejected = "no order rejected (no provider said no)";
 constexpr const char* k_loadgen = "every smm-loadgen run reported";
 constexpr const char* k_resent = "no refill or cancel sent upstream twice";
 constexpr const char* k_alive = "the daemon was alive at every kill";
+constexpr const char* k_reconciled = "every unknown order at the request_id provider is reconciled";
 
 class kill_loop : public faults_env {
  protected:
@@ -96,25 +102,42 @@ class kill_loop : public faults_env {
     };
     // a: refills (half the orders drop some units, so refills have work);
     // b: first hop of service 2; c: slow (cancels land while running), partials, cancels.
+    // Reconciliation: a honours request_id; b and c answer status for our key's orders only.
     mocks_["a"] = std::make_unique<mock_process>(
         with({"--pending-ms", "300", "--speed", "500", "--drop-prob", "0.5", "--drop-after-ms", "100",
-              "--refill-pending-ms", "200", "--refill-ms", "300"},
+              "--refill-pending-ms", "200", "--refill-ms", "300", "--idempotency"},
              1));
-    mocks_["b"] = std::make_unique<mock_process>(
-        with({"--pending-ms", "300", "--speed", "500", "--partial-prob", "0.2", "--cancel-prob", "0.1"}, 2));
-    mocks_["c"] = std::make_unique<mock_process>(
-        with({"--pending-ms", "1500", "--speed", "200", "--partial-prob", "0.2", "--cancel-prob", "0.1"}, 3));
+    mocks_["b"] =
+        std::make_unique<mock_process>(with({"--pending-ms", "300", "--speed", "500", "--partial-prob", "0.2",
+                                             "--cancel-prob", "0.1", "--status-own-orders-only"},
+                                            2));
+    mocks_["c"] =
+        std::make_unique<mock_process>(with({"--pending-ms", "1500", "--speed", "200", "--partial-prob",
+                                             "0.2", "--cancel-prob", "0.1", "--status-own-orders-only"},
+                                            3));
   }
 
   void write_config() {
     // Six-decimal rates: charges are rounded, so a partial refund's rounding down shows.
     std::vector<fleet_provider> ps;
-    for (const auto& [name, m] : mocks_) ps.push_back({.name = name, .port = m->port()});
-    write_fleet(ps, {
-                        {.id = 1, .rate = "0.912347", .cancel = true, .refill_days = 30, .route = {{"a", 1}}},
-                        {.id = 2, .rate = "1.234567", .route = {{"b", 1}, {"c", 1}}},
-                        {.id = 3, .rate = "2.718281", .cancel = true, .route = {{"c", 1}}},
-                    });
+    // b and c: a 2 s call deadline (their latency is at most 250 ms), so the unknown orders of
+    // kills a few seconds apart get brackets of their own.
+    for (const auto& [name, m] : mocks_) {
+      fleet_provider p{
+          .name = name, .port = m->port(), .idempotency_key = name == "a", .bracketing = name != "a"};
+      if (p.bracketing) {
+        p.request_timeout_ms = 1500;
+        p.call_deadline_ms = 2000;
+      }
+      ps.push_back(p);
+    }
+    write_fleet(ps,
+                {
+                    {.id = 1, .rate = "0.912347", .cancel = true, .refill_days = 30, .route = {{"a", 1}}},
+                    {.id = 2, .rate = "1.234567", .route = {{"b", 1}, {"c", 1}}},
+                    {.id = 3, .rate = "2.718281", .cancel = true, .route = {{"c", 1}}},
+                },
+                /*reconcile_interval_s=*/1);
   }
 
   /// Starts one smm-loadgen per service for this life.
@@ -318,12 +341,49 @@ class kill_loop : public faults_env {
     return k;
   }
 
+  /// After the last restart: orders sent more than a call deadline after the kills' unknown
+  /// orders close their brackets at b and c (a needs none); then reconciliation (every second)
+  /// runs until no order is unknown, or none was settled for 20 s.
+  void close_brackets() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(fleet_provider{}.call_deadline_ms + 1500));
+    for (std::int64_t s = 1; s <= 3; ++s) {
+      loadgen_args a;
+      a.socket_path = socket_path_;
+      a.service = s;
+      a.quantity = 100;
+      a.count = 4;
+      a.max_seconds = 10;
+      a.id_prefix = "close-s" + std::to_string(s) + "-";
+      a.link_prefix = "https://instagram.com/fk_close_" + std::to_string(s) + "_";
+      load_.push_back(std::make_unique<loadgen_process>(a, dir_));
+    }
+    collect_load();
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    auto changed = std::chrono::steady_clock::now();
+    std::size_t last = static_cast<std::size_t>(-1);
+    while (std::chrono::steady_clock::now() < until) {
+      const std::size_t n = listed("unknown").size();
+      if (n == 0) break;
+      if (n != last) {
+        last = n;
+        changed = std::chrono::steady_clock::now();
+      } else if (std::chrono::steady_clock::now() - changed > 20s) {
+        break;
+      }
+      std::this_thread::sleep_for(1s);
+    }
+  }
+
   /// What the end state holds, for the report.
   struct end_figures {
     std::map<std::string, int> by_state;
     int refunds_checked = 0;
     int unknown_created = 0;  ///< unknown orders the mock did create
     std::int64_t refill_calls = 0, cancel_calls = 0;
+    int repeated_adds = 0;  ///< links with more than one add (request_id resends, adds after proven absence)
+    // Reconciliation, from every order's history.
+    int ever_unknown = 0, ever_unknown_created = 0, found = 0, absent = 0, inconclusive = 0;
+    std::vector<std::string> left_notes;  ///< a few notes of the orders left unknown
   };
 
   /// The checks on the settled orders against the mocks' audits and their own status.
@@ -340,18 +400,23 @@ class kill_loop : public faults_env {
         found_.add(k_acked,
                    ids.front() + "..: " + std::to_string(taken) + " taken, " + std::to_string(n) + " exist");
     }
-    // Links: at most one add at all the providers together, and every add is one of ours.
+    // Links: at most one order at all the providers together, no add after the one that
+    // created it (other than its request_id sent again, which creates nothing), and every add
+    // is one of ours. An add proven absent by reconciliation is sent again: two requests, one order.
     std::set<std::string> our_links;
     for (const auto& [id, link] : link_of_) {
       our_links.insert(link);
-      int requests = 0, created = 0;
+      int requests = 0, created = 0, after = 0;
       for (const auto& [name, a] : audits) {
         requests += a.requests(link);
         created += a.created(link);
+        after += a.after_created(link);
       }
-      if (requests > 1 || created > 1)
+      if (created > 1 || after > 0)
         found_.add(k_twice, id + " (" + link + "): " + std::to_string(requests) + " adds, " +
-                                std::to_string(created) + " orders created");
+                                std::to_string(created) + " orders created, " + std::to_string(after) +
+                                " adds after the order was created");
+      if (requests > 1) ++f.repeated_adds;
     }
     for (const auto& [name, a] : audits)
       for (const auto& add : a.adds)
@@ -360,10 +425,24 @@ class kill_loop : public faults_env {
     for (const auto& [id, s] : settled) {
       ++f.by_state[s.state];
       const std::string& link = link_of_.at(id);
+      // Reconciliation: was it ever unknown, and how was it settled (its history says).
+      const order_trail trail = trail_of(*panel_, id, next_request_id_);
+      if (trail.was_unknown) {
+        ++f.ever_unknown;
+        int created = 0;
+        for (const auto& [name, a] : audits) created += a.created(link);
+        f.ever_unknown_created += created > 0 ? 1 : 0;
+        f.found += trail.reconciled_found ? 1 : 0;
+        f.absent += trail.reconciled_absent ? 1 : 0;
+        f.inconclusive += trail.reconcile_inconclusive && s.state == "unknown" ? 1 : 0;
+      }
       if (s.state == "unknown") {
         const auto a = audits.find(s.provider);
         if (a != audits.end() && a->second.created(link) > 0) ++f.unknown_created;
         if (s.refund) found_.add(k_unknown_refund, id + " refund " + *s.refund);
+        // `a` honours request_id: sending the add again settles every unknown order there.
+        if (s.provider == "a") found_.add(k_reconciled, id + ": " + s.note);
+        if (f.left_notes.size() < 4) f.left_notes.push_back(id + " at " + s.provider + ": " + s.note);
         continue;
       }
       if (!is_final_state(s.state)) {
@@ -424,11 +503,16 @@ class kill_loop : public faults_env {
         f.refunds_checked, static_cast<long long>(f.refill_calls), static_cast<long long>(refills_sent_),
         static_cast<long long>(f.cancel_calls), static_cast<long long>(cancels_sent_));
     std::printf(
-        "  unknown orders created by the kills: %zu; reconciled automatically: 0 (issue 9 item 11 is not "
-        "built); "
-        "left for an operator: %d (%d created upstream: resolve --placed ID; %d never created: resolve "
-        "--not-placed)\n",
-        unknown_.size(), unknown, f.unknown_created, unknown - f.unknown_created);
+        "  unknown orders created by the kills: %d (%d of them created upstream; %zu seen unknown after a "
+        "restart); reconciled automatically: %d (%d found upstream and placed, %d proven absent and sent "
+        "again); links with more than one add: %d, none placed twice\n",
+        f.ever_unknown, f.ever_unknown_created, unknown_.size(), f.found + f.absent, f.found, f.absent,
+        f.repeated_adds);
+    std::printf(
+        "  left for an operator: %d (%d inconclusive with the candidates in their note; %d created upstream: "
+        "resolve --placed ID; %d never created: resolve --not-placed)\n",
+        unknown, f.inconclusive, f.unknown_created, unknown - f.unknown_created);
+    for (const auto& note : f.left_notes) std::printf("    e.g. %s\n", note.c_str());
   }
 
   std::vector<kill_record> kills_;
@@ -447,6 +531,7 @@ TEST_F(kill_loop, kill_9_at_random_moments_loses_nothing_orders_nothing_twice_an
   for (int life = 0; life < size.kills; ++life) kills_.push_back(live(life, size, rng));
   start_daemon();
   account(kills_.back());
+  close_brackets();
   const auto settling = std::chrono::steady_clock::now();
 
   // Every order that exists reaches a final state, or stays unknown.
@@ -469,7 +554,7 @@ TEST_F(kill_loop, kill_9_at_random_moments_loses_nothing_orders_nothing_twice_an
   report(f, settled.size());
 
   for (const char* check : {k_acked, k_twice, k_stray, k_refund, k_unknown, k_unknown_refund, k_settled,
-                            k_rejected, k_loadgen, k_resent, k_alive}) {
+                            k_rejected, k_loadgen, k_resent, k_alive, k_reconciled}) {
     EXPECT_EQ(found_.count(check), 0) << check << ":\n" << found_.examples(check);
   }
   // The kills must have hit what they aimed at, or the checks above proved little.

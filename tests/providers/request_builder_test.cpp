@@ -158,6 +158,22 @@ TEST(RequestBuilder, AddEveryServiceType) {
             "key=k3y&action=add&service=1&username=username&min=100&max=110&old_posts=5&delay=30");
 }
 
+TEST(RequestBuilder, AddCarriesTheRequestIdOnlyWhenSet) {
+  // Providers that honour an idempotency key get it last (api-v2.md §3); the others never see it.
+  add_order o{.service = "1", .link = "http://example.com/test", .quantity = 100};
+  const std::string head = "key=k3y&action=add&service=1&link=http%3A%2F%2Fexample.com%2Ftest&quantity=100";
+  EXPECT_EQ(add_body(o), head);
+  o.request_id = "smm-42-1700000000-00ff";
+  EXPECT_EQ(add_body(o), head + "&request_id=smm-42-1700000000-00ff");
+  o.runs = 3;
+  o.interval = 5;
+  EXPECT_EQ(add_body(o), head + "&runs=3&interval=5&request_id=smm-42-1700000000-00ff");
+  const auto json = request_builder(url(), "k3y", {.style = request_style::json_post}).add(o);
+  ASSERT_TRUE(json) << json.error;
+  EXPECT_NE(json.request->body.find("\"request_id\":\"smm-42-1700000000-00ff\""), std::string::npos)
+      << json.request->body;
+}
+
 TEST(RequestBuilder, AddRefusesIncompleteOrders) {
   using st = service_type;
   auto error_of = [](const add_order& o) { return form().add(o).error; };

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -567,6 +568,167 @@ TEST_F(journal_test, a_v2_journal_migrates_to_v3_with_placement_times_from_its_e
   EXPECT_FALSE(r.latest_refill(3));
   ASSERT_TRUE(j.submit_and_wait({refill(3, 1, refill_requested, 200)}).ok);
   EXPECT_TRUE(r.latest_refill(3));
+}
+
+// Schema v4: a journal of an earlier version gains the provider-order index, sent-at times from
+// its events, the per-state counts and the provider pauses.
+TEST_F(journal_test, an_older_journal_migrates_to_v4_with_sent_times_counts_and_the_provider_order_index) {
+  {
+    sqlite_db db(path_);
+    db.exec(v1_schema);
+    // Order 3 was sent twice (its `sending` events at 60 and 65) and placed; order 4 was never sent.
+    db.exec(
+        "INSERT INTO orders (id, panel_order_id, request_hash, service_id, link, link_key, quantity,"
+        " charge_micros, state, provider, provider_order_id, created_at, updated_at, final_at) VALUES"
+        " (3, 'sent', 93, 1, 'https://x.com/c', 'x.com/c', 1000, 900000, 3, 'alpha', '33', 50, 70, NULL),"
+        " (4, 'queued', 94, 1, 'https://x.com/d', 'x.com/d', 1000, 900000, 1, NULL, NULL, 50, 50, NULL);"
+        "INSERT INTO events (order_id, panel_order_id, old_state, new_state, charge_micros, at) VALUES"
+        " (3, 'sent', 1, 2, 900000, 60), (3, 'sent', 2, 1, 900000, 62), (3, 'sent', 1, 2, 900000, 65),"
+        " (3, 'sent', 2, 3, 900000, 70);");
+  }
+  journal j({path_});
+  sqlite_db db(path_);
+  EXPECT_EQ(db.query_int("PRAGMA user_version"), current_schema_version());
+  EXPECT_GE(current_schema_version(), 4);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM sqlite_master WHERE name='provider_pauses'"), 1);
+  journal_reader r(path_);
+  EXPECT_EQ(r.find_order("sent")->sent_at, 65);
+  EXPECT_FALSE(r.find_order("queued")->sent_at);
+  EXPECT_FALSE(r.find_order("sent")->speedup_at);
+
+  // find_by_provider_order is an index lookup, not a walk of the orders table.
+  sqlite_stmt plan(db,
+                   "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE provider=? AND provider_order_id=? LIMIT 1");
+  std::string detail;
+  while (plan.step()) detail += std::string(plan.column_text(3)) + "\n";
+  EXPECT_NE(detail.find("orders_provider_order"), std::string::npos) << detail;
+  EXPECT_EQ(r.find_by_provider_order("alpha", "33"), 3);
+  EXPECT_FALSE(r.find_by_provider_order("beta", "33"));
+
+  // The counts cover the orders already there: 1 completed, 2 placed, 1 queued.
+  EXPECT_EQ(r.count_by_state(), (std::vector<std::pair<std::uint8_t, std::int64_t>>{
+                                    {queued, 1}, {placed, 2}, {completed, 1}}));
+  const auto counts = j.orders_by_state();
+  EXPECT_EQ(counts[queued], 1);
+  EXPECT_EQ(counts[placed], 2);
+  EXPECT_EQ(counts[completed], 1);
+}
+
+// The per-state counts follow every write (insert, change, recovery's move, purge) without a
+// scan, and always equal a count of the table.
+TEST_F(journal_test, the_orders_per_state_follow_every_write_and_match_a_count_of_the_table) {
+  journal j({path_});
+  journal_reader r(path_);
+  sqlite_db db(path_);
+  auto check = [&](const char* when) {
+    std::array<std::int64_t, journal::state_codes> counted{};
+    sqlite_stmt s(db, "SELECT state, count(*) FROM orders GROUP BY state");
+    while (s.step()) counted[static_cast<std::size_t>(s.column_int(0))] = s.column_int(1);
+    EXPECT_EQ(j.orders_by_state(), counted) << when;
+    std::vector<std::pair<std::uint8_t, std::int64_t>> nonzero;
+    for (std::size_t i = 0; i < counted.size(); ++i)
+      if (counted[i] != 0) nonzero.emplace_back(static_cast<std::uint8_t>(i), counted[i]);
+    EXPECT_EQ(r.count_by_state(), nonzero) << when;
+  };
+  check("empty");
+  ASSERT_TRUE(j.submit_and_wait({order(1), order(2, "https://x.com/b"), order(3, "https://x.com/c")}).ok);
+  check("inserted");
+  state_change s;
+  s.order_id = 2;
+  s.old_state = queued;
+  s.new_state = sending;
+  s.sent_at = 77;
+  ASSERT_TRUE(j.submit_and_wait({s}).ok);
+  EXPECT_EQ(r.find_order("p2")->sent_at, 77);
+  check("sending");
+  ASSERT_TRUE(j.submit_and_wait({move_all_in_state{sending, unknown, "restart", 5}}).ok);
+  check("moved");
+  ASSERT_TRUE(j.submit_and_wait({finish(1, canceled, 100, std::nullopt)}).ok);
+  auto same = finish(3, queued, 100, std::nullopt);  // a note-only change keeps the state
+  same.old_state = queued;
+  same.final = false;
+  ASSERT_TRUE(j.submit_and_wait({same}).ok);
+  check("changed");
+  ASSERT_TRUE(j.submit_and_wait({purge_final{101, 200}}).ok);
+  check("purged");
+  EXPECT_EQ(j.orders_by_state()[canceled], 0);
+  EXPECT_EQ(j.orders_by_state()[unknown], 1);
+}
+
+TEST_F(journal_test, a_note_is_an_event_of_its_order_and_a_speedup_time_is_kept) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
+  order_note n;
+  n.order_id = 1;
+  n.note = "speed-up requested";
+  n.at = 500;
+  n.speedup_at = 500;
+  auto res = j.submit_and_wait({n});
+  ASSERT_TRUE(res.ok) << res.error;
+  EXPECT_EQ(res.outcomes[0], op_outcome::applied);
+  EXPECT_GT(res.event_seq[0], 0);
+  order_note cancel_note;
+  cancel_note.order_id = 1;
+  cancel_note.note = "cancel asked of alpha";
+  cancel_note.at = 600;
+  ASSERT_TRUE(j.submit_and_wait({cancel_note}).ok);
+  journal_reader r(path_);
+  const auto row = r.find_order("p1");
+  EXPECT_EQ(row->speedup_at, 500) << "a note without a speed-up keeps the last one";
+  EXPECT_EQ(row->state, queued);
+  const auto ev = r.order_events(1);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[1].note, "speed-up requested");
+  EXPECT_EQ(ev[1].old_state, queued);
+  EXPECT_EQ(ev[1].new_state, queued);
+  EXPECT_EQ(ev[2].note, "cancel asked of alpha");
+  EXPECT_EQ(ev[2].at, 600);
+  order_note nobody;
+  nobody.order_id = 42;
+  res = j.submit_and_wait({nobody});
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.outcomes[0], op_outcome::missing);
+}
+
+TEST_F(journal_test, provider_pauses_are_kept_per_provider_and_source_and_replaced_at_each_change) {
+  journal j({path_});
+  provider_pause_change op;
+  op.provider = "alpha";
+  op.by_operator = true;
+  op.paused = true;
+  op.kind = "operator";
+  op.reason = "maintenance";
+  op.since = 10;
+  op.at = 10;
+  provider_pause_change funds;
+  funds.provider = "alpha";
+  funds.paused = true;
+  funds.kind = "funds";
+  funds.reason = "not enough funds";
+  funds.since = 20;
+  funds.funds_needed_micros = 900'000;
+  funds.at = 20;
+  ASSERT_TRUE(j.submit_and_wait({op, funds}).ok);
+  journal_reader r(path_);
+  auto rows = r.provider_pauses();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0].by_operator);
+  EXPECT_EQ(rows[0].kind, "funds");
+  EXPECT_EQ(rows[0].funds_needed_micros, 900'000);
+  EXPECT_EQ(rows[0].since, 20);
+  EXPECT_TRUE(rows[1].by_operator);
+  EXPECT_TRUE(rows[1].paused);
+  EXPECT_EQ(rows[1].reason, "maintenance");
+  EXPECT_FALSE(rows[1].funds_needed_micros);
+  // Resumed by the operator: the row stays, no longer paused; the automatic pause is untouched.
+  op.paused = false;
+  op.at = 30;
+  ASSERT_TRUE(j.submit_and_wait({op}).ok);
+  rows = r.provider_pauses();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(rows[0].paused);
+  EXPECT_FALSE(rows[1].paused);
+  EXPECT_EQ(rows[1].updated_at, 30);
 }
 
 // The durability contract: whatever a completion reported as committed survives kill -9.

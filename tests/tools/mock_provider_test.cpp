@@ -250,5 +250,58 @@ TEST(MockFaults, SpecsParseAndRejectNonsense) {
   EXPECT_FALSE(parse_latency("gauss:3"));
 }
 
+TEST_F(MockProvider, ForeignOrdersInterleaveIdsAndAreHiddenFromOurKey) {
+  EXPECT_EQ(api("action=add&service=1&link=a&quantity=100"), R"({"order":1})");
+  EXPECT_EQ(post("count=2&link=https%3A%2F%2Fother", "/admin/foreign_add").body,
+            R"({"ok":true,"orders":[2,3]})");
+  EXPECT_EQ(api("action=add&service=1&link=b&quantity=100"), R"({"order":4})");
+  EXPECT_EQ(api("action=balance"), R"({"balance":"99.82","currency":"USD"})");  // only ours were debited
+  // Without the quirk, status answers for any id (a provider that does not check the key).
+  EXPECT_NE(api("action=status&order=2").find(R"("status":"Pending")"), std::string::npos);
+  ASSERT_EQ(post("status_own_orders_only=1", "/admin/quirks").status, 200);
+  EXPECT_EQ(api("action=status&order=2"), R"({"error":"Incorrect order ID"})");
+  const std::string multi = api("action=status&orders=1,2,3,4,5");
+  EXPECT_NE(multi.find(R"("1":{"charge":"0.09")"), std::string::npos) << multi;
+  EXPECT_NE(multi.find(R"("2":{"error":"Incorrect order ID"},"3":{"error":"Incorrect order ID"},"4":{)"),
+            std::string::npos)
+      << multi;
+  EXPECT_NE(multi.find(R"("5":{"error":"Incorrect order ID"})"), std::string::npos) << multi;
+  EXPECT_EQ(api("action=cancel&orders=3"), R"([{"order":3,"cancel":{"error":"Incorrect order ID"}}])");
+  EXPECT_EQ(post("count=0", "/admin/foreign_add").status, 400);
+}
+
+TEST_F(MockProvider, IdempotentAddsAnswerTheOriginalOrderAndCreateNothing) {
+  auto o = options();
+  o.idempotency = true;
+  p = std::make_unique<provider>(o, [this] { return now; });
+  const std::string add = "action=add&service=1&link=a&quantity=100&request_id=r-1";
+  // The first answer is lost (a reset after the order was created): the repeat finds it.
+  post("kind=reset&action=add&count=1&apply=after", "/admin/faults");
+  EXPECT_EQ(post("key=k&" + add).transport, fault_kind::reset);
+  EXPECT_EQ(api(add), R"({"order":1})");
+  EXPECT_EQ(api(add), R"({"order":1})");
+  EXPECT_EQ(api("action=add&service=1&link=b&quantity=100&request_id=r-2"), R"({"order":2})");
+  EXPECT_EQ(api("action=balance"), R"({"balance":"99.82","currency":"USD"})");  // two orders paid
+  // An add that created nothing is not remembered: its repeat runs again.
+  EXPECT_EQ(api("action=add&service=1&link=c&quantity=1&request_id=r-3"),
+            R"({"error":"Quantity must to be greater than or equal to minimum amount"})");
+  EXPECT_EQ(api("action=add&service=1&link=c&quantity=100&request_id=r-3"), R"({"order":3})");
+  // Without a request_id every add is new.
+  EXPECT_EQ(api("action=add&service=1&link=d&quantity=100"), R"({"order":4})");
+  const std::string audit = get_audit();
+  EXPECT_NE(
+      audit.find(R"("fault":"reset","delivered":null,"request_id":"r-1","replayed":false,"created":true)"),
+      std::string::npos)
+      << audit;
+  EXPECT_NE(audit.find(R"("order":"1","error":null,"fault":null,"delivered":null,"request_id":"r-1",)"
+                       R"("replayed":true,"created":false)"),
+            std::string::npos)
+      << audit;
+  const std::regex created(R"re("created":true)re");
+  EXPECT_EQ(std::distance(std::sregex_iterator(audit.begin(), audit.end(), created), std::sregex_iterator()),
+            4)
+      << audit;
+}
+
 }  // namespace
 }  // namespace smm::mock

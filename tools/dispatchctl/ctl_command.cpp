@@ -82,14 +82,21 @@ parse_outcome parse_command_line(const std::vector<std::string>& args,
   show->add_option("ID", c.order, "the panel's order id, or the daemon's order id (123 or #123)")->required();
   auto* resolve = app.add_subcommand("resolve",
                                      "settle an order in state unknown after checking with the provider:\n"
-                                     "--placed ID (the provider has it: the daemon follows it) or "
-                                     "--not-placed (the daemon sends it again, once)");
+                                     "--placed ID (the provider has it: the daemon follows it), "
+                                     "--not-placed (the daemon sends it again, once) or --canceled "
+                                     "(give up: canceled, the whole charge refunded)");
   resolve->add_option("ID", c.order, "the panel's order id")->required();
   auto* placed =
       resolve->add_option("--placed", c.provider_order_id, "the provider created it, with this order id");
   bool not_placed_flag = false;
   auto* not_placed = resolve->add_flag("--not-placed", not_placed_flag, "the provider did not create it");
+  bool canceled_flag = false;
+  auto* canceled = resolve->add_flag("--canceled", canceled_flag,
+                                     "the provider did not create it or will not deliver it: cancel it here "
+                                     "with the whole charge refunded, never sent again");
   placed->excludes(not_placed);
+  placed->excludes(canceled);
+  not_placed->excludes(canceled);
   auto* pause =
       app.add_subcommand("pause", "stop sending new orders to a provider (running ones are still followed)");
   pause->add_option("PROVIDER", c.provider, "the provider's name from the config")->required();
@@ -103,8 +110,8 @@ parse_outcome parse_command_line(const std::vector<std::string>& args,
   try {
     check_subcommand_name(app, args);
     app.parse(reversed);
-    if (*resolve && placed->count() == 0 && not_placed->count() == 0)
-      throw CLI::ValidationError("resolve: give --placed PROVIDER_ORDER_ID or --not-placed");
+    if (*resolve && placed->count() == 0 && not_placed->count() == 0 && canceled->count() == 0)
+      throw CLI::ValidationError("resolve: give --placed PROVIDER_ORDER_ID, --not-placed or --canceled");
     if (*resolve && placed->count() > 0 && c.provider_order_id.empty())
       throw CLI::ValidationError("--placed: the provider order id must not be empty");
     if (*pause && c.reason.size() > 200) throw CLI::ValidationError("--reason: longer than 200 bytes");
@@ -120,6 +127,7 @@ parse_outcome parse_command_line(const std::vector<std::string>& args,
   if (*resolve) {
     c.kind = subcommand::resolve;
     c.placed = placed->count() > 0;
+    c.canceled = canceled->count() > 0;
   }
   if (*pause) c.kind = subcommand::pause;
   if (*resume) c.kind = subcommand::resume;

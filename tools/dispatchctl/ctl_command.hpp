@@ -37,6 +37,7 @@ struct ctl_command {
   std::string order;
   // resolve
   bool placed = false;
+  bool canceled = false;  ///< resolve --canceled
   std::string provider_order_id;
   // pause, resume
   std::string provider;

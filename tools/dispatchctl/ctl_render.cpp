@@ -115,6 +115,12 @@ std::string render_overview(element r) {
   totals.add_row({"refunds owed", cell(r, "refunds")});
   totals.add_row({"anomalies", cell(r, "anomalies")});
   totals.add_row({"status polls", cell(r, "status_polls")});
+  // Unknown orders settled by reconciliation (daemons that report it).
+  if (element rec; r["reconciled"].get(rec) == simdjson::SUCCESS && rec.is_object()) {
+    totals.add_row({"reconciled", cell(rec, "found")});
+    totals.add_row({"proven absent", cell(rec, "absent")});
+    totals.add_row({"inconclusive", cell(rec, "inconclusive")});
+  }
   out += totals.render();
   return out;
 }
@@ -144,15 +150,16 @@ std::string render_providers(element r) {
 std::string render_orders(const std::string& state, const std::vector<element>& orders,
                           std::int64_t next_after_id) {
   if (orders.empty()) return "no orders in state " + state + "\n";
-  text_table t({"ID", "PANEL ID", "SERVICE", "STATE", "PROVIDER", "PROVIDER ID", "QUANTITY", "CHARGE",
-                "REMAINS", "REFUND", "UPDATED (UTC)", "NOTE"},
-               {R, L, R, L, L, L, R, R, R, R, L, L});
+  text_table t({"ID", "PANEL ID", "SERVICE", "STATE", "PROVIDER", "PROV SERVICE", "PROVIDER ID", "LINK",
+                "QUANTITY", "CHARGE", "REMAINS", "REFUND", "SENT (UTC)", "UPDATED (UTC)", "NOTE"},
+               {R, L, R, L, L, L, L, L, R, R, R, R, L, L, L});
   for (element o : orders) {
     std::string st = str(o, "state");
     if (flag(o, "held")) st += " (held)";
     t.add_row({cell(o, "order_id"), str(o, "panel_order_id"), cell(o, "service"), st, str(o, "provider"),
-               str(o, "provider_order_id"), cell(o, "quantity"), cell(o, "charge"), cell(o, "remains"),
-               cell(o, "refund"), format_time(num(o, "updated_at")), str(o, "note")});
+               str(o, "provider_service"), str(o, "provider_order_id"), str(o, "link"), cell(o, "quantity"),
+               cell(o, "charge"), cell(o, "remains"), cell(o, "refund"), format_time(num(o, "sent_at")),
+               format_time(num(o, "updated_at")), str(o, "note")});
   }
   std::string out = t.render();
   out += std::to_string(orders.size()) + (orders.size() == 1 ? " order" : " orders");
@@ -170,9 +177,12 @@ std::string render_history(element r) {
   add("panel order id", str(o, "panel_order_id"));
   add("daemon order id", cell(o, "order_id"));
   add("service", cell(o, "service"));
+  add("link", str(o, "link"));
   add("state", str(o, "state") + (flag(o, "held") ? " (held behind a running order on its link)" : ""));
   add("provider", str(o, "provider"));
+  add("provider service", str(o, "provider_service"));
   add("provider order id", str(o, "provider_order_id"));
+  add("sent (UTC)", format_time(num(o, "sent_at")));
   add("raw status", str(o, "raw_status"));
   add("quantity", cell(o, "quantity"));
   add("charge", cell(o, "charge"));

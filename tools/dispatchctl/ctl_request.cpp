@@ -25,7 +25,7 @@ std::string request_line(const ctl_command& c, std::int64_t id, std::int64_t aft
       if (c.placed)
         line += ",\"placed\":true,\"provider_order_id\":" + json_quote(c.provider_order_id);
       else
-        line += ",\"placed\":false";
+        line += c.canceled ? ",\"placed\":false,\"canceled\":true" : ",\"placed\":false";
       break;
     case subcommand::pause:
       line += "\"pause\",\"provider\":" + json_quote(c.provider);

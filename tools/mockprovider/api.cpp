@@ -57,6 +57,13 @@ std::int64_t count_lines(std::string_view text) {
   return n;
 }
 
+/// The order `id` as this key may see it: none when it does not exist, or when it is another
+/// key's and the provider answers only for the key's own orders.
+std::optional<std::int64_t> visible(const simulation& sim, std::optional<std::int64_t> id, const quirks& q) {
+  if (!id || (q.own_orders_only && sim.is_foreign(*id))) return std::nullopt;
+  return id;
+}
+
 std::string status_object(const order_view& v, const quirks& q, std::string_view currency) {
   const bool final = v.status == order_status::completed || v.status == order_status::partial ||
                      v.status == order_status::canceled;
@@ -154,7 +161,7 @@ std::string do_status(simulation& sim, const param_map& p, const quirks& q, std:
     for (const auto& id_text : ids) {
       if (out.size() > 1) out.push_back(',');
       out += json_quote(id_text) + ":";
-      const auto id = parse_id(id_text, "ord_");
+      const auto id = visible(sim, parse_id(id_text, "ord_"), q);
       const auto v = id ? sim.status(*id, now_ms) : std::nullopt;
       if (v) {
         out += status_object(*v, q, sim.currency());
@@ -166,7 +173,7 @@ std::string do_status(simulation& sim, const param_map& p, const quirks& q, std:
   }
   const auto one = find_param(p, "order");
   if (!one || one->empty()) return error_body(msg::no_order_id);
-  const auto id = parse_id(*one, "ord_");
+  const auto id = visible(sim, parse_id(*one, "ord_"), q);
   const auto v = id ? sim.status(*id, now_ms) : std::nullopt;
   return v ? status_object(*v, q, sim.currency()) : error_body(msg::bad_order);
 }
@@ -180,7 +187,8 @@ std::string do_refill(simulation& sim, const param_map& p, const quirks& q, std:
     for (const auto& id_text : ids) {
       if (out.size() > 1) out.push_back(',');
       const auto id = parse_id(id_text, "ord_");
-      const request_result r = id ? sim.refill(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
+      const request_result r =
+          visible(sim, id, q) ? sim.refill(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
       out += "{\"order\":" + (id ? id_number(*id, "ord_", q) : json_quote(id_text)) +
              ",\"refill\":" + (r.id ? id_number(*r.id, "ref_", q) : error_body(r.error)) + "}";
     }
@@ -189,7 +197,8 @@ std::string do_refill(simulation& sim, const param_map& p, const quirks& q, std:
   const auto one = find_param(p, "order");
   if (!one || one->empty()) return error_body(msg::no_order_id);
   const auto id = parse_id(*one, "ord_");
-  const request_result r = id ? sim.refill(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
+  const request_result r =
+      visible(sim, id, q) ? sim.refill(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
   return r.id ? "{\"refill\":" + id_string(*r.id, "ref_", q) + "}" : error_body(r.error);
 }
 
@@ -227,7 +236,8 @@ std::string do_cancel(simulation& sim, const param_map& p, const quirks& q, std:
   for (const auto& id_text : ids) {
     if (out.size() > 1) out.push_back(',');
     const auto id = parse_id(id_text, "ord_");
-    const request_result r = id ? sim.cancel(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
+    const request_result r =
+        visible(sim, id, q) ? sim.cancel(*id, now_ms) : request_result{std::nullopt, msg::bad_order};
     out += "{\"order\":" + (id ? id_number(*id, "ord_", q) : json_quote(id_text)) +
            ",\"cancel\":" + (r.id ? std::string("1") : error_body(r.error)) + "}";
   }
@@ -306,6 +316,8 @@ bool apply_quirks(const param_map& params, quirks& q, std::string& error) {
       next.string_ids = on;
     } else if (name == "final_without_remains") {
       next.final_without_remains = on;
+    } else if (name == "status_own_orders_only") {
+      next.own_orders_only = on;
     } else {
       error = "unknown quirk '" + name + "'";
       return false;
@@ -321,7 +333,8 @@ std::string to_json(const quirks& q) {
          ",\"status_style\":" + json_quote(names[static_cast<int>(q.style)]) +
          ",\"bare_errors\":" + (q.bare_errors ? "true" : "false") +
          ",\"string_ids\":" + (q.string_ids ? "true" : "false") +
-         ",\"final_without_remains\":" + (q.final_without_remains ? "true" : "false") + "}";
+         ",\"final_without_remains\":" + (q.final_without_remains ? "true" : "false") +
+         ",\"status_own_orders_only\":" + (q.own_orders_only ? "true" : "false") + "}";
 }
 
 api_answer run_action(simulation& sim, const param_map& params, const quirks& q, std::int64_t now_ms) {

@@ -27,10 +27,15 @@ struct quirks {
   bool bare_errors = false;  ///< multi status: "2": "Incorrect order ID" (ipanel style)
   bool string_ids = false;   ///< order ids "ord_N", refill ids "ref_N"
   bool final_without_remains = false;  ///< no "remains" once final (some panels drop it there)
+  /// status, refill and cancel answer only for this key's orders: another key's order id gets
+  /// "Incorrect order ID" like an id that does not exist (what reconciliation by bracketing
+  /// relies on).
+  bool own_orders_only = false;
 };
 
 /// Applies admin or flag parameters numbers=strings|numbers, status_style=...,
-/// bare_errors=0|1, string_ids=0|1, final_without_remains=0|1. Error text on failure.
+/// bare_errors=0|1, string_ids=0|1, final_without_remains=0|1, status_own_orders_only=0|1.
+/// Error text on failure.
 bool apply_quirks(const param_map& params, quirks& q, std::string& error);
 /// The quirks as a JSON object.
 std::string to_json(const quirks& q);

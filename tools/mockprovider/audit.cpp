@@ -73,7 +73,9 @@ std::string audit_log::to_json() const {
            (r.delivered == add_record::delivery::pending
                 ? "null"
                 : (r.delivered == add_record::delivery::delivered ? "true" : "false")) +
-           "}";
+           ",\"request_id\":" + (r.request_id.empty() ? std::string("null") : json_quote(r.request_id)) +
+           ",\"replayed\":" + (r.replayed ? "true" : "false") +
+           ",\"created\":" + (r.order_id && !r.replayed ? "true" : "false") + "}";
   }
   out += "],\"counts\":" + counts_json() + ",\"requests\":" + std::to_string(requests_) +
          ",\"in_flight\":" + std::to_string(in_flight()) +

@@ -12,7 +12,8 @@
 
 namespace smm::mock {
 
-/// One `add` request as received.
+/// One `add` request as received. It created an order when `order_id` is set and it was not
+/// `replayed` (the audit's "created"): counting those per link counts the orders on a link.
 struct add_record {
   std::uint64_t seq = 0;
   std::int64_t time_ms = 0;  ///< provider clock
@@ -23,6 +24,8 @@ struct add_record {
   std::optional<std::string> order_id;  ///< the order it created
   std::string error;                    ///< the error it answered
   std::string fault;                    ///< the fault applied, empty for none
+  std::string request_id;               ///< the idempotency key sent, empty for none
+  bool replayed = false;                ///< answered with the order an earlier add created (request_id)
   enum class delivery { pending, delivered, lost } delivered = delivery::pending;
 };
 

@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
   bool final_without_remains = false;
   app.add_flag("--final-without-remains", final_without_remains,
                "no remains in the status of a final order (some panels drop it there)");
+  bool own_orders_only = false;
+  app.add_flag("--status-own-orders-only", own_orders_only,
+               "status, refill and cancel answer 'Incorrect order ID' for another key's orders (see "
+               "POST /admin/foreign_add)");
+  app.add_flag("--idempotency", base.idempotency,
+               "add honours request_id: a repeat of one that created an order answers that order");
   app.add_option("--body-limit", server.body_limit, "largest request body in bytes")->capture_default_str();
   app.add_option("--idle-timeout-ms", server.idle_timeout_ms, "close keep-alive connections idle this long")
       ->capture_default_str()
@@ -133,7 +139,8 @@ int main(int argc, char** argv) {
                 {"status_style", status_style},
                 {"bare_errors", bare_errors ? "1" : "0"},
                 {"string_ids", string_ids ? "1" : "0"},
-                {"final_without_remains", final_without_remains ? "1" : "0"}};
+                {"final_without_remains", final_without_remains ? "1" : "0"},
+                {"status_own_orders_only", own_orders_only ? "1" : "0"}};
     std::string error;
     if (!apply_quirks(q, base.quirk, error)) {
       std::cerr << error << "\n";

@@ -147,12 +147,25 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
   api_answer answer;
   answer.action = action;
   const bool run = !fault || fault->after;
+  const std::string request_id = options_.idempotency && action == "add"
+                                     ? std::string(find_param(params, "request_id").value_or(""))
+                                     : "";
+  bool replayed = false;
   if (run) {
     if (key != options_.key) {
       answer.body = error_body(msg::bad_key);
       answer.error = msg::bad_key;
+    } else if (const auto seen = request_id.empty() ? by_request_id_.end() : by_request_id_.find(request_id);
+               seen != by_request_id_.end()) {
+      // The same request_id again: the original order, nothing created.
+      answer.order_id = seen->second.first;
+      answer.body = seen->second.second;
+      answer.service = std::string(find_param(params, "service").value_or(""));
+      replayed = true;
     } else {
       answer = run_action(sim_, params, quirks_, now);
+      if (!request_id.empty() && answer.order_id)
+        by_request_id_.emplace(request_id, std::pair{*answer.order_id, answer.body});
     }
   }
   out.body = answer.body;
@@ -160,7 +173,7 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
   if (fault && fault->kind == fault_kind::error && !run) answer.error = fault->message;
 
   if (run && key == options_.key) {
-    if (action == "add" && answer.order_id) polls_.created(*answer.order_id, now);
+    if (action == "add" && answer.order_id && !replayed) polls_.created(*answer.order_id, now);
     if (action == "status") {
       if (const auto list = find_param(params, "orders")) {
         polls_.polled(*list, now);
@@ -179,6 +192,8 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
     rec.order_id = answer.order_id;
     rec.error = answer.error;
     if (fault) rec.fault = to_string(fault->kind);
+    rec.request_id = std::string(find_param(params, "request_id").value_or(""));
+    rec.replayed = replayed;
     out.audit_seq = audit_.record_add(std::move(rec));
   }
   return out;
@@ -229,6 +244,7 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
     rate_limited_ = 0;
     audit_.reset();
     polls_.reset();
+    by_request_id_.clear();
     return json_reply(200, "{\"ok\":true}");
   }
   if (path == "/admin/faults") {
@@ -267,6 +283,28 @@ reply provider::handle_admin(const incoming& request, std::string_view path, std
       return json_reply(400, error_body("per_s (0: off) and burst must be whole numbers >= 0"));
     set_rate_limit(static_cast<double>(*per_s), static_cast<double>(*burst));
     return json_reply(200, "{\"ok\":true}");
+  }
+  if (path == "/admin/foreign_add" && !get) {
+    // Orders of another key (another customer of this provider), taking ids between ours.
+    const auto service = parse_int(find_param(params, "service").value_or("1"));
+    const auto quantity = parse_int(find_param(params, "quantity").value_or("100"));
+    const auto count = parse_int(find_param(params, "count").value_or("1"));
+    const std::string link(find_param(params, "link").value_or("https://foreign.example/p"));
+    if (!service || !quantity || !count || *count < 1 || *count > 10000)
+      return json_reply(400, error_body("service, quantity and count (1..10000) must be whole numbers"));
+    std::string ids;
+    for (long long i = 0; i < *count; ++i) {
+      order_request r;
+      r.service = *service;
+      r.link = *count == 1 ? link : link + "/" + std::to_string(i);
+      r.quantity = r.checked_quantity = r.billed_quantity = *quantity;
+      const auto res = sim_.add(r, clock_(), /*foreign=*/true);
+      if (!res.order) return json_reply(400, error_body(res.error));
+      if (!ids.empty()) ids.push_back(',');
+      ids +=
+          quirks_.string_ids ? json_quote("ord_" + std::to_string(*res.order)) : std::to_string(*res.order);
+    }
+    return json_reply(200, "{\"ok\":true,\"orders\":[" + ids + "]}");
   }
   if (path == "/admin/balance" && !get) {
     const auto amount = parse_money(find_param(params, "amount").value_or(""));

@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct provider_options {
   std::vector<fault_rule> faults;
   double rate_limit_per_s = 0;  ///< 0: no provider-side rate limit
   double rate_burst = 0;        ///< bucket size; 0: max(1, rate)
+  /// `add` honours `request_id` (NotPanel-style idempotency key): a repeat of one that created
+  /// an order answers that order and creates nothing. An add that created nothing is not
+  /// remembered: its repeat runs again.
+  bool idempotency = false;
 };
 
 /// An HTTP request, reduced to what the mock reads.
@@ -94,6 +99,8 @@ class provider {
   std::uint64_t rate_limited_ = 0;
   audit_log audit_;
   poll_audit polls_;  ///< status coverage of the orders created here (/admin/polls)
+  /// request_id -> (order id, answer body) of the adds that created an order (--idempotency).
+  std::unordered_map<std::string, std::pair<std::string, std::string>> by_request_id_;
   std::mt19937_64 rng_;  ///< faults and latency; the simulation has its own
 };
 

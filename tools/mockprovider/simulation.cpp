@@ -61,7 +61,8 @@ void simulation::finish(order& o, order_status status, std::int64_t delivered, s
     if (const auto r = prorate_down(o.charge, o.quantity - delivered, o.quantity)) refund = r.value;
   }
   o.refunded = refund;
-  if (const auto b = checked_add(balance_, refund)) balance_ = b.value;
+  // Another key's refund goes to its own balance.
+  if (const auto b = checked_add(balance_, refund); b && !o.foreign) balance_ = b.value;
   if (status == order_status::canceled || delivered == 0) o.drops = false;
   if (o.drops) {
     // Rounds down, but at least one unit drops so a refill has work.
@@ -107,7 +108,12 @@ void simulation::advance_all(std::int64_t now_ms) {
   }
 }
 
-add_result simulation::add(const order_request& request, std::int64_t now_ms) {
+bool simulation::is_foreign(std::int64_t order_id) const {
+  const auto it = orders_.find(order_id);
+  return it != orders_.end() && it->second.foreign;
+}
+
+add_result simulation::add(const order_request& request, std::int64_t now_ms, bool foreign) {
   add_result out;
   const mock_service* service = find_service(request.service);
   if (service == nullptr) {
@@ -123,7 +129,7 @@ add_result simulation::add(const order_request& request, std::int64_t now_ms) {
     return out;
   }
   advance_all(now_ms);
-  if (const auto it = active_by_link_.find(request.link); it != active_by_link_.end()) {
+  if (const auto it = active_by_link_.find(request.link); !foreign && it != active_by_link_.end()) {
     order& running = orders_.at(it->second);
     advance(running, now_ms);
     if (!is_terminal(running.status)) {
@@ -132,11 +138,11 @@ add_result simulation::add(const order_request& request, std::int64_t now_ms) {
     }
   }
   const auto charge = charge_for(service->rate, request.billed_quantity);
-  if (!charge || charge.value > balance_) {
+  if (!charge || (!foreign && charge.value > balance_)) {
     out.error = msg::no_funds;
     return out;
   }
-  balance_ = checked_sub(balance_, charge.value).value;
+  if (!foreign) balance_ = checked_sub(balance_, charge.value).value;
 
   order o;
   o.id = next_order_id_++;
@@ -156,11 +162,12 @@ add_result simulation::add(const order_request& request, std::int64_t now_ms) {
       std::uniform_int_distribution<std::int64_t>(1, std::max<std::int64_t>(1, o.quantity - 1))(rng_);
   o.provider_cancel = cancel;
   o.target = partial && o.quantity > 1 ? stop_at : o.quantity;
+  o.foreign = foreign;
 
   out.order = o.id;
   out.charge = o.charge;
   events_.emplace(next_event_ms(o), o.id);
-  active_by_link_[o.link] = o.id;
+  if (!foreign) active_by_link_[o.link] = o.id;
   orders_.emplace(o.id, std::move(o));
   return out;
 }

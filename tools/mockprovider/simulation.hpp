@@ -98,7 +98,11 @@ class simulation {
 
   /// Places an order: checks service, min/max, a running order on the same link and
   /// the balance (in that order), then debits charge_for(rate, billed_quantity).
-  add_result add(const order_request& request, std::int64_t now_ms);
+  /// `foreign`: an order of another key (another customer of the provider): it takes the next
+  /// id like any order but neither checks nor debits this key's balance, nor holds its link.
+  add_result add(const order_request& request, std::int64_t now_ms, bool foreign = false);
+  /// True when the order exists and belongs to another key (added with `foreign`).
+  bool is_foreign(std::int64_t order_id) const;
   /// The order's state at `now_ms`, or none for an unknown id.
   std::optional<order_view> status(std::int64_t order_id, std::int64_t now_ms);
   /// Requests a refill: the order must be Completed or Partial on a refill service and
@@ -138,6 +142,7 @@ class simulation {
     std::int64_t dropped_at_ms = 0;
     money refunded;
     bool refill_running = false;
+    bool foreign = false;  ///< another key's order
   };
   struct refill_entry {
     std::int64_t id = 0;
