@@ -12,6 +12,8 @@ std::string request_id_for(const order_record& r) {
   return "smm-" + std::to_string(r.id) + "-" + std::to_string(r.created_at) + "-" + digits;
 }
 
+std::string request_id_mark(const order_record& r) { return "add carries request_id " + request_id_for(r); }
+
 order_record& order_book::insert(std::unique_ptr<order_record> r) {
   auto& slot = by_id_[r->id];
   slot = std::move(r);

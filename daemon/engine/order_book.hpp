@@ -72,6 +72,9 @@ struct order_record {
 /// and after a restart (all three are journaled), and unique across journals (a fresh journal
 /// reuses ids, not their creation time and content together).
 std::string request_id_for(const order_record& r);
+/// The note of a `sending` change whose add carries request_id_for(r): the journal's proof that
+/// resending it is safe (daemon/engine/reconciler.hpp).
+std::string request_id_mark(const order_record& r);
 
 /// The book. Keeps per-state counts (the poller's schedule knows which orders run upstream).
 class order_book {

@@ -49,7 +49,18 @@ std::string order_ref(std::int64_t id) {
   return out;
 }
 
-const char* operator_hint() { return "check with the provider, then resolve --placed ID or --not-placed"; }
+const char* operator_hint() {
+  return "check with the provider, then resolve --placed ID, --not-placed or --canceled";
+}
+
+// True when the order's last `sending` was journaled with its request_id (request_id_mark).
+bool sent_with_request_id(engine_context& ctx, const order_record& r) {
+  const std::string mark = request_id_mark(r);
+  bool carried = false;
+  for (const auto& e : ctx.reader->order_events(r.id))
+    if (e.new_state == static_cast<std::uint8_t>(order_state::sending)) carried = e.note == mark;
+  return carried;
+}
 
 // Clears a provider's "pass in flight" mark however the pass ends.
 struct pass_mark {
@@ -244,6 +255,13 @@ asio::awaitable<void> reconciler::by_request_id(std::shared_ptr<engine_context> 
                "reconciliation at " + name +
                    ": its service is no longer routed there, so its add cannot be " +
                    "sent again: " + operator_hint());
+      continue;
+    }
+    if (!sent_with_request_id(*keep, *r)) {
+      conclude(*r, reconcile_finding::inconclusive,
+               "reconciliation at " + name +
+                   ": its add went out without a request_id (before idempotency_key was set), so " +
+                   "sending it again could order twice: " + operator_hint());
       continue;
     }
     providers::add_order order = r->params;

@@ -180,6 +180,28 @@ TEST(engine_reconcile, an_order_recovered_unknown_is_sent_again_with_the_same_re
   EXPECT_EQ(h.status("idem-r")->provider_order_id, adds[0].order);
 }
 
+TEST(engine_reconcile, an_add_sent_before_idempotency_was_set_is_never_sent_again) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000", "--idempotency"});
+  {
+    // The provider is not yet marked idempotent: the add carries no request_id and is lost.
+    engine_harness h(reconcile_config(alpha, "", dir.path(), 3600), dir.path(), short_backoff);
+    h.start();
+    alpha.fault("kind=black_hole&action=add&count=1&apply=after");
+    ASSERT_EQ(h.add_one(followers("idem-late", "recon-late")).status, add_status::accepted);
+    ASSERT_TRUE(h.wait_for("idem-late", is_unknown)) << describe(h.status("idem-late"));
+  }
+  // The operator then sets idempotency_key: a resend would create a second order upstream.
+  engine_harness h(reconcile_config(alpha, "idempotency_key = true\n", dir.path()), dir.path(), short_backoff);
+  EXPECT_EQ(h.start().unknown, 1);
+  ASSERT_TRUE(h.wait_for("idem-late", [](const order_view& v) {
+    return v.note.find("without a request_id") != std::string::npos;
+  })) << describe(h.status("idem-late"));
+  EXPECT_EQ(h.status("idem-late")->state, order_state::unknown);
+  EXPECT_EQ(adds_of(alpha, "recon-late").size(), 1u);  // never sent again
+  EXPECT_EQ(created_on(alpha, "recon-late"), 1);
+}
+
 TEST(engine_reconcile, bracketing_finds_the_one_orphan_between_our_orders_among_foreign_ones) {
   temp_dir dir;
   mock_process alpha({"--pending-ms", "600000", "--status-own-orders-only"});
