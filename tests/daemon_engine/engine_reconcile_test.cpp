@@ -332,7 +332,7 @@ TEST(engine_reconcile, a_provider_without_the_flags_leaves_the_order_to_an_opera
   const auto v = *h.status("n-u");
   EXPECT_EQ(v.state, order_state::unknown);
   EXPECT_TRUE(v.provider_order_id.empty());
-  EXPECT_NE(v.note.find("resolve --placed ID or --not-placed"), std::string::npos) << v.note;
+  EXPECT_NE(v.note.find("resolve --placed ID, --not-placed or --canceled"), std::string::npos) << v.note;
   EXPECT_EQ(events_with(h, "n-u", "nothing automatic"), 1);
   const auto adds = adds_of(alpha, "recon-n-u");
   ASSERT_EQ(adds.size(), 1u);
