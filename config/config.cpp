@@ -67,6 +67,13 @@ const panel_key* config::find_panel_key(std::string_view key) const {
   return found;
 }
 
+std::vector<std::string> config::secrets() const {
+  std::vector<std::string> out;
+  for (const auto& p : providers) out.push_back(p.key.reveal());
+  for (const auto& k : daemon.panel_keys) out.push_back(k.key.reveal());
+  return out;
+}
+
 std::string_view to_string(service_type t) {
   for (const auto& n : type_names)
     if (n.type == t) return n.name;

@@ -39,6 +39,9 @@ struct panel_key {
 struct daemon_config {
   std::filesystem::path socket_path;             ///< panel NDJSON unix socket
   std::filesystem::path api_socket_path;         ///< API v2 over a unix socket
+  std::filesystem::path admin_socket_path;       ///< admin NDJSON unix socket (smm-dispatchctl)
+  std::string admin_group;                       ///< the admin socket's group (mode 0660); empty: none (0600)
+  std::optional<std::uint32_t> admin_gid;        ///< admin_group's id, looked up when the config was loaded
   std::optional<listen_address> http_listen;     ///< API v2 over loopback TCP, if set
   std::optional<listen_address> metrics_listen;  ///< Prometheus endpoint, if set
   std::filesystem::path journal_path;
@@ -105,6 +108,8 @@ struct config {
   const service_def* find_service(std::int64_t id) const;
   /// The panel key whose secret equals `key`, or nullptr (compares in constant time per key).
   const panel_key* find_panel_key(std::string_view key) const;
+  /// Every credential (provider keys, panel keys) as text: only for a secret_scrubber.
+  std::vector<std::string> secrets() const;
 };
 
 /// Canonical snake_case name of a service type ("custom_comments").

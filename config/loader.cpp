@@ -1,5 +1,7 @@
 #include "config/loader.hpp"
 
+#include <grp.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/secret_scrubber.hpp"
 #include "config/table_reader.hpp"
 #include "config/value_parsers.hpp"
 #include "dispatch/retention.hpp"
@@ -22,6 +25,7 @@ namespace fs = std::filesystem;
 struct load_context {
   diagnostics diag;
   fs::path base_dir;
+  bool inline_keys = false;  ///< a `key = "..."` is written in the file itself
 
   fs::path resolve(const std::string& p) const {
     const fs::path path{p};
@@ -76,7 +80,10 @@ std::optional<secret> read_key_source(table_reader& r, load_context& ctx) {
   const std::string_view source = given[0];
   const auto text = r.get_string(source);
   if (!text) return std::nullopt;
-  if (source == "key") return secret{*text};
+  if (source == "key") {
+    ctx.inline_keys = true;
+    return secret{*text};
+  }
   if (source == "key_file") {
     const fs::path file = ctx.resolve(*text);
     auto content = read_key_file(file);
@@ -143,6 +150,54 @@ std::optional<listen_address> read_address(table_reader& r, std::string_view key
   return a.value;
 }
 
+/// The id of the group called `name`, or nullopt when there is none.
+std::optional<std::uint32_t> group_id(const std::string& name) {
+  std::vector<char> buffer(4096);
+  for (;;) {
+    group g{};
+    group* found = nullptr;
+    const int rc = ::getgrnam_r(name.c_str(), &g, buffer.data(), buffer.size(), &found);
+    if (rc == ERANGE && buffer.size() < (1u << 20)) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    if (rc != 0 || found == nullptr) return std::nullopt;
+    return static_cast<std::uint32_t>(found->gr_gid);
+  }
+}
+
+/// daemon.admin_socket_path (default: admin.sock next to socket_path) and daemon.admin_group.
+void read_admin_socket(table_reader& r, load_context& ctx, daemon_config& d) {
+  const bool given = r.has("admin_socket_path");
+  if (given) {
+    if (auto p = read_socket_path(r, ctx, "admin_socket_path")) d.admin_socket_path = *p;
+  } else if (!d.socket_path.empty()) {
+    const fs::path p = d.socket_path.parent_path() / "admin.sock";
+    if (p.native().size() > 107)
+      r.error("admin_socket_path", "its default, admin.sock next to socket_path, is " +
+                                       std::to_string(p.native().size()) +
+                                       " bytes; the limit is 107: set admin_socket_path");
+    else
+      d.admin_socket_path = p;
+  }
+  if (!d.admin_socket_path.empty()) {
+    const std::string why = given ? "" : " (unset, it is admin.sock next to socket_path: set it)";
+    if (d.admin_socket_path == d.socket_path)
+      r.error("admin_socket_path", "must differ from socket_path" + why);
+    else if (d.admin_socket_path == d.api_socket_path)
+      r.error("admin_socket_path", "must differ from api_socket_path" + why);
+  }
+  if (auto g = r.get_string("admin_group")) {
+    if (auto gid = group_id(*g)) {
+      d.admin_group = *g;
+      d.admin_gid = gid;
+    } else {
+      r.error("admin_group",
+              "no group named '" + *g + "' on this system (create it first: addgroup --system " + *g + ")");
+    }
+  }
+}
+
 spdlog::level::level_enum to_log_level(std::string_view name) {
   if (name == "trace") return spdlog::level::trace;
   if (name == "debug") return spdlog::level::debug;
@@ -161,6 +216,7 @@ daemon_config load_daemon(const toml::table* t, load_context& ctx) {
   if (auto p = read_socket_path(r, ctx, "api_socket_path")) d.api_socket_path = *p;
   if (!d.socket_path.empty() && d.socket_path == d.api_socket_path)
     r.error("api_socket_path", "must differ from socket_path");
+  read_admin_socket(r, ctx, d);
   d.http_listen = read_address(r, "http_listen");
   // API v2 over TCP carries panel keys in clear text: keep it on this machine.
   if (d.http_listen && !is_loopback(d.http_listen->host)) {
@@ -204,7 +260,7 @@ std::optional<provider_config> load_provider(const table_entry& entry, load_cont
   if (auto url = r.get_string("api_url")) {
     auto parts = parse_url(*url);
     if (!parts.value) {
-      r.error("api_url", "'" + *url + "' " + parts.error);
+      r.error("api_url", "'" + scrub_fragments(*url) + "' " + parts.error);  // user:pass@, ?key=: masked
     } else {
       p.api_url = *url;
       p.https = parts.value->https;
@@ -423,7 +479,25 @@ std::string syntax_error_text(std::string_view text, const toml::parse_error& e)
   return "TOML syntax error: " + description;
 }
 
-config_result load(std::string_view text, std::string_view name, fs::path base_dir) {
+// A second line of defence: no message names a key the file gave, or a credential fragment.
+void scrub_messages(config_result& result, const config& c) {
+  const secret_scrubber scrubber(c.secrets());
+  for (auto* list : {&result.errors, &result.warnings})
+    for (auto& e : *list) scrubber.scrub_in_place(e.message);
+}
+
+// A config that holds keys itself must be as private as a key file.
+std::optional<std::string> config_mode_warning(const fs::path& file) {
+  std::error_code ec;
+  const fs::perms p = fs::status(file, ec).permissions();
+  constexpr fs::perms shared = fs::perms::group_read | fs::perms::others_read;
+  if (ec || (p & shared) == fs::perms::none) return std::nullopt;
+  return "the config file holds keys (key = ...) and is readable by group or others; chmod 600 it, "
+         "or move the keys to key_file or key_env";
+}
+
+config_result load(std::string_view text, std::string_view name, fs::path base_dir,
+                   const fs::path* file = nullptr) {
   config_result result;
   toml::table root;
   try {
@@ -465,6 +539,10 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
 
   result.errors = std::move(ctx.diag.errors());
   result.warnings = std::move(ctx.diag.warnings());
+  if (file != nullptr && ctx.inline_keys)
+    if (auto w = config_mode_warning(*file))
+      result.warnings.push_back(config_error{std::string(name), 0, 0, "", *w});
+  scrub_messages(result, c);
   // Sections are checked in dependency order (providers before the routes naming them);
   // the operator reads the file top to bottom.
   auto by_place = [](const config_error& a, const config_error& b) {
@@ -490,7 +568,7 @@ config_result load_config_file(const fs::path& file) {
   content << in.rdbuf();
   std::error_code ec;
   fs::path dir = fs::absolute(file, ec).parent_path();
-  config_result r = load(content.view(), file.string(), std::move(dir));
+  config_result r = load(content.view(), file.string(), std::move(dir), &file);
   if (r.value) r.value->source = file;
   return r;
 }

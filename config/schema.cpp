@@ -48,6 +48,19 @@ constexpr std::array specs{
              .kind = k::path,
              .default_value = "/run/smm-dispatchd/api.sock",
              .description = "Unix socket serving API v2 over HTTP."},
+    key_spec{.table = "daemon",
+             .key = "admin_socket_path",
+             .kind = k::path,
+             .description =
+                 "Unix socket of the admin operations (smm-dispatchctl: overview, orders, history, "
+                 "pause, resume, resolve, reload), which the panel socket refuses. Mode 0600, owned "
+                 "by the daemon's user (0660 with admin_group). Unset: admin.sock next to "
+                 "socket_path (/run/smm-dispatchd/admin.sock)."},
+    key_spec{.table = "daemon",
+             .key = "admin_group",
+             .kind = k::string,
+             .description = "Group given access to the admin socket (mode 0660); it must exist and the "
+                            "daemon must be a member of it. Unset: owner only (mode 0600; root reaches it)."},
     key_spec{
         .table = "daemon",
         .key = "http_listen",

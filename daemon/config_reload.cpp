@@ -36,6 +36,8 @@ std::vector<std::string> restart_needed(const config& running, const config& nex
   const auto& b = next.daemon;
   if (a.socket_path != b.socket_path) out.emplace_back("daemon.socket_path");
   if (a.api_socket_path != b.api_socket_path) out.emplace_back("daemon.api_socket_path");
+  if (a.admin_socket_path != b.admin_socket_path) out.emplace_back("daemon.admin_socket_path");
+  if (a.admin_group != b.admin_group) out.emplace_back("daemon.admin_group");
   if (a.http_listen != b.http_listen) out.emplace_back("daemon.http_listen");
   if (a.metrics_listen != b.metrics_listen) out.emplace_back("daemon.metrics_listen");
   if (a.journal_path != b.journal_path) out.emplace_back("daemon.journal_path");

@@ -87,6 +87,9 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
   const sigset_t sigs = handled_signals();
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   setup_logging(cfg.daemon.log_level);
+  // Every key the daemon holds is masked in provider text and, again, in every log line.
+  const auto scrubber = std::make_shared<secret_scrubber>(cfg.secrets());
+  scrub_logs_with(scrubber);
   auto log = logger("daemon");
 
   const std::string journal_path = cfg.daemon.journal_path.string();
@@ -125,11 +128,15 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
   {
     engine_options opts;
     opts.on_dispatch_progress = watchdog_pinger();
+    opts.scrubber = scrubber;
     engine eng(io, cfg, *journal, journal_path, opts);
     // SIGHUP and `smm-dispatchctl reload` share one reloader (one reload at a time).
     std::unique_ptr<apiv2::api_server> api_http;  // API v2 for existing panels (unix socket, optional TCP)
-    config_reloader reloader(config_file, cfg, [&api_http](const config& next) {
+    config_reloader reloader(config_file, cfg, [&api_http, &cfg, scrubber](const config& next) {
       set_log_level(next.daemon.log_level);
+      auto keys = cfg.secrets();  // the running providers keep theirs until a restart
+      for (auto& k : next.secrets()) keys.push_back(std::move(k));
+      scrubber->set(keys);
       if (api_http) api_http->set_panel_keys(next.daemon.panel_keys);
     });
     auto reload = [&reloader, log] {
@@ -140,10 +147,22 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
         log->error("reload {}", r.message);
       return r;
     };
-    panel::panel_listener listener(io.get_executor(), cfg.daemon.socket_path.string(), eng, {}, [&reload] {
-      const auto r = reload();
-      return panel::reload_outcome{r.ok, r.message};
-    });
+    // Panels on the panel socket; the operator (smm-dispatchctl) on the admin socket, the only
+    // one serving the admin ops (resolve, pause, reload, ...). Each names the other in `forbidden`.
+    panel::panel_listener listener(
+        io.get_executor(), cfg.daemon.socket_path.string(), eng, {}, {},
+        panel::socket_face{panel::socket_role::panel, cfg.daemon.admin_socket_path.string(), std::nullopt});
+    panel::panel_limits admin_limits;
+    admin_limits.max_connections = 64;  // a few operators and scripts, never a crowd
+    std::optional<gid_t> admin_group;
+    if (cfg.daemon.admin_gid) admin_group = static_cast<gid_t>(*cfg.daemon.admin_gid);
+    panel::panel_listener admin_listener(
+        io.get_executor(), cfg.daemon.admin_socket_path.string(), eng, admin_limits,
+        [&reload] {
+          const auto r = reload();
+          return panel::reload_outcome{r.ok, r.message};
+        },
+        panel::socket_face{panel::socket_role::admin, cfg.daemon.socket_path.string(), admin_group});
     std::atomic<bool> ready{false};
     std::unique_ptr<metrics::metrics_server> metrics_http;
     if (cfg.daemon.metrics_listen) {
@@ -161,6 +180,11 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
                 report.queued, report.held, report.running, report.unknown);
       listener.start();
       log->info("listening on {} (panel NDJSON)", cfg.daemon.socket_path.string());
+      ensure_parent_dir(cfg.daemon.admin_socket_path);
+      admin_listener.start();
+      log->info("admin socket on {}{}", cfg.daemon.admin_socket_path.string(),
+                cfg.daemon.admin_group.empty() ? " (mode 0600)"
+                                               : " (mode 0660, group " + cfg.daemon.admin_group + ")");
       ensure_parent_dir(cfg.daemon.api_socket_path);
       api_http->start();
       if (cfg.daemon.http_listen)
@@ -202,6 +226,7 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     notify_stopping();
     notify_extend_timeout(grace + std::chrono::seconds(5));
     listener.stop();
+    admin_listener.stop();
     api_http->stop();
     if (metrics_http) metrics_http->stop();
     if (!eng.stop(grace))

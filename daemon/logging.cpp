@@ -24,6 +24,27 @@ class journald_prefix final : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<journald_prefix>(); }
 };
 
+// The pattern formatter's line with every key masked.
+class scrubbing_formatter final : public spdlog::formatter {
+ public:
+  scrubbing_formatter(std::unique_ptr<spdlog::formatter> inner,
+                      std::shared_ptr<const secret_scrubber> scrubber)
+      : inner_(std::move(inner)), scrubber_(std::move(scrubber)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    spdlog::memory_buf_t line;
+    inner_->format(msg, line);
+    const std::string clean = scrubber_->scrub(std::string_view(line.data(), line.size()));
+    dest.append(clean.data(), clean.data() + clean.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<scrubbing_formatter>(inner_->clone(), scrubber_);
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+  std::shared_ptr<const secret_scrubber> scrubber_;
+};
+
 std::unique_ptr<spdlog::pattern_formatter> make_formatter() {
   auto f = std::make_unique<spdlog::pattern_formatter>();
   if (std::getenv("JOURNAL_STREAM")) {
@@ -63,5 +84,11 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
 }
 
 void set_log_level(spdlog::level::level_enum level) { spdlog::set_level(level); }
+
+void scrub_logs_with(std::shared_ptr<const secret_scrubber> scrubber) {
+  std::lock_guard lock(mu);
+  if (shared_sink && scrubber)
+    shared_sink->set_formatter(std::make_unique<scrubbing_formatter>(make_formatter(), std::move(scrubber)));
+}
 
 }  // namespace smm::daemon

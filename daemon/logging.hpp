@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "config/secret_scrubber.hpp"
+
 namespace smm::daemon {
 
 /// Installs the shared sink and the default level. Call once, before any logger is used.
@@ -20,5 +22,9 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name);
 
 /// Changes the level of every logger (config reload).
 void set_log_level(spdlog::level::level_enum level);
+
+/// Every line written from now on passes through `scrubber` (a second line of defence: provider
+/// text is already scrubbed where it enters). Call after setup_logging().
+void scrub_logs_with(std::shared_ptr<const secret_scrubber> scrubber);
 
 }  // namespace smm::daemon

@@ -96,6 +96,7 @@ sed -e "s|/tmp/smm-dispatchd-demo/|$tmp/daemon/|g" \
   -e 's|^log_level = .*|log_level = "info"|' \
   -e '/^metrics_listen = /d' -e '/^http_listen = /d' \
   "$config" >"$tmp/demo.toml"
+chmod 600 "$tmp/demo.toml"  # it holds keys: readable by others, the daemon would warn
 "$daemon" --check-config "$tmp/demo.toml" >/dev/null
 socket=$tmp/daemon/panel.sock
 

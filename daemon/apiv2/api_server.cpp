@@ -2,32 +2,23 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <filesystem>
-#include <map>
-#include <mutex>
-#include <stdexcept>
-#include <system_error>
 
 #include "daemon/apiv2/api_auth.hpp"
 #include "daemon/apiv2/api_handler.hpp"
 #include "daemon/apiv2/api_render.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/net/listener.hpp"
 
 namespace smm::daemon::apiv2 {
 
@@ -70,24 +61,27 @@ std::string client_of(tcp::socket& s) {
   return ec ? std::string("ip:?") : "ip:" + ep.address().to_string();
 }
 
-// An open connection, as stop() sees it. Its members are touched only on its own strand.
-struct connection_base {
-  virtual ~connection_base() = default;
-  virtual asio::any_io_executor executor() = 0;
-  virtual void close() = 0;
+// One client. Its members are touched only on its own strand; the listener's stop() and
+// close() post there.
+template <typename Stream>
+struct connection final : net::connection, std::enable_shared_from_this<connection<Stream>> {
+  connection(typename Stream::socket_type s, net::connection_lease l)
+      : stream(std::move(s)), client(client_of(stream.socket())), lease(std::move(l)) {}
+  // Idle: close now; answering a request: write its answer (without keep-alive), then close.
+  void stop() override {
+    asio::post(stream.get_executor(), [self = this->shared_from_this()] {
+      self->closing = true;
+      if (!self->busy) self->stream.close();
+    });
+  }
+  void close() override {
+    asio::post(stream.get_executor(), [self = this->shared_from_this()] { self->stream.close(); });
+  }
+  Stream stream;
   std::string client;
+  net::connection_lease lease;
   bool busy = false;     ///< a request is being answered
   bool closing = false;  ///< stop() asked: answer what is in flight, then close
-};
-
-template <typename Stream>
-struct connection final : connection_base {
-  explicit connection(typename Stream::socket_type s) : stream(std::move(s)) {
-    client = client_of(stream.socket());
-  }
-  asio::any_io_executor executor() override { return stream.get_executor(); }
-  void close() override { stream.close(); }
-  Stream stream;
 };
 
 // Ends that are not worth more than a debug line; anything else in http's category is a
@@ -107,155 +101,51 @@ struct answer {
 struct api_server::impl : std::enable_shared_from_this<impl> {
   impl(asio::any_io_executor ex, std::string path, std::optional<listen_address> t, order_service& s,
        const std::vector<panel_key>& k, std::string currency, api_server_options o)
-      : executor(std::move(ex)),
-        socket_path(std::move(path)),
+      : socket_path(std::move(path)),
         tcp_address(std::move(t)),
         options(o),
         handler(s, std::move(currency)),
         keys(k),
         limiter(o.max_failed_attempts, o.failure_window),
-        control(asio::make_strand(executor)),
-        unix_acceptor(control),
-        tcp_acceptor(control),
-        grace_timer(control),
-        log(logger("apiv2")) {}
+        log(logger("apiv2")),
+        net(std::move(ex), net::listener_options{"API v2", o.max_connections, o.stop_grace}, log) {}
 
-  asio::any_io_executor executor;
   std::string socket_path;
   std::optional<listen_address> tcp_address;
   api_server_options options;
   api_handler handler;
   key_ring keys;
   attempt_limiter limiter;
-  asio::strand<asio::any_io_executor> control;  // acceptors, timer, stop
-  unix_protocol::acceptor unix_acceptor;
-  tcp::acceptor tcp_acceptor;
-  asio::steady_timer grace_timer;
   std::shared_ptr<spdlog::logger> log;
+  net::listener net;  // the unix socket and the TCP address, one connection cap for both
   std::atomic<std::uint16_t> bound_port{0};
   std::array<std::array<std::atomic<std::uint64_t>, api_outcome_count>, api_action_slots> counts{};
   void count(std::size_t slot, api_outcome o) {
     counts[slot][static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
   }
-  bool bound_unix = false;            // we created the socket file (so we remove it)
-  bool stopped = false;               // control strand only
-  std::atomic<bool> stopping{false};  // stopped, for the connections' strands
 
-  mutable std::mutex mu;  // guards connections (added on the control strand, removed on each connection's)
-  std::map<std::uint64_t, std::weak_ptr<connection_base>> connections;
-  std::uint64_t next_id = 0;
-
-  void remove_stale_socket();
-  void bind_unix();
-  void bind_tcp();
-  template <typename Stream, typename Acceptor>
-  asio::awaitable<void> accept_loop(Acceptor& acceptor);
+  /// What the listener does with an accepted socket. Holds the server weakly: the listener
+  /// (a member) keeps the handler.
   template <typename Stream>
-  asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<connection<Stream>> c,
-                              std::uint64_t id);
+  static net::accept_handler<typename Stream::socket_type> on_accept(std::weak_ptr<impl> weak);
+  template <typename Stream>
+  asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<connection<Stream>> c);
   asio::awaitable<answer> respond(const http::request<http::string_body>& req, const std::string& client);
   asio::awaitable<std::string> run(const request& r, std::string panel);
-  std::vector<std::shared_ptr<connection_base>> open_connections();
-  std::size_t open_count() const {
-    std::lock_guard lock(mu);
-    return connections.size();
-  }
-  void do_stop();
 };
 
-void api_server::impl::remove_stale_socket() {
-  namespace fs = std::filesystem;
-  std::error_code fec;
-  const auto st = fs::symlink_status(socket_path, fec);
-  if (fec || !fs::exists(st)) return;
-  if (!fs::is_socket(st))
-    throw std::runtime_error("API v2 socket path " + socket_path +
-                             " exists and is not a socket; refusing to replace it");
-  // A socket file: is anyone behind it? A live daemon accepts; a stale file refuses.
-  unix_protocol::socket probe(executor);
-  error_code ec;
-  probe.connect(unix_protocol::endpoint(socket_path), ec);
-  if (!ec) throw std::runtime_error("another process is listening on the API v2 socket " + socket_path);
-  if (ec != asio::error::connection_refused && ec != asio::error::not_found &&
-      ec != boost::system::errc::no_such_file_or_directory)
-    throw std::runtime_error("cannot check the API v2 socket " + socket_path + ": " + ec.message());
-  fs::remove(socket_path, fec);
-  if (fec)
-    throw std::runtime_error("cannot remove the stale API v2 socket " + socket_path + ": " + fec.message());
-  log->info("removed a stale API v2 socket file {}", socket_path);
-}
-
-void api_server::impl::bind_unix() {
-  remove_stale_socket();
-  const unix_protocol::endpoint endpoint(socket_path);
-  unix_acceptor.open(endpoint.protocol());
-  unix_acceptor.bind(endpoint);
-  bound_unix = true;
-  if (::chmod(socket_path.c_str(), 0660) != 0) {
-    const int err = errno;
-    throw std::system_error(err, std::generic_category(), "chmod 0660 " + socket_path);
-  }
-  unix_acceptor.listen(asio::socket_base::max_listen_connections);
-  log->info("API v2 listening on unix:{}", socket_path);
-}
-
-void api_server::impl::bind_tcp() {
-  const listen_address& a = *tcp_address;
-  tcp::resolver resolver(executor);
-  error_code ec;
-  const auto results = resolver.resolve(a.host, std::to_string(a.port),
-                                        tcp::resolver::numeric_service | tcp::resolver::passive, ec);
-  if (ec) throw std::system_error(ec, "API v2 address " + a.to_string());
-  if (results.empty())
-    throw std::system_error(std::make_error_code(std::errc::address_not_available),
-                            "API v2 address " + a.to_string());
-  const tcp::endpoint endpoint = results.begin()->endpoint();
-  // Panel keys travel in clear text over TCP: never off this machine.
-  if (!endpoint.address().is_loopback())
-    throw std::runtime_error("API v2 address " + a.to_string() + " is not a loopback address");
-  tcp_acceptor.open(endpoint.protocol());
-  tcp_acceptor.set_option(asio::socket_base::reuse_address(true));
-  tcp_acceptor.bind(endpoint, ec);
-  if (ec) throw std::system_error(ec, "bind API v2 address " + a.to_string());
-  tcp_acceptor.listen(asio::socket_base::max_listen_connections);
-  bound_port = tcp_acceptor.local_endpoint().port();
-  log->info("API v2 listening on http://{}:{}", endpoint.address().to_string(), bound_port.load());
-}
-
-template <typename Stream, typename Acceptor>
-asio::awaitable<void> api_server::impl::accept_loop(Acceptor& acceptor) {
-  auto self = shared_from_this();
-  asio::steady_timer backoff(control);
-  for (;;) {
-    // A named strand, not a temporary of the co_await expression (GCC 12, see run()).
-    const auto strand = asio::make_strand(executor);
-    auto [ec, socket] = co_await acceptor.async_accept(strand, tuple_awaitable);
-    if (stopped || !acceptor.is_open()) co_return;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
-      // Out of descriptors and the like: back off a little instead of spinning.
-      log->warn("API v2 accept failed: {}", ec.message());
-      backoff.expires_after(std::chrono::milliseconds(100));
-      co_await backoff.async_wait(tuple_awaitable);
-      continue;
-    }
-    std::shared_ptr<connection<Stream>> c;
-    std::uint64_t id = 0;
-    {
-      std::lock_guard lock(mu);
-      if (connections.size() >= options.max_connections) {
-        // Over the cap: the socket closes when it goes out of scope.
-        log->warn("API v2 connection refused: {} open", connections.size());
-        continue;
-      }
-      c = std::make_shared<connection<Stream>>(typename Stream::socket_type(std::move(socket)));
-      id = next_id++;
-      connections.emplace(id, c);
-    }
+template <typename Stream>
+net::accept_handler<typename Stream::socket_type> api_server::impl::on_accept(std::weak_ptr<impl> weak) {
+  return [weak](typename Stream::socket_type socket,
+                net::connection_lease lease) -> std::shared_ptr<net::connection> {
+    auto self = weak.lock();
+    if (!self) return nullptr;
+    auto c = std::make_shared<connection<Stream>>(std::move(socket), std::move(lease));
     auto ex = c->stream.get_executor();
-    asio::co_spawn(ex, serve<Stream>(self, std::move(c), id),
-                   [log = log](std::exception_ptr e) { log_failure(log, "connection", e); });
-  }
+    asio::co_spawn(ex, self->serve<Stream>(self, c),
+                   [log = self->log](std::exception_ptr e) { log_failure(log, "connection", e); });
+    return c;
+  };
 }
 
 asio::awaitable<std::string> api_server::impl::run(const request& r, std::string panel) {
@@ -324,8 +214,8 @@ asio::awaitable<answer> api_server::impl::respond(const http::request<http::stri
 }
 
 template <typename Stream>
-asio::awaitable<void> api_server::impl::serve(std::shared_ptr<impl> self,
-                                              std::shared_ptr<connection<Stream>> c, std::uint64_t id) {
+asio::awaitable<void> api_server::impl::serve([[maybe_unused]] std::shared_ptr<impl> self,
+                                              std::shared_ptr<connection<Stream>> c) {
   beast::flat_buffer buffer;
   for (std::size_t n = 0; n < options.max_requests_per_connection && !c->closing; ++n) {
     // Between keep-alive requests the client may stay silent up to idle_timeout; once it
@@ -418,56 +308,7 @@ asio::awaitable<void> api_server::impl::serve(std::shared_ptr<impl> self,
   error_code ignored;
   c->stream.socket().shutdown(Stream::socket_type::shutdown_send, ignored);
   c->stream.close();
-  bool last = false;
-  {
-    std::lock_guard lock(mu);
-    connections.erase(id);
-    last = connections.empty();
-  }
-  // The last connection gone after stop(): the grace timer has nothing left to cut.
-  if (last && stopping.load()) asio::post(control, [self] { self->grace_timer.cancel(); });
-}
-
-std::vector<std::shared_ptr<connection_base>> api_server::impl::open_connections() {
-  std::vector<std::shared_ptr<connection_base>> open;
-  std::lock_guard lock(mu);
-  for (const auto& [id, weak] : connections)
-    if (auto c = weak.lock()) open.push_back(std::move(c));
-  return open;
-}
-
-void api_server::impl::do_stop() {
-  if (stopped) return;
-  stopped = true;
-  stopping = true;
-  error_code ignored;
-  unix_acceptor.close(ignored);
-  tcp_acceptor.close(ignored);
-  if (bound_unix) {
-    std::error_code fec;
-    std::filesystem::remove(socket_path, fec);
-  }
-  // Each stream belongs to its connection's strand: decide there. Idle ones close now; one
-  // answering a request writes its answer (without keep-alive) and then closes.
-  for (auto& c : open_connections()) {
-    auto ex = c->executor();
-    asio::post(ex, [c = std::move(c)] {
-      c->closing = true;
-      if (!c->busy) c->close();
-    });
-  }
-  if (open_count() == 0) {
-    log->info("API v2 endpoint stopped");
-    return;
-  }
-  grace_timer.expires_after(options.stop_grace);
-  grace_timer.async_wait([self = shared_from_this()](error_code) {
-    for (auto& c : self->open_connections()) {
-      auto ex = c->executor();
-      asio::post(ex, [c = std::move(c)] { c->close(); });
-    }
-  });
-  log->info("API v2 endpoint stopped");
+  c->lease.release();
 }
 
 api_server::api_server(asio::any_io_executor executor, std::string socket_path,
@@ -480,22 +321,16 @@ api_server::~api_server() = default;
 
 void api_server::start() {
   auto& i = *impl_;
-  if (!i.socket_path.empty()) i.bind_unix();
-  if (i.tcp_address) i.bind_tcp();
+  if (!i.socket_path.empty())
+    i.net.listen_unix(net::unix_socket_spec{i.socket_path, 0660, std::nullopt},
+                      impl::on_accept<unix_stream>(impl_));
+  // Panel keys travel in clear text over TCP: never off this machine.
+  if (i.tcp_address)
+    i.bound_port = i.net.listen_tcp(*i.tcp_address, true, impl::on_accept<beast::tcp_stream>(impl_));
   if (i.keys.size() == 0) i.log->warn("API v2: no panel_keys configured: every request will be refused");
-  if (i.unix_acceptor.is_open())
-    asio::co_spawn(
-        i.control, [self = impl_] { return self->accept_loop<unix_stream>(self->unix_acceptor); },
-        [log = i.log](std::exception_ptr e) { log_failure(log, "unix accept loop", e); });
-  if (i.tcp_acceptor.is_open())
-    asio::co_spawn(
-        i.control, [self = impl_] { return self->accept_loop<beast::tcp_stream>(self->tcp_acceptor); },
-        [log = i.log](std::exception_ptr e) { log_failure(log, "tcp accept loop", e); });
 }
 
-void api_server::stop() {
-  asio::post(impl_->control, [self = impl_] { self->do_stop(); });
-}
+void api_server::stop() { impl_->net.stop(); }
 
 void api_server::set_panel_keys(const std::vector<panel_key>& keys) {
   impl_->keys.set(keys);
@@ -504,14 +339,14 @@ void api_server::set_panel_keys(const std::vector<panel_key>& keys) {
 
 std::uint16_t api_server::tcp_port() const { return impl_->bound_port.load(); }
 
-std::size_t api_server::connection_count() const { return impl_->open_count(); }
+std::size_t api_server::connection_count() const { return impl_->net.connection_count(); }
 
 api_figures api_server::figures() const {
   api_figures f;
   for (std::size_t a = 0; a < api_action_slots; ++a)
     for (std::size_t o = 0; o < api_outcome_count; ++o)
       f.requests[a][o] = impl_->counts[a][o].load(std::memory_order_relaxed);
-  f.connections = impl_->open_count();
+  f.connections = impl_->net.connection_count();
   return f;
 }
 

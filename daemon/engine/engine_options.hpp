@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "config/config.hpp"
+#include "config/secret_scrubber.hpp"
 #include "daemon/engine_figures.hpp"
 #include "dispatch/order_state.hpp"
 #include "providers/client/provider_client.hpp"
@@ -35,6 +37,9 @@ struct engine_options {
   /// Called on the strand after every dispatch pass of the loop: the daemon pings the systemd
   /// watchdog from it, so a stuck strand or a dead loop stops the pings. Must be cheap.
   std::function<void()> on_dispatch_progress;
+  /// Masks keys in what providers say; shared by every provider client (null: each client
+  /// masks its own key only). The daemon's knows every provider and panel key.
+  std::shared_ptr<const secret_scrubber> scrubber;
   /// Lets the caller adjust each provider client's options (tests: short timeouts).
   std::function<void(const provider_config&, providers::provider_client_options&)> tune_client;
 };

@@ -81,6 +81,7 @@ provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, c
   entries_.reserve(cfg.providers.size());
   for (const auto& p : cfg.providers) {
     auto o = client_options(p);
+    o.scrubber = opts.scrubber;
     if (opts.tune_client) opts.tune_client(p, o);
     provider_entry e;
     e.cfg = &p;

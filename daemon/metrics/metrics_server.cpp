@@ -5,20 +5,15 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <map>
-#include <mutex>
 #include <string_view>
-#include <system_error>
-#include <vector>
 
 #include "daemon/metrics/metrics_routes.hpp"
+#include "daemon/net/listener.hpp"
 
 namespace smm::daemon::metrics {
 
@@ -54,10 +49,16 @@ void log_failure(const std::shared_ptr<spdlog::logger>& log, std::string_view wh
   }
 }
 
-// One accepted client. Only its own strand touches the stream.
-struct connection {
-  explicit connection(tcp::socket s) : stream(std::move(s)) {}
+// One accepted client. Only its own strand touches the stream; stop() and close() post there.
+// A scrape is short and idempotent: stopping closes at once, whatever is in flight.
+struct connection final : net::connection, std::enable_shared_from_this<connection> {
+  connection(tcp::socket s, net::connection_lease l) : stream(std::move(s)), lease(std::move(l)) {}
+  void stop() override { close(); }
+  void close() override {
+    asio::post(stream.get_executor(), [self = shared_from_this()] { self->stream.close(); });
+  }
   beast::tcp_stream stream;
+  net::connection_lease lease;
 };
 
 }  // namespace
@@ -65,33 +66,25 @@ struct connection {
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
   impl(asio::any_io_executor ex, listen_address a, std::function<std::string()> r, std::function<bool()> rd,
        metrics_server_options o)
-      : executor(std::move(ex)),
-        address(std::move(a)),
+      : address(std::move(a)),
         render(std::move(r)),
         ready(std::move(rd)),
         options(o),
-        acceptor(asio::make_strand(executor)),
-        log(metrics_logger()) {}
+        log(metrics_logger()),
+        net(std::move(ex),
+            net::listener_options{"metrics", o.max_connections, std::chrono::milliseconds(1000)}, log) {}
 
-  asio::any_io_executor executor;
   listen_address address;
   std::function<std::string()> render;
   std::function<bool()> ready;
   metrics_server_options options;
-  tcp::acceptor acceptor;  // on its own strand; stop() posts there
   std::shared_ptr<spdlog::logger> log;
+  net::listener net;
   std::atomic<std::uint16_t> bound_port{0};
-  bool stopped = false;  // acceptor strand only
 
-  std::mutex mu;  // guards connections (added on the acceptor strand, removed on each connection's)
-  std::map<std::uint64_t, std::weak_ptr<connection>> connections;
-  std::uint64_t next_id = 0;  // acceptor strand only
-
-  asio::awaitable<void> accept_loop();
   // `self` keeps the server state alive for the coroutine's whole life.
-  asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<connection> c, std::uint64_t id);
+  asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<connection> c);
   route_answer answer(const http::request<http::string_body>& req);
-  void do_stop();
 };
 
 route_answer metrics_server::impl::answer(const http::request<http::string_body>& req) {
@@ -105,41 +98,8 @@ route_answer metrics_server::impl::answer(const http::request<http::string_body>
   }
 }
 
-asio::awaitable<void> metrics_server::impl::accept_loop() {
-  auto self = shared_from_this();
-  for (;;) {
-    // A named strand: GCC 12 destroys a temporary of a co_await expression twice, and this
-    // one holds a reference-counted executor (found by valgrind in the API v2 server).
-    const auto strand = asio::make_strand(executor);
-    auto [ec, socket] = co_await acceptor.async_accept(strand, tuple_awaitable);
-    if (stopped || !acceptor.is_open()) co_return;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
-      // Out of descriptors and the like: the next accept may succeed; log and go on.
-      log->warn("metrics accept failed: {}", ec.message());
-      continue;
-    }
-    std::shared_ptr<connection> c;
-    std::uint64_t id = 0;
-    {
-      std::lock_guard lock(mu);
-      if (connections.size() >= options.max_connections) {
-        // Over the cap: the socket closes when it goes out of scope.
-        log->warn("metrics connection refused: {} open", connections.size());
-        continue;
-      }
-      c = std::make_shared<connection>(std::move(socket));
-      id = next_id++;
-      connections.emplace(id, c);
-    }
-    auto ex = c->stream.get_executor();
-    asio::co_spawn(ex, serve(self, std::move(c), id),
-                   [log = log](std::exception_ptr e) { log_failure(log, "session", e); });
-  }
-}
-
 asio::awaitable<void> metrics_server::impl::serve([[maybe_unused]] std::shared_ptr<impl> self,
-                                                  std::shared_ptr<connection> c, std::uint64_t id) {
+                                                  std::shared_ptr<connection> c) {
   beast::flat_buffer buffer;
   for (std::size_t n = 0; n < options.max_requests_per_connection; ++n) {
     // Between keep-alive requests the client may stay silent up to idle_timeout; once it
@@ -209,27 +169,7 @@ asio::awaitable<void> metrics_server::impl::serve([[maybe_unused]] std::shared_p
   error_code ignored;
   c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   c->stream.close();
-  std::lock_guard lock(mu);
-  connections.erase(id);
-}
-
-void metrics_server::impl::do_stop() {
-  if (stopped) return;
-  stopped = true;
-  error_code ignored;
-  acceptor.close(ignored);
-  std::vector<std::shared_ptr<connection>> open;
-  {
-    std::lock_guard lock(mu);
-    for (const auto& [id, weak] : connections)
-      if (auto c = weak.lock()) open.push_back(std::move(c));
-  }
-  // Each stream belongs to its connection's strand: close it there.
-  for (auto& c : open) {
-    auto ex = c->stream.get_executor();
-    asio::post(ex, [c = std::move(c)] { c->stream.close(); });
-  }
-  log->info("metrics endpoint stopped");
+  c->lease.release();
 }
 
 metrics_server::metrics_server(asio::any_io_executor executor, listen_address address,
@@ -242,30 +182,22 @@ metrics_server::~metrics_server() = default;
 
 void metrics_server::start() {
   auto& i = *impl_;
-  tcp::resolver resolver(i.executor);
-  error_code ec;
-  const auto results = resolver.resolve(i.address.host, std::to_string(i.address.port),
-                                        tcp::resolver::numeric_service | tcp::resolver::passive, ec);
-  if (ec) throw std::system_error(ec, "metrics address " + i.address.to_string());
-  if (results.empty())
-    throw std::system_error(std::make_error_code(std::errc::address_not_available),
-                            "metrics address " + i.address.to_string());
-  const tcp::endpoint endpoint = results.begin()->endpoint();
-  i.acceptor.open(endpoint.protocol());
-  i.acceptor.set_option(asio::socket_base::reuse_address(true));
-  i.acceptor.bind(endpoint, ec);
-  if (ec) throw std::system_error(ec, "bind metrics address " + i.address.to_string());
-  i.acceptor.listen(asio::socket_base::max_listen_connections);
-  i.bound_port = i.acceptor.local_endpoint().port();
-  i.log->info("metrics endpoint listening on {}:{}", endpoint.address().to_string(), i.bound_port.load());
-  asio::co_spawn(
-      i.acceptor.get_executor(), [self = impl_] { return self->accept_loop(); },
-      [log = i.log](std::exception_ptr e) { log_failure(log, "accept loop", e); });
+  // The handler holds the server weakly: the listener (a member) keeps the handler.
+  i.bound_port = i.net.listen_tcp(
+      i.address, false,
+      [weak = std::weak_ptr<impl>(impl_)](tcp::socket socket,
+                                          net::connection_lease lease) -> std::shared_ptr<net::connection> {
+        auto self = weak.lock();
+        if (!self) return nullptr;
+        auto c = std::make_shared<connection>(std::move(socket), std::move(lease));
+        auto ex = c->stream.get_executor();
+        asio::co_spawn(ex, self->serve(self, c),
+                       [log = self->log](std::exception_ptr e) { log_failure(log, "session", e); });
+        return c;
+      });
 }
 
-void metrics_server::stop() {
-  asio::post(impl_->acceptor.get_executor(), [self = impl_] { self->do_stop(); });
-}
+void metrics_server::stop() { impl_->net.stop(); }
 
 std::uint16_t metrics_server::port() const { return impl_->bound_port.load(); }
 

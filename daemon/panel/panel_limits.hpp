@@ -18,6 +18,7 @@ struct panel_limits {
   std::size_t max_batch_orders = 10'000;        ///< orders in one merged engine add call
   std::chrono::milliseconds partial_line_timeout{60'000};  ///< a half line older than this closes
   std::chrono::milliseconds stop_grace{2'000};  ///< on stop, time left to write in-flight answers
+  std::size_t max_connections = 0;  ///< open sessions on one socket; one more is closed at once; 0: no cap
 };
 
 }  // namespace smm::daemon::panel

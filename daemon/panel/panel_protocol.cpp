@@ -48,6 +48,8 @@ std::string_view to_string(failure_code c) {
     case failure_code::not_found: return "not_found";
     case failure_code::rejected: return "rejected";
     case failure_code::not_supported: return "not_supported";
+    case failure_code::forbidden:
+      return "forbidden";
     case failure_code::internal: return "internal";
   }
   return "?";

@@ -57,17 +57,18 @@ std::string_view to_string(op o);
 
 /// Error codes of a failed request (the "code" of an error response).
 enum class failure_code : std::uint8_t {
-  bad_request,  ///< malformed JSON, wrong type, unknown or missing field, NUL, invalid UTF-8
-  unknown_op,   ///< "op" names no operation
-  too_large,    ///< the line exceeds the cap
-  conflict,     ///< the request contradicts the state (same panel id, other content; second subscribe)
-  invalid,      ///< the engine refused the order's content; reload: the config file is bad
+  bad_request,     ///< malformed JSON, wrong type, unknown or missing field, NUL, invalid UTF-8
+  unknown_op,      ///< "op" names no operation
+  too_large,       ///< the line exceeds the cap
+  conflict,        ///< the request contradicts the state (same panel id, other content; second subscribe)
+  invalid,         ///< the engine refused the order's content; reload: the config file is bad
   duplicate_link,  ///< policy: a running order on the same link
-  unavailable,  ///< the journal could not commit: safe to retry
-  not_found,    ///< no such order (or provider)
-  rejected,     ///< an action the order is not eligible for (the message names the rule)
-  not_supported,  ///< this daemon does not offer the op (reload without a reload hook)
-  internal,     ///< a bug on our side, contained to this request
+  unavailable,     ///< the journal could not commit: safe to retry
+  not_found,       ///< no such order (or provider)
+  rejected,        ///< an action the order is not eligible for (the message names the rule)
+  not_supported,   ///< this daemon does not offer the op (reload without a reload hook)
+  forbidden,       ///< the op is not served on this socket (the message names the one that serves it)
+  internal,        ///< a bug on our side, contained to this request
 };
 
 /// Wire name ("bad_request").

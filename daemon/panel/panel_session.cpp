@@ -1,14 +1,15 @@
 #include "daemon/panel/panel_session.hpp"
 
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <cstring>
 
 #include "daemon/panel/panel_response.hpp"
@@ -35,46 +36,21 @@ void release_if_large(std::string& s) {
 
 }  // namespace
 
-// ---- registry ----
-
-void session_registry::add(const std::shared_ptr<panel_session>& s) {
-  std::lock_guard lock(mutex_);
-  sessions_.emplace(s.get(), s);
-}
-
-void session_registry::remove(const panel_session* s) {
-  std::lock_guard lock(mutex_);
-  sessions_.erase(s);
-}
-
-std::vector<std::shared_ptr<panel_session>> session_registry::snapshot() const {
-  std::vector<std::shared_ptr<panel_session>> out;
-  std::lock_guard lock(mutex_);
-  out.reserve(sessions_.size());
-  for (const auto& [_, weak] : sessions_)
-    if (auto s = weak.lock()) out.push_back(std::move(s));
-  return out;
-}
-
-std::size_t session_registry::size() const {
-  std::lock_guard lock(mutex_);
-  return sessions_.size();
-}
-
 // ---- session ----
 
 panel_session::panel_session(socket_type socket, order_service& service, const panel_limits& limits,
-                             std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log,
-                             std::shared_ptr<const admin_hooks> hooks)
+                             net::connection_lease lease, std::shared_ptr<spdlog::logger> log,
+                             std::shared_ptr<const admin_hooks> hooks,
+                             std::shared_ptr<const session_access> access)
     : socket_(std::move(socket)),
       service_(service),
       limits_(limits),
-      registry_(std::move(registry)),
+      lease_(std::move(lease)),
       log_(std::move(log)),
       hooks_(hooks ? std::move(hooks) : std::make_shared<const admin_hooks>()),
+      access_(access ? std::move(access) : std::make_shared<const session_access>()),
       wake_(socket_.get_executor()),
-      partial_timer_(socket_.get_executor()),
-      grace_timer_(socket_.get_executor()) {}
+      partial_timer_(socket_.get_executor()) {}
 
 void panel_session::start() {
   auto self = shared_from_this();
@@ -95,6 +71,24 @@ void panel_session::start() {
 
 void panel_session::stop() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->begin_stop(); });
+}
+
+void panel_session::close() {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this()] { self->close_now("stop grace period over"); });
+}
+
+const std::string& panel_session::peer() {
+  if (peer_.empty()) {
+    // The credentials the peer had when it connected, as the kernel recorded them.
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+      peer_ = "uid " + std::to_string(cred.uid) + " pid " + std::to_string(cred.pid);
+    else
+      peer_ = "uid ? pid ?";
+  }
+  return peer_;
 }
 
 template <class Fn>
@@ -195,6 +189,7 @@ void panel_session::accept_line(std::string_view line) {
     complete(slot, std::move(text));
     return;
   }
+  if (!admitted(*r.req, slot, r.id_json)) return;
   if (r.req->kind == op::ping) {
     std::string text;
     write_pong(text, r.id_json);
@@ -202,6 +197,29 @@ void panel_session::accept_line(std::string_view line) {
     return;
   }
   waiting_.push_back(pending{slot, std::move(r.id_json), std::move(*r.req)});
+}
+
+bool panel_session::admitted(const request& req, std::uint64_t slot, const std::string& id_json) {
+  const socket_role role = access_->role;
+  if (!serves(role, req.kind)) {
+    // Once per connection: a panel probing admin ops is worth a line, not a flood of them.
+    if (!forbidden_logged_) {
+      forbidden_logged_ = true;
+      log_->warn("{}: op {} refused on the {} socket (served on the other one)", peer(), to_string(req.kind),
+                 to_string(role));
+    }
+    std::string text;
+    write_error(text, id_json, failure_code::forbidden,
+                forbidden_message(role, req.kind, access_->other_socket));
+    complete(slot, std::move(text));
+    return false;
+  }
+  // The audit trail of the admin socket: who (uid, pid), what, on which order or provider.
+  if (role == socket_role::admin && req.kind != op::ping) {
+    const std::string subject = audit_subject(req);
+    log_->info("{}: {}{}{}", peer(), to_string(req.kind), subject.empty() ? "" : " ", subject);
+  }
+  return true;
 }
 
 void panel_session::pump() {
@@ -546,10 +564,7 @@ void panel_session::begin_stop() {
   cancel_subscription();
   read_cancel_.emit(asio::cancellation_type::terminal);
   wake_.cancel();
-  grace_timer_.expires_after(limits_.stop_grace);
-  grace_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-    if (!ec) self->close_now("stop grace period over");
-  });
+  // Answers still owed are written until the listener's grace period ends (close()).
   maybe_close();
 }
 
@@ -576,12 +591,11 @@ void panel_session::close_now(std::string_view why) {
   socket_.close(ignored);
   wake_.cancel();
   partial_timer_.cancel();
-  grace_timer_.cancel();
   waiting_.clear();
   slots_.clear();
   std::string().swap(out_pending_);
   std::string().swap(in_);
-  registry_->remove(this);
+  lease_.release();
 }
 
 }  // namespace smm::daemon::panel

@@ -7,18 +7,17 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "daemon/net/connection_registry.hpp"
 #include "daemon/order_service.hpp"
 #include "daemon/panel/admin_hooks.hpp"
+#include "daemon/panel/op_access.hpp"
 #include "daemon/panel/panel_limits.hpp"
 #include "daemon/panel/panel_protocol.hpp"
 
@@ -28,38 +27,32 @@ class logger;
 
 namespace smm::daemon::panel {
 
-class panel_session;
-
-/// The listener's view of its open sessions, so stop() can reach them.
-/// Thread safety: all members are safe from any thread (one mutex, never held during I/O).
-class session_registry {
- public:
-  void add(const std::shared_ptr<panel_session>& s);
-  void remove(const panel_session* s);
-  std::vector<std::shared_ptr<panel_session>> snapshot() const;
-  std::size_t size() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::unordered_map<const panel_session*, std::weak_ptr<panel_session>> sessions_;
+/// The socket a session belongs to; shared by the sessions of one listener.
+struct session_access {
+  socket_role role = socket_role::panel;
+  std::string other_socket;  ///< the path named in `forbidden` answers
 };
 
-/// One client connection. Thread safety: everything runs on the socket's strand; stop() and
-/// the engine's callbacks post onto it.
-class panel_session : public std::enable_shared_from_this<panel_session> {
+/// One client connection. Thread safety: everything runs on the socket's strand; stop(),
+/// close() and the engine's callbacks post onto it.
+class panel_session : public net::connection, public std::enable_shared_from_this<panel_session> {
  public:
   using socket_type = boost::asio::local::stream_protocol::socket;
 
   /// `socket`'s executor must be a strand (the listener accepts onto a new one per client).
+  /// `lease` is the session's place in its listener's registry, given up when it closes.
+  /// On the admin socket every request is logged with the peer's credentials (SO_PEERCRED).
   panel_session(socket_type socket, order_service& service, const panel_limits& limits,
-                std::shared_ptr<session_registry> registry, std::shared_ptr<spdlog::logger> log,
-                std::shared_ptr<const admin_hooks> hooks);
+                net::connection_lease lease, std::shared_ptr<spdlog::logger> log,
+                std::shared_ptr<const admin_hooks> hooks, std::shared_ptr<const session_access> access);
 
   /// Starts reading. Call once.
   void start();
-  /// Graceful stop: no more reads or events; in-flight answers are written for up to
-  /// limits.stop_grace, then the connection closes. Any thread.
-  void stop();
+  /// Graceful stop: no more reads or events; in-flight answers are written until the listener
+  /// closes the connection (its stop grace), or at once when none is owed. Any thread.
+  void stop() override;
+  /// Closes the connection now. Any thread.
+  void close() override;
 
  private:
   // A parsed request waiting for its turn at the engine.
@@ -79,6 +72,9 @@ class panel_session : public std::enable_shared_from_this<panel_session> {
   boost::asio::awaitable<void> read_loop();
   void handle_input();
   void accept_line(std::string_view line);
+  /// Whether this socket serves `req`; if not, answers `forbidden` in `slot`. Logs every
+  /// request on the admin socket (op, what it names, peer uid and pid).
+  bool admitted(const request& req, std::uint64_t slot, const std::string& id_json);
   void pump();
   void dispatch_add();
   void dispatch_one(pending p);
@@ -98,6 +94,7 @@ class panel_session : public std::enable_shared_from_this<panel_session> {
   std::size_t queued_bytes() const { return out_pending_.size() + out_writing_.size(); }
   void update_partial_timer(bool consumed_line);
   void begin_stop();
+  const std::string& peer();
   void cancel_subscription();
   void maybe_close();
   void close_now(std::string_view why);
@@ -108,16 +105,18 @@ class panel_session : public std::enable_shared_from_this<panel_session> {
   socket_type socket_;
   order_service& service_;
   panel_limits limits_;
-  std::shared_ptr<session_registry> registry_;
+  net::connection_lease lease_;
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<const admin_hooks> hooks_;
+  std::shared_ptr<const session_access> access_;
+  std::string peer_;  // "uid 1000 pid 4242" (SO_PEERCRED), read once when first needed
+  bool forbidden_logged_ = false;
 
   std::string in_;          // bytes read, not yet a complete line (after handle_input)
   bool discarding_ = false;  // skipping the rest of a too-large line
   boost::asio::cancellation_signal read_cancel_;
   boost::asio::steady_timer wake_;  // the reader waits here while output is backed up
   boost::asio::steady_timer partial_timer_;
-  boost::asio::steady_timer grace_timer_;
   bool partial_armed_ = false;
   std::uint64_t partial_gen_ = 0;
 

@@ -86,6 +86,35 @@ void take_value(T& out, T&& parsed, bool success) {
   }
 }
 
+// The free text of a parsed reply (status texts, per-item errors, service names) loses any key
+// the provider echoed. Ids and amounts are left alone: they are never searched for a key.
+void scrub_texts(const secret_scrubber&, add_result&) {}
+void scrub_texts(const secret_scrubber&, balance_result&) {}
+void scrub_texts(const secret_scrubber& s, std::string& text) { s.scrub_in_place(text); }
+void scrub_texts(const secret_scrubber& s, order_status& st) { s.scrub_in_place(st.status); }
+void scrub_texts(const secret_scrubber& s, std::optional<item_error>& e) {
+  if (e) s.scrub_in_place(e->message);
+}
+void scrub_texts(const secret_scrubber& s, std::vector<status_entry>& entries) {
+  for (auto& e : entries) {
+    if (e.status) scrub_texts(s, *e.status);
+    scrub_texts(s, e.error);
+  }
+}
+void scrub_texts(const secret_scrubber& s, std::vector<id_result>& items) {
+  for (auto& i : items) {
+    s.scrub_in_place(i.value);
+    scrub_texts(s, i.error);
+  }
+}
+void scrub_texts(const secret_scrubber& s, services_result& r) {
+  for (auto& svc : r.services) {
+    s.scrub_in_place(svc.name);
+    s.scrub_in_place(svc.category);
+    s.scrub_in_place(svc.description);
+  }
+}
+
 breaker_state_view view_of(breaker_state s) {
   switch (s) {
     case breaker_state::closed: return breaker_state_view::closed;
@@ -99,6 +128,7 @@ breaker_state_view view_of(breaker_state s) {
 
 struct provider_client::impl : std::enable_shared_from_this<impl> {
   provider_client_options opts;
+  std::shared_ptr<const secret_scrubber> scrubber;
   asio::strand<asio::any_io_executor> strand;
   std::shared_ptr<spdlog::logger> log;
   request_builder builder;
@@ -121,6 +151,8 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
 
   impl(asio::any_io_executor ex, provider_client_options o, provider_url url)
       : opts(std::move(o)),
+        scrubber(opts.scrubber ? opts.scrubber
+                               : std::make_shared<const secret_scrubber>(std::vector<std::string>{opts.key})),
         strand(asio::make_strand(std::move(ex))),
         log(provider_logger(opts.name)),
         builder(url, opts.key, opts.request),
@@ -147,6 +179,16 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
   void count(F&& f) {
     std::lock_guard lock(figures_mutex);
     f(fig);
+  }
+
+  // The error text of a reply that is not a plain success, from a parse of a scrubbed copy of
+  // the body: an excerpt cut inside an echoed key keeps no part of it. The decision stays with
+  // the parse of the body as received.
+  template <class Parse>
+  std::string scrubbed_error(Parse& parse, const std::string& body) const {
+    std::string clean = scrubber->scrub(body);
+    clean.reserve(clean.size() + 64);  // simdjson padding: parse in place
+    return scrubber->scrub(parse(body_ref(clean)).error);
   }
 
   // Sleeps until `until` (or the caller is cancelled). False when cancelled.
@@ -248,6 +290,7 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
       auto h = co_await transport.send(req, deadline, once ? &once : nullptr);
       limiter.release();
       publish_gauges();
+      if (!h.error.empty()) h.error = scrubber->scrub(h.error);
       if (h.withdrawn) {
         r.outcome = call_outcome::cancelled;
         r.progress = h.progress;
@@ -272,6 +315,8 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
         } else {
           h.body.reserve(h.body.size() + 64);  // simdjson padding: parse in place
           auto parsed = parse(body_ref(h.body));
+          if (parsed.kind != reply_kind::ok) parsed.error = scrubbed_error(parse, h.body);
+          scrub_texts(*scrubber, parsed.value);
           const std::string status_text = "HTTP " + std::to_string(h.status);
           if (parsed.kind == reply_kind::provider_error) {
             // The classifier decides whether the text is definitive (only on a 2xx/4xx).

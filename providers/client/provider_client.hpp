@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "config/secret_scrubber.hpp"
 #include "providers/backoff.hpp"
 #include "providers/circuit_breaker.hpp"
 #include "providers/client/client_figures.hpp"
@@ -37,6 +38,10 @@ struct provider_client_options {
   std::string name;      ///< provider name; logs go to spdlog logger "provider.<name>"
   std::string url;       ///< API endpoint, e.g. "https://panel.example/api/v2"
   std::string key;       ///< API key; never logged
+  /// Masks keys in everything the provider says (error texts, excerpts, status texts) before
+  /// it leaves the client. The daemon shares one that knows every provider and panel key;
+  /// null: one that knows `key` alone.
+  std::shared_ptr<const secret_scrubber> scrubber;
   request_options request;      ///< form/GET/JSON, key in body or header
   transport_options transport;  ///< step deadlines, caps, TLS
   std::size_t max_in_flight = 8;   ///< requests on the wire at once
@@ -71,7 +76,7 @@ template <class T>
 struct call_result {
   call_outcome outcome = call_outcome::failed;
   T value{};
-  std::string error;  ///< provider message or what failed; never holds the key
+  std::string error;  ///< provider message or what failed; scrubbed of every key the client knows
   error_category category = error_category::other;  ///< for rejected / retry_later / pause
   std::optional<std::chrono::seconds> retry_after;  ///< for retry_later
   request_progress progress = request_progress::not_sent;  ///< how far the last attempt got

@@ -455,6 +455,18 @@ api_socket_path = "/run/smm-dispatchd/panel.sock"
   expect_error(r, text, "daemon.api_socket_path", "api_socket_path", "must differ from socket_path");
 }
 
+TEST(ConfigErrors, AdminGroupMustExistAndTheAdminSocketBeItsOwn) {
+  const std::string text = minimal_config() + R"(
+[daemon]
+admin_group = "smm-no-such-group-x"
+admin_socket_path = "/run/smm-dispatchd/api.sock"
+)";
+  const auto r = load(text);
+  expect_error(r, text, "daemon.admin_group", "admin_group", "no group named 'smm-no-such-group-x'");
+  expect_error(r, text, "daemon.admin_socket_path", "admin_socket_path", "must differ from api_socket_path");
+  EXPECT_EQ(r.errors.size(), 2u) << to_string(r.errors);
+}
+
 TEST(ConfigErrors, SocketPathTooLongForSunPath) {
   const std::string text = minimal_config() + "[daemon]\nsocket_path = \"/" + std::string(120, 's') + "\"\n";
   expect_error(load(text), text, "daemon.socket_path", "socket_path", "the limit is 107");

@@ -2,7 +2,9 @@
 #include "config/loader.hpp"
 
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -124,6 +126,9 @@ TEST(ConfigDefaults, AbsentKeysTakeSchemaDefaultsEqualToDomainDefaults) {
   const daemon_config& d = c.daemon;
   EXPECT_EQ(d.socket_path, "/run/smm-dispatchd/panel.sock");
   EXPECT_EQ(d.api_socket_path, "/run/smm-dispatchd/api.sock");
+  EXPECT_EQ(d.admin_socket_path, "/run/smm-dispatchd/admin.sock");  // next to socket_path
+  EXPECT_TRUE(d.admin_group.empty());
+  EXPECT_FALSE(d.admin_gid.has_value());
   EXPECT_FALSE(d.http_listen.has_value());
   EXPECT_EQ(d.metrics_listen, (listen_address{"127.0.0.1", 9464}));
   EXPECT_EQ(d.log_level, spdlog::level::info);
@@ -248,7 +253,22 @@ journal_path = "/var/tmp/j.sqlite"
                       dir.path());
   ASSERT_TRUE(r) << to_string(r.errors);
   EXPECT_EQ(r.value->daemon.socket_path, dir.path() / "run/panel.sock");
+  EXPECT_EQ(r.value->daemon.admin_socket_path, dir.path() / "run/admin.sock");  // follows socket_path
   EXPECT_EQ(r.value->daemon.journal_path, "/var/tmp/j.sqlite");
+}
+
+TEST(ConfigDaemon, AdminSocketPathAndGroupAreRead) {
+  const group* g = ::getgrgid(::getgid());
+  ASSERT_NE(g, nullptr);
+  const auto r = load(minimal_config() + R"(
+[daemon]
+admin_socket_path = "/run/other/ctl.sock"
+admin_group = ")" + std::string(g->gr_name) +
+                      "\"\n");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_EQ(r.value->daemon.admin_socket_path, "/run/other/ctl.sock");
+  EXPECT_EQ(r.value->daemon.admin_group, g->gr_name);
+  EXPECT_EQ(r.value->daemon.admin_gid, static_cast<std::uint32_t>(::getgid()));
 }
 
 TEST(ConfigDaemon, MetricsCanBeSwitchedOffAndHttpListenTakesIpv6Loopback) {

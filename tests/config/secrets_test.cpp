@@ -152,6 +152,47 @@ TEST(ConfigKeys, SecretNeverAppearsInAnyErrorOrWarning) {
   }
 }
 
+// A URL with credentials is quoted masked: user-info and ?key= never reach the error text.
+TEST(ConfigKeys, UrlCredentialsAreMaskedInErrors) {
+  const std::string s{the_secret};
+  for (const std::string& url :
+       {"https://shop:" + s + "@panel.example/api/v2", "http://127.0.0.1:99999/api/v2?key=" + s,
+        "ftp://panel.example/api?api_key=" + s}) {
+    const std::string text = R"(
+[[providers]]
+name = "alpha"
+api_url = ")" + url + R"("
+key = "k-alpha"
+)" + std::string(minimal_services);
+    const auto r = load(text);
+    const config_error* e = error_for(r, "providers[0].api_url");
+    ASSERT_NE(e, nullptr) << to_string(r.errors);
+    EXPECT_EQ(all_text(r).find(s), std::string::npos) << all_text(r);
+    EXPECT_THAT(e->message, HasSubstr("***")) << e->message;
+  }
+}
+
+// A config file that holds keys warns like a key file when group or others may read it.
+TEST(ConfigKeys, ConfigFileWithKeysReadableByOthersWarns) {
+  test::scratch_dir dir;
+  using std::filesystem::perms;
+  const perms shared = perms::owner_read | perms::owner_write | perms::group_read;
+  const std::string inline_key = provider_with("key = \"" + std::string(the_secret) + "\"");
+  auto r = load_config_file(dir.write("shared.toml", inline_key, shared));
+  ASSERT_TRUE(r) << to_string(r.errors);
+  ASSERT_EQ(r.warnings.size(), 1u) << to_string(r.warnings);
+  EXPECT_THAT(r.warnings[0].message, HasSubstr("holds keys"));
+  EXPECT_THAT(r.warnings[0].message, HasSubstr("chmod 600"));
+
+  r = load_config_file(dir.write("private.toml", inline_key));
+  EXPECT_TRUE(r.warnings.empty()) << to_string(r.warnings);
+
+  ::setenv("SMM_TEST_PROVIDER_KEY", std::string(the_secret).c_str(), 1);
+  r = load_config_file(dir.write("env.toml", provider_with("key_env = \"SMM_TEST_PROVIDER_KEY\""), shared));
+  ::unsetenv("SMM_TEST_PROVIDER_KEY");
+  EXPECT_TRUE(r.warnings.empty()) << "no key in the file: " << to_string(r.warnings);
+}
+
 TEST(ConfigKeys, SecretFormatsAsStars) {
   const auto r = load(provider_with("key = \"" + std::string(the_secret) + "\""));
   ASSERT_TRUE(r) << to_string(r.errors);

@@ -46,7 +46,12 @@ TEST(restart_needed, names_the_changed_providers_services_and_addresses) {
             std::vector<std::string>{"providers (alpha)"});
   std::string moved = base_text();
   moved.replace(moved.find("/tmp/x/panel.sock"), 17, "/tmp/y/panel.sock");
-  EXPECT_EQ(restart_needed(a, load(moved)), std::vector<std::string>{"daemon.socket_path"});
+  // The admin socket's default is next to the panel socket: it moves with it.
+  EXPECT_EQ(restart_needed(a, load(moved)),
+            (std::vector<std::string>{"daemon.socket_path", "daemon.admin_socket_path"}));
+  std::string grouped = base_text();
+  grouped.insert(grouped.find("journal_path"), "admin_socket_path = \"/tmp/x/ctl.sock\"\n");
+  EXPECT_EQ(restart_needed(a, load(grouped)), std::vector<std::string>{"daemon.admin_socket_path"});
   std::string fewer = base_text();
   fewer.erase(fewer.find("[[providers]]\nname = \"beta\""), fewer.find("[[services]]") - fewer.find("[[providers]]\nname = \"beta\""));
   EXPECT_EQ(restart_needed(a, load(fewer)), std::vector<std::string>{"providers (beta removed)"});

@@ -285,12 +285,14 @@ void daemon_env::SetUp() {
   dir_ = d;
   config_path_ = dir_ + "/config.toml";
   socket_path_ = dir_ + "/panel.sock";
+  admin_socket_path_ = dir_ + "/admin.sock";
   journal_path_ = dir_ + "/journal.sqlite";
   log_path_ = dir_ + "/daemon.log";
 }
 
 void daemon_env::TearDown() {
   panel_.reset();
+  admin_.reset();
   daemon_.reset();  // SIGKILL if a test left it running
   if (HasFailure()) {
     // The daemon's log explains most failures: show its tail.
@@ -310,6 +312,7 @@ void daemon_env::write_config(const config_spec& spec) {
   t << "[daemon]\n"
     << "socket_path = " << json_quote(socket_path_) << "\n"
     << "api_socket_path = " << json_quote(dir_ + "/api.sock") << "\n"
+    << "admin_socket_path = " << json_quote(admin_socket_path_) << "\n"
     << "metrics_listen = \"\"\n"
     << "journal_path = " << json_quote(journal_path_) << "\n"
     << "log_level = \"info\"\n\n";
@@ -346,6 +349,7 @@ void daemon_env::write_config(const config_spec& spec) {
 
 void daemon_env::start_daemon(const std::vector<std::string>& extra_env) {
   panel_.reset();
+  admin_.reset();
   daemon_ = std::make_unique<daemon_process>(config_path_, log_path_, extra_env);
   // The socket appears once recovery is done; a stale file from a killed run may exist, so
   // a connection only counts once it answers a ping.
@@ -368,6 +372,7 @@ void daemon_env::start_daemon(const std::vector<std::string>& extra_env) {
 
 int daemon_env::stop_daemon(int sig, std::chrono::milliseconds timeout) {
   panel_.reset();
+  admin_.reset();
   return daemon_ ? daemon_->stop(sig, timeout) : -1;
 }
 
@@ -379,6 +384,15 @@ std::string daemon_env::daemon_log() const {
 }
 
 std::unique_ptr<unix_client> daemon_env::connect() { return std::make_unique<unix_client>(socket_path_, 5s); }
+
+std::unique_ptr<unix_client> daemon_env::connect_admin() {
+  return std::make_unique<unix_client>(admin_socket_path_, 5s);
+}
+
+unix_client& daemon_env::admin() {
+  if (!admin_) admin_ = connect_admin();
+  return *admin_;
+}
 
 add_reply daemon_env::add(unix_client& c, const std::string& panel_id, std::int64_t service,
                           const std::string& link, std::int64_t quantity) {

@@ -164,6 +164,10 @@ class daemon_env : public ::testing::Test {
   std::string daemon_log() const;
   /// A fresh connection to the panel socket.
   std::unique_ptr<unix_client> connect();
+  /// A fresh connection to the admin socket (the admin ops: overview, orders, history, ...).
+  std::unique_ptr<unix_client> connect_admin();
+  /// The connection to the admin socket, opened on first use (after start_daemon()).
+  unix_client& admin();
 
   /// `add` of one order on `c` (a unique request id is used).
   add_reply add(unix_client& c, const std::string& panel_id, std::int64_t service, const std::string& link,
@@ -189,10 +193,12 @@ class daemon_env : public ::testing::Test {
   std::string dir_;          ///< the temp dir
   std::string config_path_;  ///< dir_/config.toml
   std::string socket_path_;  ///< dir_/panel.sock
+  std::string admin_socket_path_;  ///< dir_/admin.sock (daemon.admin_socket_path's default there)
   std::string journal_path_;
   std::string log_path_;
   std::unique_ptr<daemon_process> daemon_;
   std::unique_ptr<unix_client> panel_;
+  std::unique_ptr<unix_client> admin_;
   std::int64_t next_request_id_ = 1;
 };
 

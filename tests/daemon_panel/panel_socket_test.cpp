@@ -1,21 +1,26 @@
 // The socket layer with a scripted order_service: ordering, batching, bad input on a live
-// connection, subscriptions, disconnects and stop. Loopback only (a unix socket in a temp dir).
-// Waits are bounded safety nets (a hung test fails), never timing assertions.
+// connection, subscriptions, disconnects and stop; which ops the panel and the admin socket
+// serve, the admin socket's mode and group, and its audit log with the peer's credentials.
+// Loopback only (a unix socket in a temp dir). Waits are bounded safety nets (a hung test
+// fails), never timing assertions.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "daemon/panel/panel_listener.hpp"
@@ -301,12 +306,13 @@ class PanelSocket : public ::testing::Test {
   void SetUp() override { start_server({}); }
   void TearDown() override { stop_server(); }
 
-  void start_server(panel_limits limits, reload_hook reload = {}) {
+  void start_server(panel_limits limits, reload_hook reload = {}, socket_face face = {}) {
     char tmpl[] = "/tmp/smm-panel-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    path_ = dir_ + "/panel.sock";
-    listener_ = std::make_unique<panel_listener>(io_.get_executor(), path_, service_, limits, std::move(reload));
+    path_ = dir_ + (face.role == socket_role::admin ? "/admin.sock" : "/panel.sock");
+    listener_ = std::make_unique<panel_listener>(io_.get_executor(), path_, service_, limits,
+                                                 std::move(reload), std::move(face));
     listener_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -521,27 +527,113 @@ TEST_F(PanelSocket, ClientGoneBeforeItsAnswerDoesNotHurtTheServer) {
   EXPECT_EQ(field(d.line(), "/result/status"), "accepted");
 }
 
-TEST_F(PanelSocket, EveryOpReachesTheEngine) {
+TEST_F(PanelSocket, EveryPanelOpReachesTheEngine) {
   client c(path_);
-  c.send("{\"id\":1,\"op\":\"cancel\",\"orders\":[\"a\",\"b\"]}\n"
-         "{\"id\":2,\"op\":\"refill\",\"order\":\"a\",\"current_count\":5}\n"
-         "{\"id\":3,\"op\":\"refill_status\",\"order\":\"a\"}\n"
-         "{\"id\":4,\"op\":\"speedup\",\"order\":\"a\"}\n"
-         "{\"id\":5,\"op\":\"resolve\",\"order\":\"a\",\"placed\":false}\n"
-         "{\"id\":6,\"op\":\"providers\"}\n"
-         "{\"id\":7,\"op\":\"services\"}\n");
+  c.send(
+      "{\"id\":1,\"op\":\"cancel\",\"orders\":[\"a\",\"b\"]}\n"
+      "{\"id\":2,\"op\":\"refill\",\"order\":\"a\",\"current_count\":5}\n"
+      "{\"id\":3,\"op\":\"refill_status\",\"order\":\"a\"}\n"
+      "{\"id\":4,\"op\":\"speedup\",\"order\":\"a\"}\n"
+      "{\"id\":6,\"op\":\"providers\"}\n"
+      "{\"id\":7,\"op\":\"services\"}\n");
   EXPECT_EQ(field(c.line(), "/result/orders/1/result"), "cancel requested");
   EXPECT_EQ(field(c.line(), "/error/message"), "refill window over");
   EXPECT_EQ(field(c.line(), "/result/result"), "Completed");
   EXPECT_EQ(field(c.line(), "/result/result"), "eligible");
-  EXPECT_EQ(field(c.line(), "/result/result"), "resolved");
   EXPECT_EQ(field(c.line(), "/result/providers/0/name"), "alpha");
   EXPECT_EQ(field(c.line(), "/result/services"), "[]");
-  EXPECT_EQ(service_.calls(),
-            (std::vector<std::string>{"cancel", "refill", "refill_status", "speedup", "resolve"}));
+  EXPECT_EQ(service_.calls(), (std::vector<std::string>{"cancel", "refill", "refill_status", "speedup"}));
 }
 
-TEST_F(PanelSocket, AdminOpsReachTheEngineInOrder) {
+// Every admin op, as smm-dispatchctl would send it; each must be refused on the panel socket.
+constexpr const char* admin_requests =
+    "{\"id\":1,\"op\":\"overview\"}\n"
+    "{\"id\":2,\"op\":\"orders\",\"state\":\"queued\",\"after_id\":4,\"limit\":2}\n"
+    "{\"id\":3,\"op\":\"history\",\"order\":\"known\"}\n"
+    "{\"id\":4,\"op\":\"pause\",\"provider\":\"alpha\",\"reason\":\"maintenance\"}\n"
+    "{\"id\":5,\"op\":\"resume\",\"provider\":\"alpha\"}\n"
+    "{\"id\":6,\"op\":\"resolve\",\"order\":\"a\",\"placed\":false}\n"
+    "{\"id\":7,\"op\":\"reload\"}\n";
+constexpr int admin_request_count = 7;
+
+class PanelSocketNamingAdmin : public PanelSocket {
+ protected:
+  void SetUp() override {
+    start_server(
+        {},
+        [this] {
+          ++reload_calls_;
+          return reload_outcome{true, "reloaded"};
+        },
+        socket_face{socket_role::panel, "/run/test/admin.sock", std::nullopt});
+  }
+  std::atomic<int> reload_calls_{0};
+};
+
+TEST_F(PanelSocketNamingAdmin, RefusesEveryAdminOpAsForbiddenNamingTheAdminSocket) {
+  client c(path_);
+  c.send(admin_requests);
+  const char* ops[] = {"overview", "orders", "history", "pause", "resume", "resolve", "reload"};
+  for (int i = 0; i < admin_request_count; ++i) {
+    const std::string l = c.line();
+    EXPECT_EQ(field(l, "/id"), std::to_string(i + 1)) << l;
+    EXPECT_EQ(field(l, "/ok"), "false") << l;
+    EXPECT_EQ(field(l, "/error/code"), "forbidden") << l;
+    EXPECT_EQ(field(l, "/error/message"),
+              std::string("op \"") + ops[i] + "\" is served only on the admin socket /run/test/admin.sock")
+        << l;
+  }
+  // Nothing reached the engine or the reload hook; the connection still serves panel ops.
+  EXPECT_TRUE(service_.calls().empty());
+  EXPECT_EQ(reload_calls_.load(), 0);
+  c.send(add_line("8", "after-forbidden"));
+  EXPECT_EQ(field(c.line(), "/result/status"), "accepted");
+}
+
+class AdminSocket : public PanelSocket {
+ protected:
+  void SetUp() override {
+    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt});
+  }
+};
+
+TEST_F(AdminSocket, FileIsMode0600OwnedByTheDaemonsUser) {
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+}
+
+TEST_F(AdminSocket, ServesReadsButNoPanelWrites) {
+  client c(path_);
+  c.send(
+      "{\"id\":1,\"op\":\"status\",\"order\":\"a\"}\n"
+      "{\"id\":2,\"op\":\"providers\"}\n"
+      "{\"id\":3,\"op\":\"services\"}\n"
+      "{\"id\":4,\"op\":\"refill_status\",\"order\":\"a\"}\n"
+      "{\"id\":5,\"op\":\"ping\"}\n" +
+      add_line("6", "x") +
+      "{\"id\":7,\"op\":\"cancel\",\"orders\":[\"a\"]}\n"
+      "{\"id\":8,\"op\":\"refill\",\"order\":\"a\"}\n"
+      "{\"id\":9,\"op\":\"speedup\",\"order\":\"a\"}\n");
+  EXPECT_EQ(field(c.line(), "/error/code"), "not_found");  // status reached the engine
+  EXPECT_EQ(field(c.line(), "/result/providers/0/name"), "alpha");
+  EXPECT_EQ(field(c.line(), "/result/services"), "[]");
+  EXPECT_EQ(field(c.line(), "/result/result"), "Completed");
+  EXPECT_EQ(field(c.line(), "/result/pong"), "true");
+  for (const char* op : {"add", "cancel", "refill", "speedup"}) {
+    const std::string l = c.line();
+    EXPECT_EQ(field(l, "/error/code"), "forbidden") << l;
+    EXPECT_EQ(field(l, "/error/message"),
+              std::string("op \"") + op + "\" is served only on the panel socket /run/test/panel.sock")
+        << l;
+  }
+  EXPECT_EQ(service_.total_orders(), 0u);
+  EXPECT_EQ(service_.calls(), (std::vector<std::string>{"status", "refill_status"}));
+}
+
+TEST_F(AdminSocket, AdminOpsReachTheEngineInOrder) {
   client c(path_);
   c.send("{\"id\":1,\"op\":\"overview\"}\n"
          "{\"id\":2,\"op\":\"orders\",\"state\":\"queued\",\"after_id\":4,\"limit\":2}\n"
@@ -625,20 +717,80 @@ TEST_F(PanelSocket, BulkIntakeIsAnsweredCompletelyInMergedCalls) {
               orders / seconds, service_.add_calls().size());
 }
 
-class PanelSocketWithReload : public PanelSocket {
+TEST_F(AdminSocket, ResolveReachesTheEngine) {
+  client c(path_);
+  c.send("{\"id\":5,\"op\":\"resolve\",\"order\":\"a\",\"placed\":false}\n");
+  EXPECT_EQ(field(c.line(), "/result/result"), "resolved");
+  EXPECT_EQ(service_.calls(), (std::vector<std::string>{"resolve"}));
+}
+
+class AdminSocketWithGroup : public PanelSocket {
+ protected:
+  // The process's own primary group: one it is a member of, so chown succeeds unprivileged.
+  void SetUp() override {
+    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", ::getgid()});
+  }
+};
+
+TEST_F(AdminSocketWithGroup, FileIsMode0660WithTheGroup) {
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  EXPECT_EQ(st.st_gid, ::getgid());
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"overview\"}\n");
+  EXPECT_EQ(field(c.line(), "/ok"), "true");
+}
+
+// The "admin" logger writes into a string for the test's length.
+class AdminSocketAudit : public PanelSocket {
  protected:
   void SetUp() override {
-    start_server({}, [this] {
-      ++reload_calls_;
-      return next_ok_ ? reload_outcome{true, "reloaded config.toml"}
-                      : reload_outcome{false, "config.toml:3: daemon.log_level: expected one of trace, debug"};
-    });
+    spdlog::drop("admin");
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_, true);
+    auto l = std::make_shared<spdlog::logger>("admin", sink);
+    l->set_level(spdlog::level::info);
+    spdlog::register_logger(l);
+    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt});
+  }
+  void TearDown() override {
+    PanelSocket::TearDown();
+    spdlog::drop("admin");
+  }
+  std::ostringstream log_;
+};
+
+TEST_F(AdminSocketAudit, EveryAdminOpIsLoggedWithThePeersUidAndPid) {
+  client c(path_);
+  c.send(admin_requests);
+  for (int i = 0; i < admin_request_count; ++i) EXPECT_FALSE(c.line().empty());
+  const std::string log = log_.str();
+  const std::string who = "uid " + std::to_string(::getuid()) + " pid " + std::to_string(::getpid()) + ": ";
+  for (const char* line : {"overview", "orders state queued after 4 limit 2", "history order \"known\"",
+                           "pause provider \"alpha\" reason \"maintenance\"", "resume provider \"alpha\"",
+                           "resolve order \"a\" not placed", "reload"})
+    EXPECT_NE(log.find(who + line + "\n"), std::string::npos) << "missing: " << who << line << "\n" << log;
+}
+
+class AdminSocketWithReload : public PanelSocket {
+ protected:
+  void SetUp() override {
+    start_server(
+        {},
+        [this] {
+          ++reload_calls_;
+          return next_ok_
+                     ? reload_outcome{true, "reloaded config.toml"}
+                     : reload_outcome{false, "config.toml:3: daemon.log_level: expected one of trace, debug"};
+        },
+        socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt});
   }
   std::atomic<int> reload_calls_{0};
   std::atomic<bool> next_ok_{true};
 };
 
-TEST_F(PanelSocketWithReload, ReloadCallsTheHookAndReportsItsOutcome) {
+TEST_F(AdminSocketWithReload, ReloadCallsTheHookAndReportsItsOutcome) {
   client c(path_);
   c.send("{\"id\":1,\"op\":\"reload\"}\n");
   std::string l = c.line();

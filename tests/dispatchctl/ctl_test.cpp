@@ -52,7 +52,8 @@ void expect_usage_error(std::vector<std::string> args, std::string_view message,
 TEST(CtlCommandLine, DefaultsEnvAndGlobalOptionsOnEitherSide) {
   auto c = command({"status"});
   EXPECT_EQ(c.kind, subcommand::status);
-  EXPECT_EQ(c.socket_path, default_socket_path);
+  // The admin socket: the panel socket refuses the admin ops.
+  EXPECT_EQ(c.socket_path, "/run/smm-dispatchd/admin.sock");
   EXPECT_EQ(c.timeout, std::chrono::milliseconds(10'000));
   EXPECT_FALSE(c.json);
 

@@ -50,10 +50,13 @@ int row_with(const std::string& text, const std::vector<std::string>& words) {
 
 class dispatchctl : public daemon_env {
  protected:
-  /// Runs smm-dispatchctl --socket <ours> --timeout 10 <args>; stdout and stderr to files.
-  ctl_result ctl(std::vector<std::string> args, bool with_socket = true) {
+  /// Runs smm-dispatchctl --socket <our admin socket> --timeout 10 <args>; stdout and stderr to
+  /// files. `socket` overrides the admin socket.
+  ctl_result ctl(std::vector<std::string> args, bool with_socket = true, const std::string& socket = {}) {
     std::vector<std::string> argv_text{SMM_DISPATCHCTL};
-    if (with_socket) argv_text.insert(argv_text.end(), {"--socket", socket_path_, "--timeout", "10"});
+    if (with_socket)
+      argv_text.insert(argv_text.end(),
+                       {"--socket", socket.empty() ? admin_socket_path_ : socket, "--timeout", "10"});
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_text) argv.push_back(a.data());
@@ -225,8 +228,38 @@ TEST_F(dispatchctl, usage_errors_exit_2_and_an_absent_daemon_exits_1) {
   // No daemon started: the socket path and the errno text.
   r = ctl({"status"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "smm-dispatchctl: cannot connect to the daemon at " + socket_path_ +
+  EXPECT_EQ(r.err, "smm-dispatchctl: cannot connect to the daemon at " + admin_socket_path_ +
                        ": No such file or directory\n");
+}
+
+TEST_F(dispatchctl, the_panel_socket_refuses_every_admin_command_naming_the_admin_socket) {
+  mock_process mock({"--pending-ms", "60000"});
+  start_with(mock);
+  ASSERT_EQ(add("f1", 1, "https://instagram.com/forbidden", 100).status, "accepted");
+  const std::string forbidden_prefix = "smm-dispatchctl: the daemon refused: forbidden: op \"";
+  const std::string where = "\" is served only on the admin socket " + admin_socket_path_ + "\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> commands{
+      {{"status"}, "overview"},        {{"orders", "--state", "pending"}, "orders"},
+      {{"show", "f1"}, "history"},     {{"pause", "alpha"}, "pause"},
+      {{"resume", "alpha"}, "resume"}, {{"resolve", "f1", "--not-placed"}, "resolve"},
+      {{"reload"}, "reload"},
+  };
+  for (const auto& [args, op] : commands) {
+    auto r = ctl(args, true, socket_path_);
+    EXPECT_EQ(r.exit_code, 1) << op << ": " << r.out;
+    EXPECT_EQ(r.err, forbidden_prefix + op + where) << op;
+  }
+  // Nothing was paused or reloaded; the same commands work on the admin socket.
+  auto r = ctl({"providers"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("paused by an operator"), std::string::npos) << r.out;
+  r = ctl({"status"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = ctl({"pause", "alpha"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = ctl({"resume", "alpha"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(daemon_log().find("reloaded "), std::string::npos);
 }
 
 TEST_F(dispatchctl, pause_keeps_new_orders_queued_until_resume) {

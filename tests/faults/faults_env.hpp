@@ -25,6 +25,7 @@ class faults_env : public daemon_env {
   /// Starts the daemon without waiting for its socket.
   void spawn_daemon() {
     panel_.reset();
+    admin_.reset();
     daemon_ = std::make_unique<daemon_process>(config_path_, log_path_);
   }
   /// kill -9; true when the daemon was alive and died of it.
@@ -32,9 +33,9 @@ class faults_env : public daemon_env {
     const int st = stop_daemon(SIGKILL);
     return st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
   }
-  /// Every order in `state` (admin `orders`, all pages) on the main connection.
+  /// Every order in `state` (admin `orders`, all pages) on the admin socket.
   std::vector<listed_order> listed(const std::string& state) {
-    return list_orders(*panel_, state, next_request_id_);
+    return list_orders(admin(), state, next_request_id_);
   }
 };
 

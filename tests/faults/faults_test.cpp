@@ -426,7 +426,7 @@ class kill_loop : public faults_env {
       ++f.by_state[s.state];
       const std::string& link = link_of_.at(id);
       // Reconciliation: was it ever unknown, and how was it settled (its history says).
-      const order_trail trail = trail_of(*panel_, id, next_request_id_);
+      const order_trail trail = trail_of(admin(), id, next_request_id_);
       if (trail.was_unknown) {
         ++f.ever_unknown;
         int created = 0;

@@ -344,5 +344,64 @@ TEST_F(answers, a_plain_success_has_no_unconfirmed_order) {
   EXPECT_TRUE(r.value.unconfirmed_order.empty());
 }
 
+// ---- A provider that echoes the request, key included: nothing of the key leaves the client ----
+
+constexpr std::string_view echoed_key = "Zk4Qm9Tx2Lp7Vb3NwR8c";
+
+class echoes : public answers {
+ protected:
+  call_result<add_result> add_answered(const canned_reply& reply,
+                                       std::shared_ptr<const secret_scrubber> shared = nullptr) {
+    test::tiny_server srv(reply);
+    auto o = test_support::fast_options("http://127.0.0.1:" + std::to_string(srv.port()) + "/api/v2");
+    o.key = std::string(echoed_key);
+    o.scrubber = std::move(shared);
+    provider_client c(ioc_.get_executor(), std::move(o));
+    return run(c.add(order_for("echo")));
+  }
+};
+
+TEST_F(echoes, an_error_quoting_the_key_keeps_its_category_and_loses_the_key) {
+  const std::string k{echoed_key};
+  const auto r = add_answered(json(200, R"({"error":"Invalid API key: key=)" + k + R"(&action=add"})"));
+  EXPECT_EQ(r.outcome, call_outcome::pause_provider) << r.error;
+  EXPECT_EQ(r.category, error_category::bad_key);
+  EXPECT_EQ(r.error, "Invalid API key: key=***&action=add");
+}
+
+TEST_F(echoes, an_html_excerpt_cut_inside_the_key_keeps_no_part_of_it) {
+  // The excerpt stops after 80 characters, inside the key: a prefix of it must not survive.
+  const std::string page = "<html><body><pre>POST /api/v2 " + std::string(40, '.') + " " +
+                           std::string(echoed_key) + "</pre></body></html>";
+  const auto r = add_answered(html(500, page));
+  EXPECT_EQ(r.outcome, call_outcome::unknown) << r.error;
+  EXPECT_NE(r.error.find("HTML"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find(echoed_key.substr(0, 6)), std::string::npos) << r.error;
+}
+
+TEST_F(echoes, a_shared_scrubber_masks_other_keys_too) {
+  auto shared =
+      std::make_shared<secret_scrubber>(std::vector<std::string>{std::string(echoed_key), "panel-key-42xy"});
+  const auto r = add_answered(json(200, R"({"error":"Incorrect request from panel-key-42xy"})"), shared);
+  EXPECT_EQ(r.error, "Incorrect request from ***");
+}
+
+TEST_F(echoes, per_order_errors_and_status_texts_are_scrubbed) {
+  const std::string k{echoed_key};
+  test::tiny_server srv(json(200, R"({"1":{"error":"bad key )" + k + R"("},"2":{"status":"Pending )" + k +
+                                      R"(","charge":"0.1","remains":"5"}})"));
+  auto o = test_support::fast_options("http://127.0.0.1:" + std::to_string(srv.port()) + "/api/v2");
+  o.key = k;
+  provider_client c(ioc_.get_executor(), std::move(o));
+  const auto r = run(c.status_multi({"1", "2"}));
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.value.size(), 2u);
+  ASSERT_TRUE(r.value[0].error);
+  EXPECT_EQ(r.value[0].error->message, "bad key ***");
+  ASSERT_TRUE(r.value[1].status);
+  EXPECT_EQ(r.value[1].status->status, "Pending ***");
+  EXPECT_EQ(r.value[1].status->remains, 5) << "numbers are read from the reply as received";
+}
+
 }  // namespace
 }  // namespace smm::providers

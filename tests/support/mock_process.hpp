@@ -23,10 +23,10 @@ namespace smm::test {
 /// One mock provider process.
 class mock_process {
  public:
-  /// Extra flags after `--port 0 --key test-key`.
-  explicit mock_process(std::vector<std::string> flags = {}) {
+  /// Extra flags after `--port 0 --key KEY`.
+  explicit mock_process(std::vector<std::string> flags = {}, std::string key = "test-key") {
     std::vector<std::string> args{SMM_BINARY_DIR "/tools/mockprovider/smm-mockprovider", "--port", "0",
-                                  "--key", "test-key"};
+                                  "--key", std::move(key)};
     for (auto& f : flags) args.push_back(std::move(f));
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -5,7 +5,8 @@
 #     files where Debian expects them (binaries, unit, example config, docs);
 #  2. the maintainer scripts parse;
 #  3. the packaged binaries run: the daemon starts from the extracted tree on a loopback-only
-#     config, smm-dispatchctl reads its status, SIGTERM stops it with exit 0;
+#     config, smm-dispatchctl reads its status on the admin socket (mode 0600; the panel
+#     socket refuses it), SIGTERM stops it with exit 0;
 #  4. as root, when the package is not installed already: `dpkg -i` installs it (postinst
 #     creates the socket group and enables the unit; systemd need not run), the installed
 #     daemon passes --check-config on the example's shape, and `dpkg --purge` removes it.
@@ -79,18 +80,25 @@ TOML
 "$bin/smm-dispatchd" --config "$tmp/run/smm.toml" >"$tmp/run/daemon.log" 2>&1 &
 daemon_pid=$!
 i=0
-until "$bin/smm-dispatchctl" --socket "$tmp/run/panel.sock" status >"$tmp/run/status.txt" 2>&1; do
+# The admin socket: admin.sock next to socket_path (daemon.admin_socket_path's default).
+until "$bin/smm-dispatchctl" --socket "$tmp/run/admin.sock" status >"$tmp/run/status.txt" 2>&1; do
   i=$((i + 1))
   [ $i -lt 100 ] || { cat "$tmp/run/daemon.log" "$tmp/run/status.txt"; fail "the packaged daemon did not answer within 10 s"; }
   kill -0 "$daemon_pid" 2>/dev/null || { cat "$tmp/run/daemon.log"; fail "the packaged daemon exited at start"; }
   sleep 0.1
 done
+[ "$(stat -c %a "$tmp/run/admin.sock")" = 600 ] || fail "the admin socket is not mode 0600: $(stat -c %a "$tmp/run/admin.sock")"
+if "$bin/smm-dispatchctl" --socket "$tmp/run/panel.sock" status >"$tmp/run/refused.txt" 2>&1; then
+  fail "the panel socket answered an admin command"
+fi
+grep -q "forbidden: op \"overview\" is served only on the admin socket $tmp/run/admin.sock" "$tmp/run/refused.txt" ||
+  { cat "$tmp/run/refused.txt"; fail "the panel socket's refusal does not name the admin socket"; }
 kill -TERM "$daemon_pid"
 rc=0
 wait "$daemon_pid" || rc=$?
 daemon_pid=
 [ "$rc" -eq 0 ] || { cat "$tmp/run/daemon.log"; fail "SIGTERM: exit $rc"; }
-echo "OK: the packaged daemon started, answered smm-dispatchctl status, and stopped with exit 0"
+echo "OK: the packaged daemon started, answered smm-dispatchctl status on its admin socket, and stopped with exit 0"
 
 # 4. A real install, only where it is safe: as root, package not installed yet.
 if [ "$(id -u)" -eq 0 ] && ! dpkg-query -W smm-dispatchd >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

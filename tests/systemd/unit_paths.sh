@@ -22,5 +22,6 @@ check() {  # key, required prefix
 }
 check socket_path "/run/$runtime"
 check api_socket_path "/run/$runtime"
+check admin_socket_path "/run/$runtime"
 check journal_path "/var/lib/$state"
 exit $fail

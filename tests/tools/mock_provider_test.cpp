@@ -218,6 +218,30 @@ TEST_F(MockProvider, ProviderSideRateLimitAnswers429) {
   EXPECT_EQ(post("key=k&action=balance").status, 200);
 }
 
+// The echo faults quote the request, key and key headers included: what the daemon's key
+// scrubbing is tested against.
+TEST_F(MockProvider, EchoFaultsQuoteTheRequestWithItsKey) {
+  post("kind=echo&action=add&count=1&message=Invalid%20request", "/admin/faults");
+  incoming in;
+  in.target = "/api/v2?action=add";
+  in.body = "key=k&service=1&link=x&quantity=100";
+  in.x_api_key = "hdr-key";
+  in.authorization = "Bearer hdr-key";
+  const reply echoed = p->handle(in);
+  EXPECT_EQ(echoed.status, 200);
+  EXPECT_EQ(echoed.body, R"({"error":"Invalid request: POST /api/v2?action=add\nX-Api-Key: hdr-key\n)"
+                         R"(Authorization: Bearer hdr-key\n\nkey=k&service=1&link=x&quantity=100"})");
+
+  post("kind=echo_html&count=1", "/admin/faults");
+  const reply page = post("key=k&action=balance");
+  EXPECT_EQ(page.status, 500);
+  EXPECT_EQ(page.content_type.substr(0, 9), "text/html");
+  EXPECT_EQ(page.body, "<html><body><pre>POST /api/v2\n\nkey=k&action=balance</pre></body></html>\r\n");
+  const std::string audit = get_audit();
+  EXPECT_NE(audit.find(R"("error":"Invalid request","fault":"echo")"), std::string::npos) << audit;
+  EXPECT_EQ(audit.find("hdr-key"), std::string::npos) << "the audit never holds a key";
+}
+
 TEST(MockFaults, SpecsParseAndRejectNonsense) {
   std::string error;
   const auto rule = parse_fault_spec("trickle,action=status,count=3,trickle_bytes=4,trickle_ms=10", error);
@@ -226,6 +250,9 @@ TEST(MockFaults, SpecsParseAndRejectNonsense) {
   EXPECT_EQ(rule->action, "status");
   EXPECT_EQ(rule->remaining, 3);
   EXPECT_TRUE(rule->after);
+  EXPECT_EQ(parse_fault_spec("echo", error)->status, 200);
+  EXPECT_EQ(parse_fault_spec("echo", error)->message, "Bad request");
+  EXPECT_EQ(parse_fault_spec("echo_html,status=403", error)->status, 403);
   EXPECT_FALSE(parse_fault_spec("melt", error));
   EXPECT_FALSE(parse_fault_spec("http_5xx,status=404", error));
   EXPECT_FALSE(parse_fault_spec("reset,rate=2", error));

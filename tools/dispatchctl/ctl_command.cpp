@@ -47,16 +47,16 @@ parse_outcome parse_command_line(const std::vector<std::string>& args,
   double timeout_s = 10;
 
   CLI::App app{
-      "smm-dispatchctl: look at and steer a running smm-dispatchd through its panel socket.\n"
+      "smm-dispatchctl: look at and steer a running smm-dispatchd through its admin socket.\n"
       "Tables for people by default; --json prints the daemon's answer as one JSON document.\n"
       "Exit codes: 0 ok, 1 the daemon refused or could not be reached, 2 usage error.",
       "smm-dispatchctl"};
   app.failure_message(usage_failure);
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
-  app.add_option(
-      "--socket", c.socket_path,
-      std::string("the daemon's panel socket (default ") + default_socket_path + ", or $" + socket_env + ")");
+  app.add_option("--socket", c.socket_path,
+                 std::string("the daemon's admin socket, daemon.admin_socket_path (default ") +
+                     default_socket_path + ", or $" + socket_env + ")");
   app.add_option("--timeout", timeout_s, "seconds to wait for each answer (default 10)")
       ->check(CLI::Range(0.001, 3600.0));
   app.add_flag("--json", c.json, "print the daemon's answer as JSON instead of a table");

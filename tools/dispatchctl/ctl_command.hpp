@@ -10,8 +10,9 @@
 
 namespace smm::dispatchctl {
 
-/// The socket used when neither --socket nor SMM_DISPATCHD_SOCKET says otherwise.
-inline constexpr const char* default_socket_path = "/run/smm-dispatchd/panel.sock";
+/// The socket used when neither --socket nor SMM_DISPATCHD_SOCKET says otherwise: the daemon's
+/// admin socket (daemon.admin_socket_path's default), the only one serving the admin ops.
+inline constexpr const char* default_socket_path = "/run/smm-dispatchd/admin.sock";
 /// The environment variable naming the socket.
 inline constexpr const char* socket_env = "SMM_DISPATCHD_SOCKET";
 

@@ -1,5 +1,5 @@
 #pragma once
-// The request line (NDJSON, without its newline) the daemon's panel socket expects for a
+// The request line (NDJSON, without its newline) the daemon's admin socket expects for a
 // command. Pure.
 #include <cstdint>
 #include <string>

@@ -1,6 +1,7 @@
 #pragma once
-// A blocking NDJSON client for the daemon's panel socket: one request line out, its answer
-// line back, every wait bounded. Plain POSIX (no asio): the tool does one thing at a time.
+// A blocking NDJSON client for the daemon's admin socket (or any of its NDJSON sockets): one
+// request line out, its answer line back, every wait bounded. Plain POSIX (no asio): the tool
+// does one thing at a time.
 #include <chrono>
 #include <stdexcept>
 #include <string>

@@ -9,7 +9,7 @@
 namespace smm::mock {
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 11> kind_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 13> kind_names{{
     {fault_kind::none, "none"},
     {fault_kind::error, "error"},
     {fault_kind::http_5xx, "http_5xx"},
@@ -21,6 +21,8 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 11> kind_names{{
     {fault_kind::truncated, "truncated"},
     {fault_kind::trickle, "trickle"},
     {fault_kind::error_with_order, "error_with_order"},
+    {fault_kind::echo, "echo"},
+    {fault_kind::echo_html, "echo_html"},
 }};
 
 std::optional<double> parse_double(std::string_view text) {
@@ -53,7 +55,7 @@ std::optional<fault_rule> make_fault_rule(const param_map& params, std::string& 
   if (!kind || *kind == fault_kind::none) {
     error =
         "kind must be one of error, http_5xx, rate_limit, black_hole, reset, html, invalid_json, "
-        "truncated, trickle, error_with_order";
+        "truncated, trickle, error_with_order, echo, echo_html";
     return std::nullopt;
   }
   rule.kind = *kind;
@@ -127,6 +129,9 @@ std::optional<fault_rule> make_fault_rule(const param_map& params, std::string& 
     return std::nullopt;
   }
   if (rule.kind == fault_kind::html && rule.status == 0) rule.status = 502;
+  if (rule.kind == fault_kind::echo && rule.status == 0) rule.status = 200;
+  if (rule.kind == fault_kind::echo_html && rule.status == 0) rule.status = 500;
+  if (rule.kind == fault_kind::echo && rule.message == fault_rule{}.message) rule.message = "Bad request";
   return rule;
 }
 

@@ -29,6 +29,11 @@ enum class fault_kind {
   /// 200 {"error": message, "order": id} (ipanel.me style): with apply=after the id is the
   /// order the add really created; before, an id this provider never gave out.
   error_with_order,
+  /// {"error": "<message>: <the request as received>"}, status 200 unless `status`: a provider
+  /// that quotes the request, key and headers included, in its error.
+  echo,
+  /// An HTML error page quoting the request, key and headers included (status 500 unless `status`).
+  echo_html,
 };
 
 /// "http_5xx" etc.; none for an unknown name.

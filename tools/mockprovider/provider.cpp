@@ -17,6 +17,14 @@ reply json_reply(int status, std::string body) {
   return r;
 }
 
+// The request as a naive panel's error page quotes it: line, key headers, body.
+std::string request_dump(const incoming& r) {
+  std::string out = r.method + " " + r.target + "\n";
+  if (!r.x_api_key.empty()) out += "X-Api-Key: " + r.x_api_key + "\n";
+  if (!r.authorization.empty()) out += "Authorization: " + r.authorization + "\n";
+  return out + "\n" + r.body;
+}
+
 }  // namespace
 
 param_map request_params(std::string_view query, const incoming& request) {
@@ -72,7 +80,8 @@ reply provider::handle(const incoming& request) {
   return handle_api(request, query);
 }
 
-void provider::apply_fault(const fault_rule& rule, bool action_ran, reply& out) const {
+void provider::apply_fault(const fault_rule& rule, bool action_ran, const incoming& request,
+                           reply& out) const {
   switch (rule.kind) {
     case fault_kind::none:
       break;
@@ -101,6 +110,15 @@ void provider::apply_fault(const fault_rule& rule, bool action_ran, reply& out) 
       out.status = rule.status;
       out.content_type = "text/html; charset=UTF-8";
       out.body = std::string(html_page);
+      break;
+    case fault_kind::echo:
+      out.status = rule.status;
+      out.body = error_body(rule.message + ": " + request_dump(request));
+      break;
+    case fault_kind::echo_html:
+      out.status = rule.status;
+      out.content_type = "text/html; charset=UTF-8";
+      out.body = "<html><body><pre>" + request_dump(request) + "</pre></body></html>\r\n";
       break;
     case fault_kind::invalid_json:
       // The action's own answer cut by one byte, or a cut error when it did not run.
@@ -169,8 +187,9 @@ reply provider::handle_api(const incoming& request, std::string_view query) {
     }
   }
   out.body = answer.body;
-  if (fault) apply_fault(*fault, run, out);
-  if (fault && fault->kind == fault_kind::error && !run) answer.error = fault->message;
+  if (fault) apply_fault(*fault, run, request, out);
+  if (fault && (fault->kind == fault_kind::error || fault->kind == fault_kind::echo) && !run)
+    answer.error = fault->message;
 
   if (run && key == options_.key) {
     if (action == "add" && answer.order_id && !replayed) polls_.created(*answer.order_id, now);

@@ -84,7 +84,7 @@ class provider {
  private:
   reply handle_api(const incoming& request, std::string_view query);
   reply handle_admin(const incoming& request, std::string_view path, std::string_view query);
-  void apply_fault(const fault_rule& rule, bool action_ran, reply& out) const;
+  void apply_fault(const fault_rule& rule, bool action_ran, const incoming& request, reply& out) const;
   std::string stats_json();
   void set_rate_limit(double per_s, double burst);
 
