@@ -86,6 +86,31 @@ void attempt_limiter::prune(clock::time_point now) {
   clients_.erase(oldest);
 }
 
+std::size_t attempt_limiter::failures(const std::string& client, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  const auto it = clients_.find(client);
+  if (it == clients_.end() || now - it->second.start >= window_) return 0;
+  return it->second.failures;
+}
+
+std::string failed_key_slot(std::string_view client, std::string_view presented_key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto d = digest_of(presented_key);
+  std::string slot(client);
+  slot += " key:";
+  for (std::size_t i = 0; i < 8; ++i) {  // 64 bits: enough to tell keys apart, useless to invert
+    slot += hex[d[i] >> 4];
+    slot += hex[d[i] & 0xf];
+  }
+  return slot;
+}
+
+std::chrono::milliseconds failure_delay(std::size_t peer_failures, std::size_t free_failures) {
+  if (peer_failures < free_failures) return std::chrono::milliseconds(0);
+  const std::size_t doublings = std::min<std::size_t>(peer_failures - free_failures, 5);
+  return std::min(std::chrono::milliseconds(100 << doublings), std::chrono::milliseconds(2000));
+}
+
 std::size_t attempt_limiter::tracked() const {
   std::lock_guard lock(mu_);
   return clients_.size();

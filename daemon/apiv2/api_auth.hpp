@@ -58,6 +58,8 @@ class attempt_limiter {
   bool blocked(const std::string& client, clock::time_point now = clock::now());
   /// Records one failed attempt.
   void failure(const std::string& client, clock::time_point now = clock::now());
+  /// Failed attempts of `client` in its current window.
+  std::size_t failures(const std::string& client, clock::time_point now = clock::now());
   /// Clients tracked (tests).
   std::size_t tracked() const;
 
@@ -74,5 +76,15 @@ class attempt_limiter {
   mutable std::mutex mu_;
   std::map<std::string, window_state, std::less<>> clients_;
 };
+
+/// The limiter's slot of a wrong key: the peer and a short digest of the key it presented, so a
+/// client repeating a bad key is refused without locking out another panel on the same host
+/// that presents its own, right key. Never the key itself.
+std::string failed_key_slot(std::string_view client, std::string_view presented_key);
+
+/// How long to hold the answer to a peer's next failed attempt: nothing below `free_failures`
+/// failures in its window, then 100 ms doubling per failure up to 2 s. Slows a key search down
+/// before any refusal, and a right key is never delayed.
+std::chrono::milliseconds failure_delay(std::size_t peer_failures, std::size_t free_failures);
 
 }  // namespace smm::daemon::apiv2

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -107,6 +108,7 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
         handler(s, std::move(currency)),
         keys(k),
         limiter(o.max_failed_attempts, o.failure_window),
+        peers(o.max_failed_attempts, o.failure_window),
         log(logger("apiv2")),
         net(std::move(ex), net::listener_options{"API v2", o.max_connections, o.stop_grace}, log) {}
 
@@ -115,7 +117,8 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
   api_server_options options;
   api_handler handler;
   key_ring keys;
-  attempt_limiter limiter;
+  attempt_limiter limiter;  ///< per peer and presented key: refuses a repeated wrong key
+  attempt_limiter peers;    ///< per peer, any wrong key: how much to slow its answers down
   std::shared_ptr<spdlog::logger> log;
   net::listener net;  // the unix socket and the TCP address, one connection cap for both
   std::atomic<std::uint16_t> bound_port{0};
@@ -179,10 +182,6 @@ asio::awaitable<answer> api_server::impl::respond(const http::request<http::stri
     count(0, api_outcome::bad_request);
     co_return answer{http::status::method_not_allowed, error_body("Method not allowed: use POST or GET")};
   }
-  if (limiter.blocked(client)) {
-    count(0, api_outcome::throttled);
-    co_return answer{http::status::too_many_requests, error_body(too_many_failures)};
-  }
   const decoded_input in =
       decode_input({std::string_view(req.method_string()), std::string_view(req.target()),
                     std::string_view(req[http::field::content_type]), std::string_view(req.body()),
@@ -194,7 +193,20 @@ asio::awaitable<answer> api_server::impl::respond(const http::request<http::stri
   }
   const auto panel = keys.find(in.key);
   if (!panel) {
-    limiter.failure(client);
+    // A right key is always served; a wrong one is slowed down per peer, then refused per
+    // peer and key, so a panel on the same host is never locked out by another's mistakes.
+    const std::size_t peer_failures = peers.failures(client);
+    peers.failure(client);
+    if (const auto delay = failure_delay(peer_failures, options.max_failed_attempts); delay.count() > 0) {
+      asio::steady_timer wait(co_await asio::this_coro::executor, delay);
+      co_await wait.async_wait(tuple_awaitable);
+    }
+    const std::string slot = failed_key_slot(client, in.key);
+    if (limiter.blocked(slot)) {
+      count(0, api_outcome::throttled);
+      co_return answer{http::status::too_many_requests, error_body(too_many_failures)};
+    }
+    limiter.failure(slot);
     count(0, api_outcome::unauthorized);
     // Never the key itself, not even a part of it.
     log->warn("API v2: {} from {}", in.key.empty() ? "no key" : "invalid key", client);

@@ -34,8 +34,11 @@ struct api_server_options {
   std::chrono::milliseconds idle_timeout{60000};    ///< keep-alive wait between requests
   std::chrono::milliseconds write_timeout{10000};   ///< for one whole answer
   std::chrono::milliseconds stop_grace{2000};       ///< on stop, time left to answer requests in flight
-  std::size_t max_failed_attempts = 10;             ///< per client (TCP peer address, unix peer uid) ...
-  std::chrono::seconds failure_window{60};          ///< ... in this window; then 429 until it ends
+  /// Wrong keys per client (TCP peer address, unix peer uid) and presented key in the window;
+  /// then that key gets 429 until the window ends. Beyond this many wrong keys of any kind, a
+  /// client's wrong-key answers are delayed (100 ms doubling up to 2 s). A right key is always served.
+  std::size_t max_failed_attempts = 10;
+  std::chrono::seconds failure_window{60};          ///< the window of both counts
   request_limits limits{};
 };
 

@@ -89,3 +89,40 @@ TEST(ApiV2Limiter, MemoryIsBounded) {
 
 }  // namespace
 }  // namespace smm::daemon::apiv2
+
+namespace smm::daemon::apiv2 {
+namespace {
+
+TEST(FailedKeys, SlotsTellPeersAndKeysApartWithoutTheKey) {
+  const auto a = failed_key_slot("10.0.0.1", "wrong-key-one");
+  EXPECT_EQ(a, failed_key_slot("10.0.0.1", "wrong-key-one"));  // the same mistake counts up
+  EXPECT_NE(a, failed_key_slot("10.0.0.1", "wrong-key-two"));  // another key is another slot
+  EXPECT_NE(a, failed_key_slot("10.0.0.2", "wrong-key-one"));  // another peer too
+  EXPECT_EQ(a.find("wrong-key-one"), std::string::npos);      // never the key itself
+  EXPECT_EQ(a.rfind("10.0.0.1 key:", 0), 0u);
+}
+
+TEST(FailedKeys, AnswersSlowDownBeforeAnyRefusal) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(failure_delay(0, 10), milliseconds(0));
+  EXPECT_EQ(failure_delay(9, 10), milliseconds(0));
+  EXPECT_EQ(failure_delay(10, 10), milliseconds(100));
+  EXPECT_EQ(failure_delay(11, 10), milliseconds(200));
+  EXPECT_EQ(failure_delay(14, 10), milliseconds(1600));
+  EXPECT_EQ(failure_delay(15, 10), milliseconds(2000));
+  EXPECT_EQ(failure_delay(1000, 10), milliseconds(2000));
+}
+
+TEST(FailedKeys, TheLimiterCountsFailuresInTheWindow) {
+  using namespace std::chrono_literals;
+  attempt_limiter limit(3, 60s);
+  const auto t0 = attempt_limiter::clock::time_point{} + 1000s;
+  EXPECT_EQ(limit.failures("p", t0), 0u);
+  limit.failure("p", t0);
+  limit.failure("p", t0 + 1s);
+  EXPECT_EQ(limit.failures("p", t0 + 2s), 2u);
+  EXPECT_EQ(limit.failures("p", t0 + 61s), 0u);  // the window ended
+}
+
+}  // namespace
+}  // namespace smm::daemon::apiv2
