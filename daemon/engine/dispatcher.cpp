@@ -394,8 +394,11 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
   const order_plan plan = ctx_.plan(*r, e);
   const std::string& name = p.cfg->name;
   if (plan.pause != pause_kind::none) {
-    if (plan.pause == pause_kind::funds)
+    if (plan.pause == pause_kind::funds) {
+      const auto before = p.funds_needed;
       p.funds_needed = p.funds_needed ? std::min(*p.funds_needed, r->o.charge) : r->o.charge;
+      if (p.paused && p.funds_needed != before) ctx_.providers.funds_needed_changed(provider);
+    }
     pause(provider, plan.pause == pause_kind::invalid_key ? "invalid key: " + res.error : res.error);
   }
   if (plan.kind != plan_kind::change) {

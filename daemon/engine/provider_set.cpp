@@ -146,6 +146,10 @@ void provider_set::resume(std::size_t i) {
   publish();
 }
 
+void provider_set::funds_needed_changed(std::size_t i) {
+  if (entries_[i].paused) journal_automatic(i);
+}
+
 void provider_set::journal_automatic(std::size_t i) {
   if (journal_ == nullptr) return;
   const auto& e = entries_[i];

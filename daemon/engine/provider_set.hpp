@@ -77,6 +77,9 @@ class provider_set {
   /// kind follows from the reason and funds_needed).
   void pause(std::size_t i, std::string reason);
   void resume(std::size_t i);
+  /// Journals the daemon's pause again after its funds_needed went down (an add in flight when
+  /// the pause came was refused for a smaller charge): a restart resumes at the same balance.
+  void funds_needed_changed(std::size_t i);
   /// An operator's pause (smm-dispatchctl): unlike pause(), a good balance never lifts it.
   /// Any thread; journaled before it returns; takes effect at the dispatcher's next step.
   void set_operator_pause(std::size_t i, bool paused, std::string reason);

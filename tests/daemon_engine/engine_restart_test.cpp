@@ -58,6 +58,39 @@ std::string notes(const order_history& h) {
   return out;
 }
 
+// Two adds on the wire when the funds run out: the pause waits for the smaller refused charge,
+// and so does the journaled pause a restart restores.
+TEST(engine_restart, a_funds_pause_keeps_the_smallest_refused_charge_for_a_restart) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000", "--balance", "0.10"});
+  mock_process beta({"--pending-ms", "600000"});
+  const std::string cfg = config_text({{"alpha", &alpha}, {"beta", &beta}}, "allow", dir.path());
+  {
+    engine_harness h(cfg, dir.path());
+    h.start();
+    ASSERT_TRUE(h.eng().set_provider_paused("beta", true, "maintenance window"));  // no failover
+    alpha.request("POST", "/admin/latency", "spec=fixed:400");  // both adds are on the wire together
+    ASSERT_EQ(h.add_one(followers("big", "big", 1000)).status, add_status::accepted);  // 0.90
+    std::this_thread::sleep_for(100ms);
+    ASSERT_EQ(h.add_one(followers("small", "small", 500)).status, add_status::accepted);  // 0.45
+    // Both refusals are in: the big one paused alpha, the small one came after it.
+    ASSERT_TRUE(h.wait_for("small", [](const order_view& v) {
+      return v.state == order_state::queued && v.note.find("paused") != std::string::npos;
+    })) << describe(h.status("small"));
+    EXPECT_EQ(audit_adds(alpha).size(), 2u);
+    ASSERT_TRUE(view_of(h.eng().providers(), "alpha").paused);
+  }
+  store::journal_reader r((dir.path() / "journal.sqlite").string());
+  bool found = false;
+  for (const auto& row : r.provider_pauses()) {
+    if (row.provider != "alpha" || row.by_operator) continue;
+    found = true;
+    EXPECT_TRUE(row.paused);
+    EXPECT_EQ(row.funds_needed_micros.value_or(0), 450'000);  // not the big order's 900,000
+  }
+  EXPECT_TRUE(found);
+}
+
 // An operator's pause and an out-of-funds pause are journaled and restored: `providers`
 // answers the same after a restart; the funds pause is still rechecked by balance checks and
 // lifts when the balance covers the refused order, the operator's only by the operator.
