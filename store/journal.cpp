@@ -234,8 +234,7 @@ struct journal::impl {
     u.bind(13, c.placed_at).bind(14, c.sent_at);
     if (!u.step()) {
       u.reset();
-      r.outcomes.push_back(op_outcome::missing);
-      r.event_seq.push_back(0);
+      mark_missing(r);
       return;
     }
     const std::string panel_id = u.column_text(0);
@@ -265,13 +264,25 @@ struct journal::impl {
     r.event_seq.push_back(seq);
   }
 
+  // An operation on an order the journal does not have (purged, never inserted).
+  static void mark_missing(commit_result& r) {
+    r.outcomes.push_back(op_outcome::missing);
+    r.event_seq.push_back(0);
+  }
+
+  // An event that leaves the order's state and figures as they are: a note in its feed.
+  std::int64_t note_event(std::int64_t order_id, const std::string& panel_id, std::uint8_t state,
+                          std::int64_t charge, const std::string& note, std::int64_t at) {
+    return write_event(order_id, panel_id, state, state, std::nullopt, charge, std::nullopt, std::nullopt, false,
+                       note, at);
+  }
+
   void apply(const refill_change& c, commit_result& r) {
     auto& o = st->order_of_refill;
     o.bind(1, c.order_id);
     if (!o.step()) {
       o.reset();
-      r.outcomes.push_back(op_outcome::missing);
-      r.event_seq.push_back(0);
+      mark_missing(r);
       return;
     }
     const std::string panel_id = o.column_text(0);
@@ -285,8 +296,7 @@ struct journal::impl {
     u.run();
     // The order's own state does not change: the event is a note in its feed.
     r.outcomes.push_back(op_outcome::applied);
-    r.event_seq.push_back(write_event(c.order_id, panel_id, state, state, std::nullopt, charge, std::nullopt,
-                                      std::nullopt, false, c.note, c.at));
+    r.event_seq.push_back(note_event(c.order_id, panel_id, state, charge, c.note, c.at));
   }
 
   void apply(const order_note& n, commit_result& r) {
@@ -294,8 +304,7 @@ struct journal::impl {
     u.bind(1, n.speedup_at).bind(2, n.order_id);
     if (!u.step()) {
       u.reset();
-      r.outcomes.push_back(op_outcome::missing);
-      r.event_seq.push_back(0);
+      mark_missing(r);
       return;
     }
     const std::string panel_id = u.column_text(0);
@@ -303,8 +312,7 @@ struct journal::impl {
     const auto state = static_cast<std::uint8_t>(u.column_int(2));
     u.run();  // finish the statement (RETURNING yields one row)
     r.outcomes.push_back(op_outcome::applied);
-    r.event_seq.push_back(write_event(n.order_id, panel_id, state, state, std::nullopt, charge, std::nullopt,
-                                      std::nullopt, false, n.note, n.at));
+    r.event_seq.push_back(note_event(n.order_id, panel_id, state, charge, n.note, n.at));
   }
 
   void apply(const provider_pause_change& c, commit_result& r) {
