@@ -225,10 +225,11 @@ constexpr std::array specs{
              .default_value = "60",
              .min = 1,
              .max = 86400,
-             .description = "Base interval of status polls of a running order: half of it (at least 0.25 s) "
-                            "for the first 10 minutes after placement, the value up to 6 hours, twice it up to "
-                            "2 days, four times it after. Every running order is polled within its interval, "
-                            "in calls of up to 100 ids (docs/rules.md)."},
+             .description =
+                 "Base interval of status polls of a running order: half of it (at least 0.25 s) "
+                 "for the first 10 minutes after placement, the value up to 6 hours, twice it up to "
+                 "2 days, four times it after. Every running order is polled within its interval, "
+                 "in calls of up to 100 ids (docs/rules.md)."},
     key_spec{.table = "providers",
              .key = "idempotency_key",
              .kind = k::boolean,

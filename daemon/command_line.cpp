@@ -35,7 +35,8 @@ int check_config(const std::string& file, std::ostream& out, std::ostream& err) 
 }
 
 /// --config: load, validate, and run the daemon (or, without a runner, summarize).
-int run_with_config(const std::string& file, std::ostream& out, std::ostream& err, const daemon_runner& runner) {
+int run_with_config(const std::string& file, std::ostream& out, std::ostream& err,
+                    const daemon_runner& runner) {
   const config_result r = load_config_file(file);
   print_warnings(r, err);
   if (!r) {

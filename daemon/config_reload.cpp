@@ -55,8 +55,8 @@ reload_result config_reloader::reload() {
   std::lock_guard lock(mutex_);
   const config_result r = load_config_file(file_);
   if (!r) {
-    return {false, "refused, the running config is kept: " + std::to_string(r.errors.size()) + " error(s) in " +
-                       file_.string() + "; first: " + to_string(r.errors.front())};
+    return {false, "refused, the running config is kept: " + std::to_string(r.errors.size()) +
+                       " error(s) in " + file_.string() + "; first: " + to_string(r.errors.front())};
   }
   const config& next = *r.value;
   const auto pending = restart_needed(running_, next);

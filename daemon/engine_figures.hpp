@@ -12,7 +12,7 @@ namespace smm::daemon {
 /// the last bucket counts the rest.
 struct duration_histogram {
   static constexpr std::array<std::int64_t, 18> bounds_us{
-      100,     250,     500,     1'000,     2'500,     5'000,     10'000,    25'000,     50'000,
+      100,     250,     500,     1'000,     2'500,     5'000,     10'000,     25'000,     50'000,
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000, 30'000'000, 60'000'000};
   std::array<std::uint64_t, bounds_us.size() + 1> buckets{};
   std::uint64_t sum_us = 0;

@@ -21,7 +21,9 @@ class journald_prefix final : public spdlog::custom_flag_formatter {
     const char* p = prio[static_cast<int>(msg.level)];
     dest.append(p, p + 3);
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<journald_prefix>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<journald_prefix>();
+  }
 };
 
 // The pattern formatter's line with every key masked.

@@ -45,7 +45,7 @@ std::string_view to_string(add_status s);
 struct add_answer {
   std::string panel_order_id;
   add_status status = add_status::invalid;
-  std::string error;  ///< for conflict/invalid/duplicate_link/unavailable; never holds a secret
+  std::string error;          ///< for conflict/invalid/duplicate_link/unavailable; never holds a secret
   std::int64_t order_id = 0;  ///< daemon order id (accepted/held/replayed)
   order_state state = order_state::received;
   money charge;  ///< rate * quantity / 1000 (accepted/held/replayed)
@@ -57,22 +57,22 @@ struct order_view {
   std::int64_t order_id = 0;
   std::int64_t service_id = 0;
   order_state state = order_state::received;
-  bool held = false;  ///< waiting for a running order on the same link
-  std::string link;               ///< as the panel sent it (the username for username types)
-  std::string provider;           ///< empty until it is sent
-  std::string provider_service_id;  ///< the provider's service id of its route hop (empty until sent)
-  std::string provider_order_id;  ///< empty until placed
+  bool held = false;                    ///< waiting for a running order on the same link
+  std::string link;                     ///< as the panel sent it (the username for username types)
+  std::string provider;                 ///< empty until it is sent
+  std::string provider_service_id;      ///< the provider's service id of its route hop (empty until sent)
+  std::string provider_order_id;        ///< empty until placed
   std::optional<std::int64_t> sent_at;  ///< unix seconds of its latest `sending` change, from the journal
-  std::string raw_status;         ///< the provider's last status text, verbatim
+  std::string raw_status;               ///< the provider's last status text, verbatim
   std::int64_t quantity = 0;
   money charge;
   std::optional<std::int64_t> start_count;
   std::optional<std::int64_t> remains;
   std::optional<money> refund;  ///< owed to the customer, once final
   std::string refund_reason;    ///< canceled, partial, needs_review, ...
-  std::string refill;   ///< "eligible" or the first failing rule's name
-  std::string speedup;  ///< "eligible" or why not
-  std::string note;     ///< e.g. why an order is unknown
+  std::string refill;           ///< "eligible" or the first failing rule's name
+  std::string speedup;          ///< "eligible" or why not
+  std::string note;             ///< e.g. why an order is unknown
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };
@@ -115,8 +115,8 @@ struct provider_view {
   bool paused = false;  ///< out of funds, bad key, or paused by an operator
   std::string pause_reason;
   std::int64_t in_flight = 0;
-  std::int64_t max_in_flight = 0;    ///< configured cap of requests open at once
-  double requests_per_second = 0;    ///< configured rate limit (a rate, not money)
+  std::int64_t max_in_flight = 0;  ///< configured cap of requests open at once
+  double requests_per_second = 0;  ///< configured rate limit (a rate, not money)
   /// Orders waiting for this provider: routed here and waiting for a slot, and, while it is
   /// paused, those whose route has no usable provider and whose first paused hop is this one.
   std::int64_t queued = 0;
@@ -127,9 +127,9 @@ struct provider_view {
 /// How an operator settles an `unknown` order.
 struct resolution {
   std::string panel_order_id;
-  bool placed = false;             ///< true: the provider has it, as provider_order_id
+  bool placed = false;            ///< true: the provider has it, as provider_order_id
   std::string provider_order_id;  ///< required when placed
-  bool canceled = false;           ///< not placed, and not sent again: canceled, the whole charge back
+  bool canceled = false;          ///< not placed, and not sent again: canceled, the whole charge back
 };
 
 /// One order with its whole history (admin: `smm-dispatchctl show`).

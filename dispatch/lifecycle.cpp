@@ -47,7 +47,7 @@ order_plan on_add(const order& o, const order_event& e, const lifecycle_rules& r
   if (!e.written) {
     // Still `queued` in the journal (never written): nothing to record, it is routed again.
     order_plan p;
-    p.requeue_delay_ms = e.add == add_answer::not_now   ? std::max(e.retry_after_ms, rules.retry_delay_ms)
+    p.requeue_delay_ms = e.add == add_answer::not_now     ? std::max(e.retry_after_ms, rules.retry_delay_ms)
                          : e.add == add_answer::withdrawn ? 0
                                                           : rules.retry_delay_ms;
     if (e.add == add_answer::out_of_funds) p.pause = pause_kind::funds;
@@ -140,7 +140,8 @@ order_plan on_status(const order& o, const order_event& e, const lifecycle_rules
   }
   if (e.remains != no_value) after.remains = e.remains;
   if (rules.service != nullptr)
-    p.speedup_eligible = check_speedup(after, *rules.service, *rules.policy, rules.now) == speedup_reason::eligible;
+    p.speedup_eligible =
+        check_speedup(after, *rules.service, *rules.policy, rules.now) == speedup_reason::eligible;
   return p;
 }
 
@@ -150,7 +151,8 @@ order_plan on_panel_cancel(const order& o, const order_event& e, const lifecycle
                                 e.held ? plan_note::canceled_while_held : plan_note::canceled_before_sent);
   if (is_final(o.state)) return refuse(plan_note::is_final);
   if (!is_running_upstream(o.state)) return refuse(plan_note::cannot_cancel_now);
-  if (rules.service == nullptr || !rules.service->cancel_allowed) return refuse(plan_note::cancel_not_allowed);
+  if (rules.service == nullptr || !rules.service->cancel_allowed)
+    return refuse(plan_note::cancel_not_allowed);
   order_plan p;
   p.kind = plan_kind::ask_provider;
   return p;
@@ -158,7 +160,8 @@ order_plan on_panel_cancel(const order& o, const order_event& e, const lifecycle
 
 // docs/rules.md "Unknown orders": only evidence or an operator settles one.
 order_plan on_settle(const order& o, const order_event& e) {
-  if (o.state != order_state::unknown) return e.kind == event_kind::reconciled ? order_plan{} : refuse(plan_note::not_unknown);
+  if (o.state != order_state::unknown)
+    return e.kind == event_kind::reconciled ? order_plan{} : refuse(plan_note::not_unknown);
   switch (e.kind) {
     case event_kind::resolve_placed:
       return change_to(order_state::placed, plan_note::resolved_placed);

@@ -39,27 +39,27 @@ enum class reconcile_finding : std::uint8_t {
 
 /// What happened to the order.
 enum class event_kind : std::uint8_t {
-  add_result,       ///< the answer to its `add` (add, written, has_next_hop)
-  status_report,    ///< a status answer (status, start_count, remains, repeat_anomaly)
-  missing,          ///< status says the provider does not know it (missing_for_s)
-  panel_cancel,     ///< the panel asks to cancel it (held)
-  resolve_placed,   ///< an operator: it exists upstream
-  resolve_absent,   ///< an operator: proven absent, send it again
-  resolve_cancel,   ///< an operator: give up, canceled with the whole charge back
-  reconciled,       ///< reconciliation evidence (finding)
+  add_result,      ///< the answer to its `add` (add, written, has_next_hop)
+  status_report,   ///< a status answer (status, start_count, remains, repeat_anomaly)
+  missing,         ///< status says the provider does not know it (missing_for_s)
+  panel_cancel,    ///< the panel asks to cancel it (held)
+  resolve_placed,  ///< an operator: it exists upstream
+  resolve_absent,  ///< an operator: proven absent, send it again
+  resolve_cancel,  ///< an operator: give up, canceled with the whole charge back
+  reconciled,      ///< reconciliation evidence (finding)
 };
 
 /// One event; only the fields of its kind are read.
 struct order_event {
   event_kind kind = event_kind::status_report;
   add_answer add = add_answer::outcome_unknown;
-  bool written = true;          ///< add_result: the request was journaled `sending` and written
-  bool has_next_hop = false;    ///< add_result: the route has a hop after this one
+  bool written = true;              ///< add_result: the request was journaled `sending` and written
+  bool has_next_hop = false;        ///< add_result: the route has a hop after this one
   std::int64_t retry_after_ms = 0;  ///< add_result not_now: what the provider asked for (0: none)
   provider_status status = provider_status::unknown;  ///< status_report, normalized
-  std::int64_t start_count = no_value;  ///< status_report: as answered (no_value: absent)
-  std::int64_t remains = no_value;      ///< status_report: as answered, raw (no_value: absent)
-  bool repeat_anomaly = false;  ///< status_report: the same unmappable answer as last time
+  std::int64_t start_count = no_value;                ///< status_report: as answered (no_value: absent)
+  std::int64_t remains = no_value;                    ///< status_report: as answered, raw (no_value: absent)
+  bool repeat_anomaly = false;     ///< status_report: the same unmappable answer as last time
   std::int64_t missing_for_s = 0;  ///< missing: how long it has answered "unknown order"
   bool held = false;               ///< panel_cancel: the order waits behind its link
   reconcile_finding finding = reconcile_finding::inconclusive;  ///< reconciled
@@ -120,13 +120,13 @@ struct order_plan {
   plan_kind kind = plan_kind::nothing;
   order_state next = order_state::received;  ///< change: the state to journal
   plan_note note = plan_note::none;
-  refund_decision refund;        ///< entering a final state: what goes back and why
-  bool refill_eligible = false;  ///< entering a final state: refill may be asked later
-  bool speedup_eligible = false; ///< after the change: a speed-up may be asked now
-  bool keep_figures = false;     ///< journal the report's start_count/remains
-  bool anomaly = false;          ///< count an anomaly
-  bool next_hop = false;         ///< queued again for the route's next hop
-  bool behind_link = false;      ///< queued again behind the running order on its link
+  refund_decision refund;         ///< entering a final state: what goes back and why
+  bool refill_eligible = false;   ///< entering a final state: refill may be asked later
+  bool speedup_eligible = false;  ///< after the change: a speed-up may be asked now
+  bool keep_figures = false;      ///< journal the report's start_count/remains
+  bool anomaly = false;           ///< count an anomaly
+  bool next_hop = false;          ///< queued again for the route's next hop
+  bool behind_link = false;       ///< queued again behind the running order on its link
   pause_kind pause = pause_kind::none;
   std::int64_t requeue_delay_ms = -1;  ///< next == queued: wait this long first (-1: not requeued)
 };

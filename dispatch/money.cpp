@@ -20,13 +20,20 @@ money_result from_wide(i128 v) {
 
 std::string_view to_string(money_error e) {
   switch (e) {
-    case money_error::none: return "no error";
-    case money_error::empty: return "empty amount";
-    case money_error::invalid_character: return "not a decimal number";
-    case money_error::too_many_decimals: return "more than 6 decimals";
-    case money_error::overflow: return "amount out of range";
-    case money_error::negative: return "negative amount";
-    case money_error::invalid_quantity: return "invalid quantity";
+    case money_error::none:
+      return "no error";
+    case money_error::empty:
+      return "empty amount";
+    case money_error::invalid_character:
+      return "not a decimal number";
+    case money_error::too_many_decimals:
+      return "more than 6 decimals";
+    case money_error::overflow:
+      return "amount out of range";
+    case money_error::negative:
+      return "negative amount";
+    case money_error::invalid_quantity:
+      return "invalid quantity";
   }
   return "unknown money error";
 }
@@ -107,12 +114,8 @@ money_result prorate_down(money total, std::int64_t part, std::int64_t whole) {
   return from_wide(static_cast<i128>(total.micros()) * part / whole);
 }
 
-money_result checked_add(money a, money b) {
-  return from_wide(static_cast<i128>(a.micros()) + b.micros());
-}
+money_result checked_add(money a, money b) { return from_wide(static_cast<i128>(a.micros()) + b.micros()); }
 
-money_result checked_sub(money a, money b) {
-  return from_wide(static_cast<i128>(a.micros()) - b.micros());
-}
+money_result checked_sub(money a, money b) { return from_wide(static_cast<i128>(a.micros()) - b.micros()); }
 
 }  // namespace smm

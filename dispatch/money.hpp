@@ -36,12 +36,12 @@ class money {
 /// Why a money operation failed.
 enum class money_error {
   none,
-  empty,               ///< no digits at all
-  invalid_character,   ///< anything but [+-]digits[.digits]
-  too_many_decimals,   ///< more than six decimals and the caller asked for exactness
-  overflow,            ///< the result does not fit in 64 bits of micro-units
-  negative,            ///< a negative amount where only >= 0 makes sense
-  invalid_quantity,    ///< quantity <= 0 (or a part outside [0, whole])
+  empty,              ///< no digits at all
+  invalid_character,  ///< anything but [+-]digits[.digits]
+  too_many_decimals,  ///< more than six decimals and the caller asked for exactness
+  overflow,           ///< the result does not fit in 64 bits of micro-units
+  negative,           ///< a negative amount where only >= 0 makes sense
+  invalid_quantity,   ///< quantity <= 0 (or a part outside [0, whole])
 };
 
 /// Human-readable name of an error, for messages ("too many decimals").

@@ -43,7 +43,7 @@ struct service_def {
   std::string name;
   std::string category = "General";  ///< shown in the API v2 services list
   service_type type = service_type::default_;
-  money rate_per_1000;                      ///< price per 1000 units, exact
+  money rate_per_1000;  ///< price per 1000 units, exact
   std::int64_t min_quantity = 1;
   std::int64_t max_quantity = 1'000'000;
   std::optional<std::int32_t> refill_days;  ///< refill guarantee period; none = no refill
@@ -60,9 +60,9 @@ enum class duplicate_link_policy : std::uint8_t { reject, hold, allow };
 /// Time windows of the business rules (domain.md), in seconds. Defaults are the seeds'.
 struct policy_def {
   duplicate_link_policy duplicate_link = duplicate_link_policy::reject;
-  std::int64_t refill_max_start_count = 100'000;  ///< start_count >= this: no refill guarantee
-  std::int64_t refill_in_progress_s = 72 * 3600;  ///< a refill request counts as running this long
-  std::int64_t claim_window_s = 14 * 86400;       ///< claims accepted after Completed/Partial
+  std::int64_t refill_max_start_count = 100'000;   ///< start_count >= this: no refill guarantee
+  std::int64_t refill_in_progress_s = 72 * 3600;   ///< a refill request counts as running this long
+  std::int64_t claim_window_s = 14 * 86400;        ///< claims accepted after Completed/Partial
   std::int64_t speedup_stuck_after_s = 3 * 86400;  ///< "stuck": no status change for longer
   std::int64_t speedup_min_interval_s = 86400;     ///< at most one speed-up per this interval
   /// A placed order the provider keeps answering "Incorrect order ID" about for this long is

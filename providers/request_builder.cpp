@@ -1,8 +1,8 @@
 #include "providers/request_builder.hpp"
 
-#include "providers/json_text.hpp"
-
 #include <algorithm>
+
+#include "providers/json_text.hpp"
 
 namespace smm::providers {
 namespace {

@@ -203,7 +203,10 @@ struct journal::impl {
                            std::optional<std::int64_t> refund, bool refill_eligible, const std::string& note,
                            std::int64_t at) {
     auto& s = st->insert_event;
-    s.bind(1, order_id).bind(2, panel_order_id).bind(3, std::int64_t{old_state}).bind(4, std::int64_t{new_state});
+    s.bind(1, order_id)
+        .bind(2, panel_order_id)
+        .bind(3, std::int64_t{old_state})
+        .bind(4, std::int64_t{new_state});
     s.bind(5, raw_status).bind(6, charge).bind(7, remains).bind(8, refund);
     s.bind(9, std::int64_t{refill_eligible}).bind(10, note).bind(11, at);
     s.run();
@@ -253,8 +256,8 @@ struct journal::impl {
         outcome = op_outcome::refund_already_recorded;
       }
     }
-    const auto seq = write_event(c.order_id, panel_id, c.old_state, c.new_state, c.raw_status, charge, c.remains,
-                                 refund, c.refill_eligible, c.note, c.at);
+    const auto seq = write_event(c.order_id, panel_id, c.old_state, c.new_state, c.raw_status, charge,
+                                 c.remains, refund, c.refill_eligible, c.note, c.at);
     if (refund) {
       auto& i = st->insert_refund;
       i.bind(1, c.order_id).bind(2, *refund).bind(3, c.refund_reason).bind(4, seq).bind(5, c.at);
@@ -273,8 +276,8 @@ struct journal::impl {
   // An event that leaves the order's state and figures as they are: a note in its feed.
   std::int64_t note_event(std::int64_t order_id, const std::string& panel_id, std::uint8_t state,
                           std::int64_t charge, const std::string& note, std::int64_t at) {
-    return write_event(order_id, panel_id, state, state, std::nullopt, charge, std::nullopt, std::nullopt, false,
-                       note, at);
+    return write_event(order_id, panel_id, state, state, std::nullopt, charge, std::nullopt, std::nullopt,
+                       false, note, at);
   }
 
   void apply(const refill_change& c, commit_result& r) {
@@ -333,8 +336,10 @@ struct journal::impl {
                             std::to_string(p.before) + " AND (keep_until IS NULL OR keep_until < " +
                             std::to_string(now) + "))";
     // Remember the highest purged id so intake never hands out an id twice.
-    db.exec("INSERT INTO meta (key, value) SELECT 'order_id_floor', m FROM (SELECT max(id) AS m FROM orders"
-            " WHERE id IN " + old + ") WHERE m IS NOT NULL ON CONFLICT(key) DO UPDATE SET value=max(value, excluded.value)");
+    db.exec(
+        "INSERT INTO meta (key, value) SELECT 'order_id_floor', m FROM (SELECT max(id) AS m FROM orders"
+        " WHERE id IN " +
+        old + ") WHERE m IS NOT NULL ON CONFLICT(key) DO UPDATE SET value=max(value, excluded.value)");
     // The panel id stays taken: a late replay of this add must not become a second order.
     db.exec(
         "INSERT INTO purged_orders (panel_order_id, order_id, request_hash, state, charge_micros,"
@@ -351,7 +356,8 @@ struct journal::impl {
   }
 
   void apply(const move_all_in_state& m, commit_result& r) {
-    sqlite_stmt sel(db, "SELECT id, panel_order_id, charge_micros FROM orders WHERE state=? AND final_at IS NULL");
+    sqlite_stmt sel(
+        db, "SELECT id, panel_order_id, charge_micros FROM orders WHERE state=? AND final_at IS NULL");
     sel.bind(1, std::int64_t{m.from});
     std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> rows;
     while (sel.step()) rows.emplace_back(sel.column_int(0), sel.column_text(1), sel.column_int(2));
@@ -360,8 +366,8 @@ struct journal::impl {
     for (auto& [id, panel_id, charge] : rows) {
       upd.bind(1, std::int64_t{m.to}).bind(2, m.at).bind(3, id);
       upd.run();
-      last_seq = write_event(id, panel_id, m.from, m.to, std::nullopt, charge, std::nullopt, std::nullopt, false,
-                             m.note, m.at);
+      last_seq = write_event(id, panel_id, m.from, m.to, std::nullopt, charge, std::nullopt, std::nullopt,
+                             false, m.note, m.at);
     }
     r.outcomes.push_back(op_outcome::applied);
     r.event_seq.push_back(last_seq);

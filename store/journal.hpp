@@ -23,7 +23,7 @@ namespace smm::store {
 
 /// Settings of the journal.
 struct journal_options {
-  std::string path;                    ///< database file; created if missing
+  std::string path;                          ///< database file; created if missing
   std::size_t max_batches_per_commit = 512;  ///< how many submitted batches one transaction takes
 };
 

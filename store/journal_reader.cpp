@@ -295,7 +295,7 @@ void journal_reader::for_each_placement_since(std::int64_t since,
 }
 
 std::optional<journal_reader::bracket_order> journal_reader::last_placed_before(const std::string& provider,
-                                                                               std::int64_t placed_before) {
+                                                                                std::int64_t placed_before) {
   // `placed_at < ?` implies the partial index's NOT NULL: the index is walked down from there
   // and stops at the first placement at this provider.
   sqlite_stmt s(impl_->db,

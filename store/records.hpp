@@ -141,8 +141,8 @@ enum class op_outcome : std::uint8_t {
 /// Result of one submitted batch, delivered after its commit (or failure).
 struct commit_result {
   bool ok = false;
-  std::string error;  ///< why the batch was not committed (nothing of it was written)
-  std::vector<op_outcome> outcomes;   ///< one per op
+  std::string error;                    ///< why the batch was not committed (nothing of it was written)
+  std::vector<op_outcome> outcomes;     ///< one per op
   std::vector<std::int64_t> event_seq;  ///< one per op; 0 when no event was written
 };
 

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "dispatch/link.hpp"
 #include "dispatch/lifecycle.hpp"
+#include "dispatch/link.hpp"
 #include "dispatch/link_index.hpp"
 #include "dispatch/order.hpp"
 #include "dispatch/provider_status.hpp"

@@ -5,7 +5,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,7 +42,10 @@ int main(int argc, char** argv) {
     while (issued < total) {
       ++issued;
       auto r = co_await client.balance();
-      if (r.ok()) ++ok; else ++other;
+      if (r.ok())
+        ++ok;
+      else
+        ++other;
     }
   };
   const auto start = std::chrono::steady_clock::now();
@@ -51,8 +53,8 @@ int main(int argc, char** argv) {
   ioc.run();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto f = client.figures();
-  std::printf("client: %ld requests (%ld ok, %ld not ok) in %.3f s = %.0f req/s, connections %llu\n", ok + other,
-              ok, other, secs, static_cast<double>(ok + other) / secs,
+  std::printf("client: %ld requests (%ld ok, %ld not ok) in %.3f s = %.0f req/s, connections %llu\n",
+              ok + other, ok, other, secs, static_cast<double>(ok + other) / secs,
               static_cast<unsigned long long>(f.connections_opened));
   return other == 0 ? 0 : 1;
 }

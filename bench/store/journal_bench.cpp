@@ -96,12 +96,17 @@ void BM_group_commit(benchmark::State& state) {
       while (outstanding.load() > 0) std::this_thread::yield();
       total += per_iteration;
     }
-    state.counters["orders_per_commit"] =
-        static_cast<double>(j.stats().ops) / static_cast<double>(std::max<std::uint64_t>(1, j.stats().commits));
+    state.counters["orders_per_commit"] = static_cast<double>(j.stats().ops) /
+                                          static_cast<double>(std::max<std::uint64_t>(1, j.stats().commits));
   }
   state.SetItemsProcessed(total);
   remove_db(path);
 }
-BENCHMARK(BM_group_commit)->Args({1, 4})->Args({16, 4})->Args({100, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_group_commit)
+    ->Args({1, 4})
+    ->Args({16, 4})
+    ->Args({100, 2})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -71,8 +71,9 @@ struct collector {
 };
 
 bool decode_form(std::string_view text, collector& out) {
-  return providers::for_each_form_pair(
-      text, [&out](std::string name, std::string value) { return out.add(std::move(name), std::move(value)); });
+  return providers::for_each_form_pair(text, [&out](std::string name, std::string value) {
+    return out.add(std::move(name), std::move(value));
+  });
 }
 
 // One JSON scalar as the text a form would carry; false for objects (and nested arrays).

@@ -4,11 +4,11 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -221,7 +221,8 @@ asio::awaitable<answer> api_server::impl::respond(const http::request<http::stri
   log->debug("API v2: {} {} from {}", *panel, to_string(parsed.req->act), client);
   // Not inside a braced initializer: GCC 12 miscompiles co_await there (a double free).
   std::string body = co_await run(*parsed.req, *panel);
-  count(api_action_slot(parsed.req->act), body.starts_with("{\"error\"") ? api_outcome::error : api_outcome::ok);
+  count(api_action_slot(parsed.req->act),
+        body.starts_with("{\"error\"") ? api_outcome::error : api_outcome::ok);
   co_return answer{http::status::ok, std::move(body)};
 }
 

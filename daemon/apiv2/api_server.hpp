@@ -38,7 +38,7 @@ struct api_server_options {
   /// then that key gets 429 until the window ends. Beyond this many wrong keys of any kind, a
   /// client's wrong-key answers are delayed (100 ms doubling up to 2 s). A right key is always served.
   std::size_t max_failed_attempts = 10;
-  std::chrono::seconds failure_window{60};          ///< the window of both counts
+  std::chrono::seconds failure_window{60};  ///< the window of both counts
   request_limits limits{};
 };
 

@@ -7,7 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-
 namespace smm::daemon {
 
 namespace asio = boost::asio;
@@ -353,10 +352,12 @@ order_event add_event_of(const providers::call_result<providers::add_result>& re
       e.add = smm::add_answer::created;
       break;
     case call_outcome::rejected:
-      e.add = res.category == error_category::unknown_service ? smm::add_answer::service_not_offered : smm::add_answer::refused;
+      e.add = res.category == error_category::unknown_service ? smm::add_answer::service_not_offered
+                                                              : smm::add_answer::refused;
       break;
     case call_outcome::retry_later:
-      e.add = res.category == error_category::duplicate_active_order ? smm::add_answer::link_busy : smm::add_answer::not_now;
+      e.add = res.category == error_category::duplicate_active_order ? smm::add_answer::link_busy
+                                                                     : smm::add_answer::not_now;
       if (res.retry_after)
         e.retry_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*res.retry_after).count();
       break;
@@ -415,9 +416,10 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
   plan_detail d;
   // The note: the provider's words, then the evidence of an answer that named an order.
   const std::string said = res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error;
-  d.note = (plan.next == order_state::unknown ? "add to " : "") + name + " " + lifecycle_note_text(plan.note) +
-           " (" + said + ")";
-  if (plan.next == order_state::unknown) d.note += ": never resent; reconciled where the provider allows, else resolved";
+  d.note = (plan.next == order_state::unknown ? "add to " : "") + name + " " +
+           lifecycle_note_text(plan.note) + " (" + said + ")";
+  if (plan.next == order_state::unknown)
+    d.note += ": never resent; reconciled where the provider allows, else resolved";
   if (!evidence.empty()) d.note += " [" + evidence + "]";
   switch (plan.next) {
     case order_state::placed:

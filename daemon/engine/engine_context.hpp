@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "dispatch/lifecycle.hpp"
 #include "daemon/engine/engine_options.hpp"
 #include "daemon/engine/order_book.hpp"
 #include "daemon/engine/provider_set.hpp"
+#include "dispatch/lifecycle.hpp"
 #include "store/journal.hpp"
 
 namespace smm::daemon {
@@ -43,7 +43,8 @@ class atomic_histogram {
   }
   duration_histogram snapshot() const {
     duration_histogram h;
-    for (std::size_t i = 0; i < h.buckets.size(); ++i) h.buckets[i] = buckets_[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < h.buckets.size(); ++i)
+      h.buckets[i] = buckets_[i].load(std::memory_order_relaxed);
     h.sum_us = sum_us_.load(std::memory_order_relaxed);
     return h;
   }

@@ -30,7 +30,8 @@ struct engine_options {
   /// Orders routed to a provider but not sent yet (8 bytes each). Large on purpose: a FIFO
   /// per provider costs nothing per tick, while orders over the cap are re-routed every tick.
   std::size_t max_pending_per_provider = 1'000'000;
-  std::size_t status_calls_in_flight = 4;  ///< concurrent multi-status calls per provider (capped by max_in_flight)
+  std::size_t status_calls_in_flight =
+      4;  ///< concurrent multi-status calls per provider (capped by max_in_flight)
   /// Adds handed to a provider's client at once, as a multiple of its max_in_flight (>= 1); they
   /// stay queued until their request is about to be written.
   std::size_t send_window = 2;

@@ -73,9 +73,8 @@ asio::awaitable<void> do_cancel(std::shared_ptr<engine_context> ctx, std::int64_
   }
   said.order_id = rid;
   said.at = engine_context::now_s();
-  ctx->note(std::move(said), [done, answer = std::move(answer)](order_record*, bool) mutable {
-    done(std::move(answer));
-  });
+  ctx->note(std::move(said),
+            [done, answer = std::move(answer)](order_record*, bool) mutable { done(std::move(answer)); });
 }
 
 // Why the provider refused a refill request (rule 7), from its answer.
@@ -256,7 +255,8 @@ void order_actions::cancel_one(const std::string& id, std::function<void(action_
       if (plan.note == plan_note::is_final)
         return done(fail(id, "order is final (" + std::string(to_string(r->o.state)) + ")"));
       if (plan.note == plan_note::cannot_cancel_now)
-        return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
+        return done(
+            fail(id, "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
       return done(fail(id, lifecycle_note_text(plan.note)));
     case plan_kind::ask_provider: {
       auto* client = client_of(ctx_, *r);
@@ -373,32 +373,34 @@ void order_actions::speedup(std::string id, std::function<void(action_answer)> d
 }
 
 void order_actions::resolve(resolution res, std::function<void(action_answer)> done) {
-  asio::post(ctx_.strand, [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
-    const std::string& id = res.panel_order_id;
-    order_record* r = ctx_.lookup(id);
-    if (r == nullptr) return done(fail(id, "order not found"));
-    if (r->busy) return done(fail(id, "order is changing state; retry"));
-    if (res.placed && res.provider_order_id.empty()) return done(fail(id, "provider_order_id: required when placed"));
-    order_event e;
-    e.kind = res.placed     ? event_kind::resolve_placed
-             : res.canceled ? event_kind::resolve_cancel
-                            : event_kind::resolve_absent;
-    const order_plan plan = ctx_.plan(*r, e);
-    if (plan.kind != plan_kind::change)
-      return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
-    plan_detail d;
-    d.note = lifecycle_note_text(plan.note);
-    if (res.placed) {
-      d.provider = r->provider;
-      d.provider_order_id = res.provider_order_id;
-      d.note += " as " + res.provider_order_id;
-    }
-    const std::string result = std::string(to_string(plan.next));
-    ctx_.log->info("order {}: {}", r->panel_order_id, d.note);
-    ctx_.carry_out(*r, plan, e, std::move(d), [id, done, result](order_record*, bool ok) {
-      done(ok ? succeed(id, result) : fail(id, "the journal could not commit; retry"));
-    });
-  });
+  asio::post(ctx_.strand,
+             [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
+               const std::string& id = res.panel_order_id;
+               order_record* r = ctx_.lookup(id);
+               if (r == nullptr) return done(fail(id, "order not found"));
+               if (r->busy) return done(fail(id, "order is changing state; retry"));
+               if (res.placed && res.provider_order_id.empty())
+                 return done(fail(id, "provider_order_id: required when placed"));
+               order_event e;
+               e.kind = res.placed     ? event_kind::resolve_placed
+                        : res.canceled ? event_kind::resolve_cancel
+                                       : event_kind::resolve_absent;
+               const order_plan plan = ctx_.plan(*r, e);
+               if (plan.kind != plan_kind::change)
+                 return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
+               plan_detail d;
+               d.note = lifecycle_note_text(plan.note);
+               if (res.placed) {
+                 d.provider = r->provider;
+                 d.provider_order_id = res.provider_order_id;
+                 d.note += " as " + res.provider_order_id;
+               }
+               const std::string result = std::string(to_string(plan.next));
+               ctx_.log->info("order {}: {}", r->panel_order_id, d.note);
+               ctx_.carry_out(*r, plan, e, std::move(d), [id, done, result](order_record*, bool ok) {
+                 done(ok ? succeed(id, result) : fail(id, "the journal could not commit; retry"));
+               });
+             });
 }
 
 void order_actions::panel_ids(std::vector<std::int64_t> order_ids,

@@ -52,16 +52,16 @@ struct order_record {
   std::string raw_status;
   std::string note;
   std::unique_ptr<refill_detail> refill;  ///< set once the order had a refill request (most never do)
-  std::string last_anomaly;  ///< raw status of the last anomaly recorded (one event per new one)
+  std::string last_anomaly;               ///< raw status of the last anomaly recorded (one event per new one)
   std::optional<money> refund;
   std::string refund_reason;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
-  std::int64_t sent_at = 0;        ///< unix seconds of its latest `sending` change (0: never sent)
-  int waits_on_paused = -1;        ///< provider_set index whose `queued` counts it (-1: none)
-  std::int64_t next_poll_ms = -1;  ///< due time of its live poll_schedule entry (-1: none)
-  std::int64_t accepted_us = 0;    ///< steady-clock us of its intake (0: recovered at start)
-  bool polling = false;            ///< a status call for it is in flight
+  std::int64_t sent_at = 0;           ///< unix seconds of its latest `sending` change (0: never sent)
+  int waits_on_paused = -1;           ///< provider_set index whose `queued` counts it (-1: none)
+  std::int64_t next_poll_ms = -1;     ///< due time of its live poll_schedule entry (-1: none)
+  std::int64_t accepted_us = 0;       ///< steady-clock us of its intake (0: recovered at start)
+  bool polling = false;               ///< a status call for it is in flight
   std::int64_t missing_since_ms = 0;  ///< steady ms of the first "Incorrect order ID" in a row (0: none)
   /// Replayed answers waiting for this order's insert to commit (true: committed).
   std::vector<std::function<void(bool)>> on_durable;

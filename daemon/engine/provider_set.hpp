@@ -39,7 +39,7 @@ struct provider_entry {
   /// Paused for funds: the smallest charge refused for funds since the pause; a balance check
   /// resumes the provider only once the balance covers it.
   std::optional<money> funds_needed;
-  std::int64_t recheck_ms = 0;  ///< wait before the next balance check while paused (backoff)
+  std::int64_t recheck_ms = 0;    ///< wait before the next balance check while paused (backoff)
   std::int64_t paused_since = 0;  ///< unix seconds of the automatic pause (journaled with it)
   /// Orders waiting only because this provider is paused (its first paused hop): part of
   /// `queued` (order_record::waits_on_paused names the provider that counts an order).

@@ -153,7 +153,7 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
         ctx.book.occupy_link(r);
         for (const auto& e : ctx.reader->order_events(r.id))
           if (!e.note.empty()) r.note = e.note;  // why it is unknown, for the operator
-        if (ctx.recon) ctx.recon->watch(r.id);  // reconciled where its provider allows it
+        if (ctx.recon) ctx.recon->watch(r.id);   // reconciled where its provider allows it
         ++rep.unknown;
         break;
     }

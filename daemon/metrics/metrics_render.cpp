@@ -36,7 +36,8 @@ std::vector<std::string> latency_bounds_seconds() {
 // The engine's duration bounds in seconds: microseconds / 10^6, exact.
 std::vector<std::string> duration_bounds_seconds() {
   std::vector<std::string> out;
-  for (auto us : duration_histogram::bounds_us) out.push_back(scaled_decimal(static_cast<std::uint64_t>(us), 6));
+  for (auto us : duration_histogram::bounds_us)
+    out.push_back(scaled_decimal(static_cast<std::uint64_t>(us), 6));
   return out;
 }
 

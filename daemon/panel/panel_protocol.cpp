@@ -14,43 +14,72 @@ namespace od = simdjson::ondemand;
 
 std::string_view to_string(op o) {
   switch (o) {
-    case op::add: return "add";
-    case op::status: return "status";
-    case op::cancel: return "cancel";
-    case op::refill: return "refill";
-    case op::refill_status: return "refill_status";
-    case op::speedup: return "speedup";
-    case op::subscribe: return "subscribe";
-    case op::unsubscribe: return "unsubscribe";
-    case op::resolve: return "resolve";
-    case op::services: return "services";
-    case op::providers: return "providers";
-    case op::ping: return "ping";
-    case op::overview: return "overview";
-    case op::orders: return "orders";
-    case op::history: return "history";
-    case op::pause: return "pause";
-    case op::resume: return "resume";
-    case op::reload: return "reload";
+    case op::add:
+      return "add";
+    case op::status:
+      return "status";
+    case op::cancel:
+      return "cancel";
+    case op::refill:
+      return "refill";
+    case op::refill_status:
+      return "refill_status";
+    case op::speedup:
+      return "speedup";
+    case op::subscribe:
+      return "subscribe";
+    case op::unsubscribe:
+      return "unsubscribe";
+    case op::resolve:
+      return "resolve";
+    case op::services:
+      return "services";
+    case op::providers:
+      return "providers";
+    case op::ping:
+      return "ping";
+    case op::overview:
+      return "overview";
+    case op::orders:
+      return "orders";
+    case op::history:
+      return "history";
+    case op::pause:
+      return "pause";
+    case op::resume:
+      return "resume";
+    case op::reload:
+      return "reload";
   }
   return "?";
 }
 
 std::string_view to_string(failure_code c) {
   switch (c) {
-    case failure_code::bad_request: return "bad_request";
-    case failure_code::unknown_op: return "unknown_op";
-    case failure_code::too_large: return "too_large";
-    case failure_code::conflict: return "conflict";
-    case failure_code::invalid: return "invalid";
-    case failure_code::duplicate_link: return "duplicate_link";
-    case failure_code::unavailable: return "unavailable";
-    case failure_code::not_found: return "not_found";
-    case failure_code::rejected: return "rejected";
-    case failure_code::not_supported: return "not_supported";
+    case failure_code::bad_request:
+      return "bad_request";
+    case failure_code::unknown_op:
+      return "unknown_op";
+    case failure_code::too_large:
+      return "too_large";
+    case failure_code::conflict:
+      return "conflict";
+    case failure_code::invalid:
+      return "invalid";
+    case failure_code::duplicate_link:
+      return "duplicate_link";
+    case failure_code::unavailable:
+      return "unavailable";
+    case failure_code::not_found:
+      return "not_found";
+    case failure_code::rejected:
+      return "rejected";
+    case failure_code::not_supported:
+      return "not_supported";
     case failure_code::forbidden:
       return "forbidden";
-    case failure_code::internal: return "internal";
+    case failure_code::internal:
+      return "internal";
   }
   return "?";
 }
@@ -113,7 +142,8 @@ std::int64_t read_int(od::value& v, const std::string& path) {
   if (v.get_int64().get(out) == simdjson::SUCCESS) return out;
   // Only digits (and a sign): a whole number too big for 64 bits, not a fraction.
   const std::size_t digits = token.find_first_not_of("-0123456789");
-  if (digits == std::string_view::npos || token.find_first_not_of(" \t\r\n", digits) == std::string_view::npos)
+  if (digits == std::string_view::npos ||
+      token.find_first_not_of(" \t\r\n", digits) == std::string_view::npos)
     fail(path + ": integer out of range");
   fail(path + ": expected an integer");
 }
@@ -208,9 +238,9 @@ std::size_t index_of(const std::array<std::string_view, N>& names, std::string_v
 
 // Field names of one order, and how each is read into providers::add_order.
 constexpr std::array<std::string_view, 21> order_fields = {
-    "panel_order_id", "service", "link",  "quantity", "comments", "usernames",     "hashtags",
-    "keywords",       "groups",  "hashtag", "username", "media",  "answer_number", "runs",
-    "interval",       "min",     "max",   "posts",    "old_posts", "delay",        "expiry"};
+    "panel_order_id", "service", "link",    "quantity", "comments",  "usernames",     "hashtags",
+    "keywords",       "groups",  "hashtag", "username", "media",     "answer_number", "runs",
+    "interval",       "min",     "max",     "posts",    "old_posts", "delay",         "expiry"};
 
 panel_order read_order(od::value& v, const std::string& path) {
   if (type_of(v) != od::json_type::object) fail(path + ": expected an object");
@@ -230,27 +260,69 @@ panel_order read_order(od::value& v, const std::string& path) {
     od::value& fv = f.value();
     const std::string fp = child(path, key);
     switch (idx) {
-      case 0: o.panel_order_id = read_order_id(fv, fp); break;
-      case 1: o.service_id = read_int(fv, fp); break;
-      case 2: p.link = read_string(fv, fp); break;
-      case 3: p.quantity = read_int(fv, fp); break;
-      case 4: p.comments = read_string_list(fv, fp); break;
-      case 5: p.usernames = read_string_list(fv, fp); break;
-      case 6: p.hashtags = read_string_list(fv, fp); break;
-      case 7: p.keywords = read_string_list(fv, fp); break;
-      case 8: p.groups = read_string_list(fv, fp); break;
-      case 9: p.hashtag = read_string(fv, fp); break;
-      case 10: p.username = read_string(fv, fp); break;
-      case 11: p.media = read_string(fv, fp); break;
-      case 12: p.answer_number = read_string_or_int(fv, fp); break;
-      case 13: p.runs = read_int(fv, fp); break;
-      case 14: p.interval = read_int(fv, fp); break;
-      case 15: p.min = read_int(fv, fp); break;
-      case 16: p.max = read_int(fv, fp); break;
-      case 17: p.posts = read_int(fv, fp); break;
-      case 18: p.old_posts = read_int(fv, fp); break;
-      case 19: p.delay = read_int(fv, fp); break;
-      case 20: p.expiry = read_string(fv, fp); break;
+      case 0:
+        o.panel_order_id = read_order_id(fv, fp);
+        break;
+      case 1:
+        o.service_id = read_int(fv, fp);
+        break;
+      case 2:
+        p.link = read_string(fv, fp);
+        break;
+      case 3:
+        p.quantity = read_int(fv, fp);
+        break;
+      case 4:
+        p.comments = read_string_list(fv, fp);
+        break;
+      case 5:
+        p.usernames = read_string_list(fv, fp);
+        break;
+      case 6:
+        p.hashtags = read_string_list(fv, fp);
+        break;
+      case 7:
+        p.keywords = read_string_list(fv, fp);
+        break;
+      case 8:
+        p.groups = read_string_list(fv, fp);
+        break;
+      case 9:
+        p.hashtag = read_string(fv, fp);
+        break;
+      case 10:
+        p.username = read_string(fv, fp);
+        break;
+      case 11:
+        p.media = read_string(fv, fp);
+        break;
+      case 12:
+        p.answer_number = read_string_or_int(fv, fp);
+        break;
+      case 13:
+        p.runs = read_int(fv, fp);
+        break;
+      case 14:
+        p.interval = read_int(fv, fp);
+        break;
+      case 15:
+        p.min = read_int(fv, fp);
+        break;
+      case 16:
+        p.max = read_int(fv, fp);
+        break;
+      case 17:
+        p.posts = read_int(fv, fp);
+        break;
+      case 18:
+        p.old_posts = read_int(fv, fp);
+        break;
+      case 19:
+        p.delay = read_int(fv, fp);
+        break;
+      case 20:
+        p.expiry = read_string(fv, fp);
+        break;
     }
   }
   if (!seen.has(0)) fail(where + "missing field \"panel_order_id\"");
@@ -260,13 +332,25 @@ panel_order read_order(od::value& v, const std::string& path) {
 
 // Top-level fields after "id" and "op". Which ones an op takes is checked per op below.
 enum field_index : std::size_t {
-  f_id, f_op, f_order, f_orders, f_current_count, f_after_seq, f_placed, f_provider_order_id, f_canceled,
-  f_state, f_after_id, f_limit, f_provider, f_reason,
+  f_id,
+  f_op,
+  f_order,
+  f_orders,
+  f_current_count,
+  f_after_seq,
+  f_placed,
+  f_provider_order_id,
+  f_canceled,
+  f_state,
+  f_after_id,
+  f_limit,
+  f_provider,
+  f_reason,
   f_count
 };
 constexpr std::array<std::string_view, f_count> top_fields = {
-    "id",    "op",       "order", "orders",   "current_count", "after_seq", "placed", "provider_order_id",
-    "canceled", "state", "after_id", "limit", "provider", "reason"};
+    "id",       "op",    "order",    "orders", "current_count", "after_seq", "placed", "provider_order_id",
+    "canceled", "state", "after_id", "limit",  "provider",      "reason"};
 
 // Bit mask of the optional/required fields each op accepts (besides id and op).
 constexpr std::uint32_t bit(field_index f) { return std::uint32_t{1} << f; }
@@ -274,22 +358,31 @@ std::uint32_t allowed_fields(op o) {
   switch (o) {
     case op::add:
     case op::status:
-    case op::cancel: return bit(f_order) | bit(f_orders);
-    case op::refill: return bit(f_order) | bit(f_current_count);
+    case op::cancel:
+      return bit(f_order) | bit(f_orders);
+    case op::refill:
+      return bit(f_order) | bit(f_current_count);
     case op::refill_status:
     case op::speedup:
-    case op::history: return bit(f_order);
-    case op::orders: return bit(f_state) | bit(f_after_id) | bit(f_limit);
-    case op::pause: return bit(f_provider) | bit(f_reason);
-    case op::resume: return bit(f_provider);
-    case op::subscribe: return bit(f_after_seq);
-    case op::resolve: return bit(f_order) | bit(f_placed) | bit(f_provider_order_id) | bit(f_canceled);
+    case op::history:
+      return bit(f_order);
+    case op::orders:
+      return bit(f_state) | bit(f_after_id) | bit(f_limit);
+    case op::pause:
+      return bit(f_provider) | bit(f_reason);
+    case op::resume:
+      return bit(f_provider);
+    case op::subscribe:
+      return bit(f_after_seq);
+    case op::resolve:
+      return bit(f_order) | bit(f_placed) | bit(f_provider_order_id) | bit(f_canceled);
     case op::unsubscribe:
     case op::services:
     case op::providers:
     case op::ping:
     case op::overview:
-    case op::reload: return 0;
+    case op::reload:
+      return 0;
   }
   return 0;
 }
@@ -327,8 +420,8 @@ std::string read_id(od::value& v) {
   }
   if (t == od::json_type::number) {
     std::string_view token = v.raw_json_token();
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
-                              token.back() == '\r'))
+    while (!token.empty() &&
+           (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
       token.remove_suffix(1);
     od::number n;
     if (v.get_number().get(n)) fail("id: expected a string or a number");
@@ -422,10 +515,18 @@ void parse_body(od::document& doc, parse_result& r) {
         req.after_seq = read_int(v, "after_seq");
         if (req.after_seq < 0) fail("after_seq: must be >= 0");
         break;
-      case f_placed: req.placed = read_bool(v, "placed"); break;
-      case f_canceled: req.canceled = read_bool(v, "canceled"); break;
-      case f_provider_order_id: req.provider_order_id = read_string_or_int(v, "provider_order_id"); break;
-      case f_state: req.state = read_state(v, "state"); break;
+      case f_placed:
+        req.placed = read_bool(v, "placed");
+        break;
+      case f_canceled:
+        req.canceled = read_bool(v, "canceled");
+        break;
+      case f_provider_order_id:
+        req.provider_order_id = read_string_or_int(v, "provider_order_id");
+        break;
+      case f_state:
+        req.state = read_state(v, "state");
+        break;
       case f_after_id:
         req.after_id = read_int(v, "after_id");
         if (req.after_id < 0) fail("after_id: must be >= 0");
@@ -503,8 +604,8 @@ parse_result parse_request(std::string_view line, std::size_t max_line_bytes) {
     return r;
   }
   if (const void* nul = std::memchr(line.data(), 0, line.size())) {
-    r.message = "NUL byte at offset " +
-                std::to_string(static_cast<const char*>(nul) - line.data()) + " of the request line";
+    r.message = "NUL byte at offset " + std::to_string(static_cast<const char*>(nul) - line.data()) +
+                " of the request line";
     return r;
   }
   if (!simdjson::validate_utf8(line.data(), line.size())) {
@@ -517,8 +618,7 @@ parse_result parse_request(std::string_view line, std::size_t max_line_bytes) {
   padded.resize(line.size() + simdjson::SIMDJSON_PADDING, ' ');
   try {
     od::document doc;
-    const auto e =
-        thread_parser().iterate(padded.data(), line.size(), padded.size()).get(doc);
+    const auto e = thread_parser().iterate(padded.data(), line.size(), padded.size()).get(doc);
     if (e) fail_json(e);
     parse_body(doc, r);
   } catch (parse_failure& f) {

@@ -97,10 +97,10 @@ struct request {
 
 /// The outcome of parsing one line.
 struct parse_result {
-  std::string id_json;  ///< the correlation id as JSON text; empty when it could not be read
+  std::string id_json;         ///< the correlation id as JSON text; empty when it could not be read
   std::optional<request> req;  ///< set on success
   failure_code code = failure_code::bad_request;  ///< on failure
-  std::string message;                        ///< on failure: names the field and the expectation
+  std::string message;                            ///< on failure: names the field and the expectation
   explicit operator bool() const { return req.has_value(); }
 };
 

@@ -51,10 +51,14 @@ bool taken(add_status s) {
 
 failure_code code_for(add_status s) {
   switch (s) {
-    case add_status::conflict: return failure_code::conflict;
-    case add_status::duplicate_link: return failure_code::duplicate_link;
-    case add_status::unavailable: return failure_code::unavailable;
-    default: return failure_code::invalid;
+    case add_status::conflict:
+      return failure_code::conflict;
+    case add_status::duplicate_link:
+      return failure_code::duplicate_link;
+    case add_status::unavailable:
+      return failure_code::unavailable;
+    default:
+      return failure_code::invalid;
   }
 }
 
@@ -126,13 +130,20 @@ std::int64_t count(std::uint64_t v) {
 
 std::string_view status_name(add_status s) {
   switch (s) {
-    case add_status::accepted: return "accepted";
-    case add_status::held: return "held";
-    case add_status::replayed: return "replayed";
-    case add_status::conflict: return "conflict";
-    case add_status::invalid: return "invalid";
-    case add_status::duplicate_link: return "duplicate_link";
-    case add_status::unavailable: return "unavailable";
+    case add_status::accepted:
+      return "accepted";
+    case add_status::held:
+      return "held";
+    case add_status::replayed:
+      return "replayed";
+    case add_status::conflict:
+      return "conflict";
+    case add_status::invalid:
+      return "invalid";
+    case add_status::duplicate_link:
+      return "duplicate_link";
+    case add_status::unavailable:
+      return "unavailable";
   }
   return "invalid";
 }
@@ -291,8 +302,8 @@ void write_unsubscribed(std::string& out, std::string_view id_json, bool was_sub
            [&](json_writer& w) { w.begin_object().member("unsubscribed", was_subscribed).end_object(); });
 }
 
-void write_overview(std::string& out, std::string_view id_json, const engine_figures& f, std::string_view version,
-                    std::int64_t uptime_s) {
+void write_overview(std::string& out, std::string_view id_json, const engine_figures& f,
+                    std::string_view version, std::int64_t uptime_s) {
   write_ok(out, id_json, [&](json_writer& w) {
     w.begin_object().member("version", version).member("uptime_s", uptime_s);
     std::int64_t open = 0;
@@ -301,10 +312,10 @@ void write_overview(std::string& out, std::string_view id_json, const engine_fig
       const auto s = static_cast<order_state>(i);
       // Every order of the journal (final ones of earlier runs too), plus the `received` ones
       // in memory, whose insert is still on its way to it.
-      const std::int64_t n =
-          !f.journal_counted               ? f.orders_by_state[i]
-          : s == order_state::received ? f.journal_orders_by_state[i] + f.orders_by_state[i]
-                                       : f.journal_orders_by_state[i];
+      const std::int64_t n = !f.journal_counted ? f.orders_by_state[i]
+                             : s == order_state::received
+                                 ? f.journal_orders_by_state[i] + f.orders_by_state[i]
+                                 : f.journal_orders_by_state[i];
       w.member(to_string(s), n);
       if (!is_final(s)) open += n;
     }

@@ -56,8 +56,8 @@ void write_unsubscribed(std::string& out, std::string_view id_json, bool was_sub
 /// {"result":{"version","uptime_s","orders":{"by_state":{name:n...},"open","held"},
 ///  "intake":{...},"placement":{...},"finals","refunds","anomalies","status_polls",
 ///  "reconciled":{"found","absent","inconclusive"}}}
-void write_overview(std::string& out, std::string_view id_json, const engine_figures& f, std::string_view version,
-                    std::int64_t uptime_s);
+void write_overview(std::string& out, std::string_view id_json, const engine_figures& f,
+                    std::string_view version, std::int64_t uptime_s);
 
 /// {"result":{"state","orders":[order view...],"next_after_id"}}
 void write_order_page(std::string& out, std::string_view id_json, order_state state, const order_page& page);

@@ -117,8 +117,9 @@ asio::awaitable<void> panel_session::read_loop() {
     const std::size_t old = in_.size();
     const std::size_t room = std::min(limits_.read_chunk_bytes, limits_.max_line_bytes + 1 - old);
     in_.resize(old + room);
-    auto [ec, n] = co_await socket_.async_read_some(
-        asio::buffer(in_.data() + old, room), asio::bind_cancellation_slot(read_cancel_.slot(), tuple_awaitable));
+    auto [ec, n] =
+        co_await socket_.async_read_some(asio::buffer(in_.data() + old, room),
+                                         asio::bind_cancellation_slot(read_cancel_.slot(), tuple_awaitable));
     in_.resize(old + n);
     if (ec) {
       if (!expected_end(ec)) log_->warn("panel read failed: {}", ec.message());
@@ -273,7 +274,8 @@ void panel_session::on_add_answers(const std::vector<add_part>& parts, std::vect
       log_->error("engine answered {} of the orders, expected more", answers.size());
       write_error(text, part.id_json, failure_code::internal, "the engine returned too few answers");
     } else {
-      write_add(text, part.id_json, part.single, std::span<const add_answer>(answers.data() + at, part.count));
+      write_add(text, part.id_json, part.single,
+                std::span<const add_answer>(answers.data() + at, part.count));
     }
     at += part.count;
     complete(part.slot, std::move(text));
@@ -301,8 +303,8 @@ void panel_session::dispatch_one(pending p) {
     switch (p.req.kind) {
       case op::status:
         engine_busy_ = true;
-        service_.status(std::move(p.req.ids), [self, slot, id = p.id_json, single = p.req.single](
-                                                  std::vector<lookup_answer> answers) {
+        service_.status(std::move(p.req.ids), [self, slot, id = p.id_json,
+                                               single = p.req.single](std::vector<lookup_answer> answers) {
           self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) {
             std::string out;
             write_status(out, id, single, answers);
@@ -315,8 +317,8 @@ void panel_session::dispatch_one(pending p) {
         return;
       case op::cancel:
         engine_busy_ = true;
-        service_.cancel(std::move(p.req.ids), [self, slot, id = p.id_json, single = p.req.single](
-                                                  std::vector<action_answer> answers) {
+        service_.cancel(std::move(p.req.ids), [self, slot, id = p.id_json,
+                                               single = p.req.single](std::vector<action_answer> answers) {
           self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) {
             std::string out;
             write_actions(out, id, single, answers);
@@ -341,12 +343,14 @@ void panel_session::dispatch_one(pending p) {
         return;
       case op::resolve:
         engine_busy_ = true;
-        service_.resolve(resolution{std::move(p.req.ids.at(0)), p.req.placed, std::move(p.req.provider_order_id), p.req.canceled},
+        service_.resolve(resolution{std::move(p.req.ids.at(0)), p.req.placed,
+                                    std::move(p.req.provider_order_id), p.req.canceled},
                          action_done);
         return;
       case op::subscribe: {
         if (sub_) {
-          write_error(text, p.id_json, failure_code::conflict, "already subscribed on this connection; unsubscribe first");
+          write_error(text, p.id_json, failure_code::conflict,
+                      "already subscribed on this connection; unsubscribe first");
           break;
         }
         if (stopping_) {
@@ -413,23 +417,24 @@ bool panel_session::dispatch_admin(pending& p, std::string& text) {
   switch (p.req.kind) {
     case op::overview: {
       const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                                          hooks_->started);
+                                                                           hooks_->started);
       write_overview(text, p.id_json, service_.figures(), SMM_VERSION, uptime.count());
       return false;
     }
     case op::orders:
       engine_busy_ = true;
-      service_.list_orders(p.req.state, p.req.after_id, p.req.limit,
-                           [self, slot, id = p.id_json, state = p.req.state](order_page page) {
-                             self->post_contained([slot, id, state, page = std::move(page)](panel_session& s) {
-                               std::string out;
-                               write_order_page(out, id, state, page);
-                               s.engine_busy_ = false;
-                               s.complete(slot, std::move(out));
-                               s.pump();
-                               s.maybe_close();
-                             });
-                           });
+      service_.list_orders(
+          p.req.state, p.req.after_id, p.req.limit,
+          [self, slot, id = p.id_json, state = p.req.state](order_page page) {
+            self->post_contained([slot, id, state, page = std::move(page)](panel_session& s) {
+              std::string out;
+              write_order_page(out, id, state, page);
+              s.engine_busy_ = false;
+              s.complete(slot, std::move(out));
+              s.pump();
+              s.maybe_close();
+            });
+          });
       return true;
     case op::history:
       engine_busy_ = true;

@@ -6,15 +6,24 @@ namespace smm::providers {
 
 std::string_view to_string(call_outcome o) {
   switch (o) {
-    case call_outcome::ok: return "ok";
-    case call_outcome::rejected: return "rejected";
-    case call_outcome::retry_later: return "retry_later";
-    case call_outcome::pause_provider: return "pause_provider";
-    case call_outcome::unknown: return "unknown";
-    case call_outcome::failed: return "failed";
-    case call_outcome::breaker_open: return "breaker_open";
-    case call_outcome::queue_full: return "queue_full";
-    case call_outcome::cancelled: return "cancelled";
+    case call_outcome::ok:
+      return "ok";
+    case call_outcome::rejected:
+      return "rejected";
+    case call_outcome::retry_later:
+      return "retry_later";
+    case call_outcome::pause_provider:
+      return "pause_provider";
+    case call_outcome::unknown:
+      return "unknown";
+    case call_outcome::failed:
+      return "failed";
+    case call_outcome::breaker_open:
+      return "breaker_open";
+    case call_outcome::queue_full:
+      return "queue_full";
+    case call_outcome::cancelled:
+      return "cancelled";
   }
   return "?";
 }

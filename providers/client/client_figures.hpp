@@ -15,15 +15,15 @@ namespace smm::providers {
 /// How one client call ended (one call may span several HTTP attempts and, for multi
 /// actions, several chunks).
 enum class call_outcome : std::uint8_t {
-  ok,            ///< the expected reply
-  rejected,      ///< a definitive provider error (see the result's category)
-  retry_later,   ///< a definitive "not now": active order on the link, rate limited
+  ok,              ///< the expected reply
+  rejected,        ///< a definitive provider error (see the result's category)
+  retry_later,     ///< a definitive "not now": active order on the link, rate limited
   pause_provider,  ///< not enough funds or a bad key: stop sending to this provider
-  unknown,       ///< add only: the request was written, no definitive answer; never resent
-  failed,        ///< not done, provably or harmlessly (idempotent): retries exhausted or deadline
-  breaker_open,  ///< refused locally: the provider's circuit breaker is open
-  queue_full,    ///< refused locally: in-flight cap reached and the wait queue full
-  cancelled,     ///< the caller cancelled while the call waited
+  unknown,         ///< add only: the request was written, no definitive answer; never resent
+  failed,          ///< not done, provably or harmlessly (idempotent): retries exhausted or deadline
+  breaker_open,    ///< refused locally: the provider's circuit breaker is open
+  queue_full,      ///< refused locally: in-flight cap reached and the wait queue full
+  cancelled,       ///< the caller cancelled while the call waited
 };
 
 /// Number of call_outcome values.
@@ -38,7 +38,7 @@ std::string_view to_string(call_outcome o);
 enum class breaker_state_view : std::uint8_t { closed, open, half_open };
 
 /// Upper bounds (inclusive, milliseconds) of the latency buckets; one more bucket holds the rest.
-inline constexpr std::array<std::int64_t, 12> latency_bucket_ms{5,   10,   25,   50,   100,  250,
+inline constexpr std::array<std::int64_t, 12> latency_bucket_ms{5,   10,   25,   50,   100,   250,
                                                                 500, 1000, 2500, 5000, 10000, 30000};
 
 /// A snapshot of one provider's client.

@@ -3,10 +3,9 @@
 // connection limit). Waiters sleep on their own timer; release() hands its slot straight to the
 // first waiter and cancels that waiter's timer, so a slot is never up for grabs in between.
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -1,13 +1,13 @@
 #include "providers/client/provider_client.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -42,29 +42,44 @@ std::shared_ptr<spdlog::logger> provider_logger(const std::string& name) {
 attempt_stage stage_of(request_progress p) {
   switch (p) {
     case request_progress::resolve_failed:
-    case request_progress::not_sent: return attempt_stage::not_sent;
-    case request_progress::connect_failed: return attempt_stage::connect_failed;
-    case request_progress::tls_failed: return attempt_stage::tls_failed;
+    case request_progress::not_sent:
+      return attempt_stage::not_sent;
+    case request_progress::connect_failed:
+      return attempt_stage::connect_failed;
+    case request_progress::tls_failed:
+      return attempt_stage::tls_failed;
     // Part of the request may be on the wire: it counts as written.
     case request_progress::write_partial:
-    case request_progress::sent_closed: return attempt_stage::written_no_response;
-    case request_progress::sent_timeout: return attempt_stage::timeout_after_write;
-    case request_progress::sent_reset: return attempt_stage::reset_after_write;
-    case request_progress::reply_truncated: return attempt_stage::truncated_reply;
-    case request_progress::reply_invalid: return attempt_stage::garbled_body;
-    case request_progress::reply_complete: return attempt_stage::success;  // refined by the caller
+    case request_progress::sent_closed:
+      return attempt_stage::written_no_response;
+    case request_progress::sent_timeout:
+      return attempt_stage::timeout_after_write;
+    case request_progress::sent_reset:
+      return attempt_stage::reset_after_write;
+    case request_progress::reply_truncated:
+      return attempt_stage::truncated_reply;
+    case request_progress::reply_invalid:
+      return attempt_stage::garbled_body;
+    case request_progress::reply_complete:
+      return attempt_stage::success;  // refined by the caller
   }
   return attempt_stage::not_sent;
 }
 
 call_outcome outcome_of(outcome_kind k) {
   switch (k) {
-    case outcome_kind::success: return call_outcome::ok;
-    case outcome_kind::rejected: return call_outcome::rejected;
-    case outcome_kind::retry_later: return call_outcome::retry_later;
-    case outcome_kind::pause_provider: return call_outcome::pause_provider;
-    case outcome_kind::unknown: return call_outcome::unknown;
-    case outcome_kind::retry: return call_outcome::failed;
+    case outcome_kind::success:
+      return call_outcome::ok;
+    case outcome_kind::rejected:
+      return call_outcome::rejected;
+    case outcome_kind::retry_later:
+      return call_outcome::retry_later;
+    case outcome_kind::pause_provider:
+      return call_outcome::pause_provider;
+    case outcome_kind::unknown:
+      return call_outcome::unknown;
+    case outcome_kind::retry:
+      return call_outcome::failed;
   }
   return call_outcome::failed;
 }
@@ -117,9 +132,12 @@ void scrub_texts(const secret_scrubber& s, services_result& r) {
 
 breaker_state_view view_of(breaker_state s) {
   switch (s) {
-    case breaker_state::closed: return breaker_state_view::closed;
-    case breaker_state::open: return breaker_state_view::open;
-    case breaker_state::half_open: return breaker_state_view::half_open;
+    case breaker_state::closed:
+      return breaker_state_view::closed;
+    case breaker_state::open:
+      return breaker_state_view::open;
+    case breaker_state::half_open:
+      return breaker_state_view::half_open;
   }
   return breaker_state_view::closed;
 }
@@ -219,7 +237,8 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
 
   // One call: attempts with limits and retries, until a decision.
   template <class T, class Parse>
-  asio::awaitable<call_result<T>> run(action a, http_request req, Parse parse, clock_type::time_point deadline,
+  asio::awaitable<call_result<T>> run(action a, http_request req, Parse parse,
+                                      clock_type::time_point deadline,
                                       http_transport::before_write_fn before_write = {}) {
     const auto started = clock_type::now();
     auto r = co_await attempts<T>(a, req, parse, deadline, before_write);
@@ -275,10 +294,11 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
       const auto slot = co_await limiter.acquire(deadline);
       publish_gauges();
       if (slot != acquire_status::acquired) {
-        r.outcome = slot == acquire_status::queue_full ? call_outcome::queue_full
+        r.outcome = slot == acquire_status::queue_full  ? call_outcome::queue_full
                     : slot == acquire_status::cancelled ? call_outcome::cancelled
                                                         : call_outcome::failed;
-        r.error = slot == acquire_status::queue_full ? "in-flight queue full" : "no in-flight slot before the deadline";
+        r.error = slot == acquire_status::queue_full ? "in-flight queue full"
+                                                     : "no in-flight slot before the deadline";
         co_return r;
       }
       if (attempt == 0) budget.record_request(clock_type::now());
@@ -306,7 +326,8 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
       rep.stage = stage_of(h.progress);
       r.error = h.error;
       if (h.progress == request_progress::reply_complete) {
-        if (!h.retry_after.empty()) rep.retry_after = parse_retry_after(h.retry_after, std::chrono::system_clock::now());
+        if (!h.retry_after.empty())
+          rep.retry_after = parse_retry_after(h.retry_after, std::chrono::system_clock::now());
         rep.http_status = static_cast<int>(h.status);
         const bool is_2xx = h.status >= 200 && h.status < 300;
         if (h.status == 429) {
@@ -363,10 +384,10 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
           bucket.block_until(now + *out.after);
         }
       }
-      const bool may_repeat = out.kind == outcome_kind::retry ||
-                              (out.kind == outcome_kind::retry_later &&
-                               (rep.stage == attempt_stage::http_status ||
-                                out.category == error_category::rate_limited));
+      const bool may_repeat =
+          out.kind == outcome_kind::retry ||
+          (out.kind == outcome_kind::retry_later &&
+           (rep.stage == attempt_stage::http_status || out.category == error_category::rate_limited));
       if (!may_repeat || attempt + 1 >= opts.max_attempts) {
         r.outcome = outcome_of(out.kind);
         co_return r;
@@ -435,8 +456,8 @@ provider_client::~provider_client() = default;
 
 asio::awaitable<call_result<services_result>> provider_client::services(call_options c) {
   auto self = impl_;
-  co_return co_await SMM_ON_STRAND(
-      self->run<services_result>(action::services, self->builder.services(), parse_services, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run<services_result>(action::services, self->builder.services(),
+                                                              parse_services, self->deadline_of(c)));
 }
 
 asio::awaitable<call_result<add_result>> provider_client::add(add_order order, call_options c) {
@@ -448,51 +469,54 @@ asio::awaitable<call_result<add_result>> provider_client::add(add_order order, c
     r.error = built.error;
     co_return r;
   }
-  co_return co_await SMM_ON_STRAND(
-      self->run<add_result>(action::add, std::move(*built.request), parse_add, self->deadline_of(c),
-                            std::move(c.before_write)));
+  co_return co_await SMM_ON_STRAND(self->run<add_result>(action::add, std::move(*built.request), parse_add,
+                                                         self->deadline_of(c), std::move(c.before_write)));
 }
 
 asio::awaitable<call_result<order_status>> provider_client::status(std::string order_id, call_options c) {
   auto self = impl_;
-  co_return co_await SMM_ON_STRAND(
-      self->run<order_status>(action::status, self->builder.status(order_id), parse_status, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run<order_status>(action::status, self->builder.status(order_id),
+                                                           parse_status, self->deadline_of(c)));
 }
 
-asio::awaitable<call_result<std::vector<status_entry>>> provider_client::status_multi(std::vector<std::string> ids,
-                                                                                      call_options c) {
+asio::awaitable<call_result<std::vector<status_entry>>> provider_client::status_multi(
+    std::vector<std::string> ids, call_options c) {
   auto self = impl_;
   auto build = [self](const std::vector<std::string>& chunk) { return self->builder.status_multi(chunk); };
-  co_return co_await SMM_ON_STRAND(
-      self->run_chunks<status_entry>(action::status, std::move(ids), build, parse_status_multi, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run_chunks<status_entry>(action::status, std::move(ids), build,
+                                                                  parse_status_multi, self->deadline_of(c)));
 }
 
 asio::awaitable<call_result<std::string>> provider_client::refill(std::string order_id, call_options c) {
   auto self = impl_;
-  co_return co_await SMM_ON_STRAND(
-      self->run<std::string>(action::refill, self->builder.refill(order_id), parse_refill, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run<std::string>(action::refill, self->builder.refill(order_id),
+                                                          parse_refill, self->deadline_of(c)));
 }
 
-asio::awaitable<call_result<std::vector<id_result>>> provider_client::refill_multi(std::vector<std::string> ids,
-                                                                                   call_options c) {
+asio::awaitable<call_result<std::vector<id_result>>> provider_client::refill_multi(
+    std::vector<std::string> ids, call_options c) {
   auto self = impl_;
   auto build = [self](const std::vector<std::string>& chunk) { return self->builder.refill_multi(chunk); };
-  co_return co_await SMM_ON_STRAND(
-      self->run_chunks<id_result>(action::refill, std::move(ids), build, parse_refill_multi, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run_chunks<id_result>(action::refill, std::move(ids), build,
+                                                               parse_refill_multi, self->deadline_of(c)));
 }
 
-asio::awaitable<call_result<std::string>> provider_client::refill_status(std::string refill_id, call_options c) {
+asio::awaitable<call_result<std::string>> provider_client::refill_status(std::string refill_id,
+                                                                         call_options c) {
   auto self = impl_;
-  co_return co_await SMM_ON_STRAND(self->run<std::string>(
-      action::refill_status, self->builder.refill_status(refill_id), parse_refill_status, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run<std::string>(action::refill_status,
+                                                          self->builder.refill_status(refill_id),
+                                                          parse_refill_status, self->deadline_of(c)));
 }
 
 asio::awaitable<call_result<std::vector<id_result>>> provider_client::refill_status_multi(
     std::vector<std::string> ids, call_options c) {
   auto self = impl_;
-  auto build = [self](const std::vector<std::string>& chunk) { return self->builder.refill_status_multi(chunk); };
-  co_return co_await SMM_ON_STRAND(self->run_chunks<id_result>(action::refill_status, std::move(ids), build,
-                                                               parse_refill_status_multi, self->deadline_of(c)));
+  auto build = [self](const std::vector<std::string>& chunk) {
+    return self->builder.refill_status_multi(chunk);
+  };
+  co_return co_await SMM_ON_STRAND(self->run_chunks<id_result>(
+      action::refill_status, std::move(ids), build, parse_refill_status_multi, self->deadline_of(c)));
 }
 
 asio::awaitable<call_result<std::vector<id_result>>> provider_client::cancel(std::vector<std::string> ids,
@@ -505,8 +529,8 @@ asio::awaitable<call_result<std::vector<id_result>>> provider_client::cancel(std
 
 asio::awaitable<call_result<balance_result>> provider_client::balance(call_options c) {
   auto self = impl_;
-  co_return co_await SMM_ON_STRAND(
-      self->run<balance_result>(action::balance, self->builder.balance(), parse_balance, self->deadline_of(c)));
+  co_return co_await SMM_ON_STRAND(self->run<balance_result>(action::balance, self->builder.balance(),
+                                                             parse_balance, self->deadline_of(c)));
 }
 
 #undef SMM_ON_STRAND

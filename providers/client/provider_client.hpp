@@ -13,7 +13,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -35,22 +34,22 @@ namespace smm::providers {
 
 /// Everything one provider client needs.
 struct provider_client_options {
-  std::string name;      ///< provider name; logs go to spdlog logger "provider.<name>"
-  std::string url;       ///< API endpoint, e.g. "https://panel.example/api/v2"
-  std::string key;       ///< API key; never logged
+  std::string name;  ///< provider name; logs go to spdlog logger "provider.<name>"
+  std::string url;   ///< API endpoint, e.g. "https://panel.example/api/v2"
+  std::string key;   ///< API key; never logged
   /// Masks keys in everything the provider says (error texts, excerpts, status texts) before
   /// it leaves the client. The daemon shares one that knows every provider and panel key;
   /// null: one that knows `key` alone.
   std::shared_ptr<const secret_scrubber> scrubber;
-  request_options request;      ///< form/GET/JSON, key in body or header
-  transport_options transport;  ///< step deadlines, caps, TLS
-  std::size_t max_in_flight = 8;   ///< requests on the wire at once
-  std::size_t max_queue = 1000;    ///< calls waiting for a slot; beyond it: queue_full
-  std::uint32_t rate_tokens = 10;  ///< token bucket: this many requests ...
-  std::chrono::milliseconds rate_period{1000};  ///< ... per this period ...
-  std::uint32_t rate_burst = 10;                ///< ... with this burst
+  request_options request;                        ///< form/GET/JSON, key in body or header
+  transport_options transport;                    ///< step deadlines, caps, TLS
+  std::size_t max_in_flight = 8;                  ///< requests on the wire at once
+  std::size_t max_queue = 1000;                   ///< calls waiting for a slot; beyond it: queue_full
+  std::uint32_t rate_tokens = 10;                 ///< token bucket: this many requests ...
+  std::chrono::milliseconds rate_period{1000};    ///< ... per this period ...
+  std::uint32_t rate_burst = 10;                  ///< ... with this burst
   std::chrono::milliseconds call_timeout{30000};  ///< default deadline of one call
-  std::uint32_t max_attempts = 4;  ///< attempts per call (first + retries)
+  std::uint32_t max_attempts = 4;                 ///< attempts per call (first + retries)
   backoff_policy backoff;
   retry_budget_policy retry_budget;
   breaker_policy breaker;
@@ -77,11 +76,11 @@ struct call_result {
   call_outcome outcome = call_outcome::failed;
   T value{};
   std::string error;  ///< provider message or what failed; scrubbed of every key the client knows
-  error_category category = error_category::other;  ///< for rejected / retry_later / pause
-  std::optional<std::chrono::seconds> retry_after;  ///< for retry_later
+  error_category category = error_category::other;         ///< for rejected / retry_later / pause
+  std::optional<std::chrono::seconds> retry_after;         ///< for retry_later
   request_progress progress = request_progress::not_sent;  ///< how far the last attempt got
-  unsigned http_status = 0;   ///< of the last attempt, 0 when none arrived
-  std::uint32_t attempts = 0; ///< HTTP attempts made (all chunks)
+  unsigned http_status = 0;                                ///< of the last attempt, 0 when none arrived
+  std::uint32_t attempts = 0;                              ///< HTTP attempts made (all chunks)
   /// True when outcome == ok.
   bool ok() const { return outcome == call_outcome::ok; }
 };
@@ -114,8 +113,8 @@ class provider_client {
   /// action=refill_status&refill=ID: value is the refill status text.
   boost::asio::awaitable<call_result<std::string>> refill_status(std::string refill_id, call_options c = {});
   /// action=refill_status&refills=...: chunks of at most 100.
-  boost::asio::awaitable<call_result<std::vector<id_result>>> refill_status_multi(std::vector<std::string> ids,
-                                                                                  call_options c = {});
+  boost::asio::awaitable<call_result<std::vector<id_result>>> refill_status_multi(
+      std::vector<std::string> ids, call_options c = {});
   /// action=cancel&orders=...: chunks of at most 100.
   boost::asio::awaitable<call_result<std::vector<id_result>>> cancel(std::vector<std::string> ids,
                                                                      call_options c = {});

@@ -541,7 +541,8 @@ TEST(ConfigErrors, BadApiCurrencyAndEmptyCategory) {
   const std::string text = R"(
 [daemon]
 api_currency = "dollars"
-)" + std::string(test::minimal_providers) + R"(
+)" + std::string(test::minimal_providers) +
+                           R"(
 [[services]]
 id = 1
 name = "Followers"

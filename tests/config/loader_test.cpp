@@ -320,7 +320,8 @@ TEST(ConfigApiV2, CategoryAndApiCurrencyDefaultAndParse) {
   const auto r = load(R"(
 [daemon]
 api_currency = "EUR"
-)" + std::string(test::minimal_providers) + R"(
+)" + std::string(test::minimal_providers) +
+                      R"(
 [[services]]
 id = 1
 name = "Followers"

@@ -53,7 +53,8 @@ TEST(restart_needed, names_the_changed_providers_services_and_addresses) {
   grouped.insert(grouped.find("journal_path"), "admin_socket_path = \"/tmp/x/ctl.sock\"\n");
   EXPECT_EQ(restart_needed(a, load(grouped)), std::vector<std::string>{"daemon.admin_socket_path"});
   std::string fewer = base_text();
-  fewer.erase(fewer.find("[[providers]]\nname = \"beta\""), fewer.find("[[services]]") - fewer.find("[[providers]]\nname = \"beta\""));
+  fewer.erase(fewer.find("[[providers]]\nname = \"beta\""),
+              fewer.find("[[services]]") - fewer.find("[[providers]]\nname = \"beta\""));
   EXPECT_EQ(restart_needed(a, load(fewer)), std::vector<std::string>{"providers (beta removed)"});
 }
 

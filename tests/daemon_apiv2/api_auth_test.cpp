@@ -98,7 +98,7 @@ TEST(FailedKeys, SlotsTellPeersAndKeysApartWithoutTheKey) {
   EXPECT_EQ(a, failed_key_slot("10.0.0.1", "wrong-key-one"));  // the same mistake counts up
   EXPECT_NE(a, failed_key_slot("10.0.0.1", "wrong-key-two"));  // another key is another slot
   EXPECT_NE(a, failed_key_slot("10.0.0.2", "wrong-key-one"));  // another peer too
-  EXPECT_EQ(a.find("wrong-key-one"), std::string::npos);      // never the key itself
+  EXPECT_EQ(a.find("wrong-key-one"), std::string::npos);       // never the key itself
   EXPECT_EQ(a.rfind("10.0.0.1 key:", 0), 0u);
 }
 

@@ -396,17 +396,18 @@ unix_client& daemon_env::admin() {
 
 add_reply daemon_env::add(unix_client& c, const std::string& panel_id, std::int64_t service,
                           const std::string& link, std::int64_t quantity) {
-  const std::string line = "{\"id\":" + std::to_string(next_request_id_++) + ",\"op\":\"add\",\"order\":" +
-                           order_json(panel_id, service, link, quantity) + "}";
+  const std::string line = "{\"id\":" + std::to_string(next_request_id_++) +
+                           ",\"op\":\"add\",\"order\":" + order_json(panel_id, service, link, quantity) + "}";
   return to_add(c.call(line));
 }
 
-std::vector<add_reply> daemon_env::add_pipelined(const std::vector<std::string>& panel_ids, std::int64_t service,
-                                                 const std::vector<std::string>& links, std::int64_t quantity) {
+std::vector<add_reply> daemon_env::add_pipelined(const std::vector<std::string>& panel_ids,
+                                                 std::int64_t service, const std::vector<std::string>& links,
+                                                 std::int64_t quantity) {
   std::string batch;
   for (std::size_t i = 0; i < panel_ids.size(); ++i)
-    batch += "{\"id\":" + std::to_string(next_request_id_++) + ",\"op\":\"add\",\"order\":" +
-             order_json(panel_ids[i], service, links[i], quantity) + "}\n";
+    batch += "{\"id\":" + std::to_string(next_request_id_++) +
+             ",\"op\":\"add\",\"order\":" + order_json(panel_ids[i], service, links[i], quantity) + "}\n";
   panel_->send_raw(batch);
   std::vector<add_reply> out;
   for (std::size_t i = 0; i < panel_ids.size(); ++i) {
@@ -454,7 +455,8 @@ std::map<std::string, order_status> daemon_env::status_many(const std::vector<st
 }
 
 std::map<std::string, order_status> daemon_env::wait_settled(const std::vector<std::string>& panel_ids,
-                                                             std::chrono::milliseconds timeout, bool unknown_ok) {
+                                                             std::chrono::milliseconds timeout,
+                                                             bool unknown_ok) {
   std::map<std::string, order_status> last;
   eventually(
       [&] {

@@ -173,7 +173,8 @@ class daemon_env : public ::testing::Test {
   add_reply add(unix_client& c, const std::string& panel_id, std::int64_t service, const std::string& link,
                 std::int64_t quantity);
   /// `add` on the main connection.
-  add_reply add(const std::string& panel_id, std::int64_t service, const std::string& link, std::int64_t quantity) {
+  add_reply add(const std::string& panel_id, std::int64_t service, const std::string& link,
+                std::int64_t quantity) {
     return add(*panel_, panel_id, service, link, quantity);
   }
   /// Pipelines one `add` line per order and reads every answer (in line order).
@@ -186,13 +187,14 @@ class daemon_env : public ::testing::Test {
   /// Polls until every order is final (or unknown when `unknown_ok`), at most `timeout`.
   /// Returns the last statuses seen.
   std::map<std::string, order_status> wait_settled(const std::vector<std::string>& panel_ids,
-                                                   std::chrono::milliseconds timeout, bool unknown_ok = false);
+                                                   std::chrono::milliseconds timeout,
+                                                   bool unknown_ok = false);
   /// Calls `pred` every 100 ms until it returns true or `timeout` passes.
   static bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
-  std::string dir_;          ///< the temp dir
-  std::string config_path_;  ///< dir_/config.toml
-  std::string socket_path_;  ///< dir_/panel.sock
+  std::string dir_;                ///< the temp dir
+  std::string config_path_;        ///< dir_/config.toml
+  std::string socket_path_;        ///< dir_/panel.sock
   std::string admin_socket_path_;  ///< dir_/admin.sock (daemon.admin_socket_path's default there)
   std::string journal_path_;
   std::string log_path_;

@@ -60,8 +60,8 @@ TEST_F(flow, partial_orders_refund_charge_times_remains_over_quantity_rounded_do
     EXPECT_EQ(m(s.charge), charge);
     ASSERT_TRUE(s.refund.has_value());
     const money expected = prorate_down(charge, *s.remains, s.quantity).value;
-    EXPECT_EQ(m(*s.refund), expected) << "charge " << s.charge << " remains " << *s.remains << " of "
-                                      << s.quantity;
+    EXPECT_EQ(m(*s.refund), expected)
+        << "charge " << s.charge << " remains " << *s.remains << " of " << s.quantity;
     EXPECT_EQ(s.refund_reason, "partial");
     const std::int64_t exact = charge.micros() * *s.remains;  // small figures: no overflow
     if (exact % s.quantity != 0) ++inexact;
@@ -77,7 +77,8 @@ TEST_F(flow, canceled_orders_refund_the_whole_charge) {
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) {
     const std::string id = "c" + std::to_string(i);
-    ASSERT_EQ(add(id, 1, "https://instagram.com/cancel_" + std::to_string(i), 77 + 50 * i).status, "accepted");
+    ASSERT_EQ(add(id, 1, "https://instagram.com/cancel_" + std::to_string(i), 77 + 50 * i).status,
+              "accepted");
     ids.push_back(id);
   }
   const auto settled = wait_settled(ids, 30s);
@@ -115,13 +116,15 @@ TEST_F(flow, events_resume_after_reconnect_without_gap_or_duplicate_and_refunds_
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) {
     const std::string id = "e" + std::to_string(i);
-    ASSERT_EQ(add(id, 1, "https://instagram.com/events_" + std::to_string(i), 100 + 13 * i).status, "accepted");
+    ASSERT_EQ(add(id, 1, "https://instagram.com/events_" + std::to_string(i), 100 + 13 * i).status,
+              "accepted");
     ids.push_back(id);
   }
 
   // First connection: a handful of events, then it goes away mid-stream.
   std::vector<event_line> first;
-  read_events(*sub, first, [&] { return first.size() >= 8; }, 15s);
+  read_events(
+      *sub, first, [&] { return first.size() >= 8; }, 15s);
   ASSERT_GE(first.size(), 8u);
   EXPECT_EQ(first.front().seq, 1) << "a fresh journal's feed starts at seq 1";
   sub.reset();

@@ -161,7 +161,8 @@ TEST_F(intake, bad_input_gets_precise_errors_and_the_connection_and_daemon_survi
   start_daemon();
   ASSERT_EQ(add("keep", 1, "https://instagram.com/keep", 100).status, "accepted");
 
-  const std::string huge = "{\"id\":17,\"op\":\"ping\",\"pad\":\"" + std::string((1u << 20) + 16, 'a') + "\"}";
+  const std::string huge =
+      "{\"id\":17,\"op\":\"ping\",\"pad\":\"" + std::string((1u << 20) + 16, 'a') + "\"}";
   const std::vector<bad_line> cases{
       {"malformed json", "{\"id\":11,\"op\":\"ping\"", "bad_request", ""},
       {"unknown op", "{\"id\":12,\"op\":\"frobnicate\"}", "unknown_op", "frobnicate"},

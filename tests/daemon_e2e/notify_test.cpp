@@ -1,9 +1,9 @@
 // systemd integration as the service manager sees it: the daemon under a fake NOTIFY_SOCKET
 // with a watchdog sends READY=1 (with a STATUS line) once it serves, pings WATCHDOG=1 from
 // its dispatch loop, RELOADING=1 then READY=1 on SIGHUP, and STOPPING=1 on SIGTERM.
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -37,7 +37,8 @@ class notify_socket {
   bool wait_for(const std::string& needle, std::chrono::milliseconds timeout) {
     const auto end = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;

@@ -365,7 +365,7 @@ TEST(engine_flow, a_provider_out_of_funds_resumes_only_when_the_balance_covers_t
   for (int i = 0; i < 100 && audit_adds(alpha).size() < 2; ++i) std::this_thread::sleep_for(100ms);
   ASSERT_EQ(audit_adds(alpha).size(), 2u);
   alpha.request("POST", "/admin/balance", "amount=0.50");  // positive, still short of 0.90
-  std::this_thread::sleep_for(1500ms);                      // several rechecks with backoff
+  std::this_thread::sleep_for(1500ms);                     // several rechecks with backoff
   EXPECT_EQ(audit_adds(alpha).size(), 2u) << "resumed on a balance that cannot pay the order";
   EXPECT_TRUE(h.status("fb")->provider_order_id.empty());
   alpha.request("POST", "/admin/balance", "amount=5.00");
@@ -380,7 +380,8 @@ TEST(engine_flow, an_order_the_provider_forgets_becomes_unknown_once_for_an_oper
   temp_dir dir;
   mock_process alpha({"--pending-ms", "600000"});
   std::string cfg = config_text({{"alpha", &alpha}}, "allow", dir.path());
-  cfg.replace(cfg.find("duplicate_link = \"allow\""), 24, "duplicate_link = \"allow\"\nforgotten_after_s = 1");
+  cfg.replace(cfg.find("duplicate_link = \"allow\""), 24,
+              "duplicate_link = \"allow\"\nforgotten_after_s = 1");
   engine_harness h(cfg, dir.path());
   h.start();
   ASSERT_EQ(h.add_one(followers("fg", "fg")).status, add_status::accepted);

@@ -192,7 +192,8 @@ TEST(engine_reconcile, an_add_sent_before_idempotency_was_set_is_never_sent_agai
     ASSERT_TRUE(h.wait_for("idem-late", is_unknown)) << describe(h.status("idem-late"));
   }
   // The operator then sets idempotency_key: a resend would create a second order upstream.
-  engine_harness h(reconcile_config(alpha, "idempotency_key = true\n", dir.path()), dir.path(), short_backoff);
+  engine_harness h(reconcile_config(alpha, "idempotency_key = true\n", dir.path()), dir.path(),
+                   short_backoff);
   EXPECT_EQ(h.start().unknown, 1);
   ASSERT_TRUE(h.wait_for("idem-late", [](const order_view& v) {
     return v.note.find("without a request_id") != std::string::npos;

@@ -274,10 +274,12 @@ TEST(MetricsRender, GrafanaDashboardQueriesOnlyRenderedFamilies) {
   const std::string text = render_metrics(full_snapshot());
   const std::regex name(R"(smm_dispatch_[a-z_]+)");
   std::set<std::string> queried;
-  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), name); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), name); it != std::sregex_iterator();
+       ++it) {
     std::string n = it->str();
     for (const std::string suffix : {"_bucket", "_count", "_sum"})
-      if (n.ends_with(suffix) && text.find("# TYPE " + n + " ") == std::string::npos) n.resize(n.size() - suffix.size());
+      if (n.ends_with(suffix) && text.find("# TYPE " + n + " ") == std::string::npos)
+        n.resize(n.size() - suffix.size());
     queried.insert(n);
   }
   EXPECT_GE(queried.size(), 15U);
@@ -289,7 +291,8 @@ TEST(MetricsRender, ApiEndpointRequestsByActionAndOutcome) {
   EXPECT_EQ(render_metrics(s).find("smm_dispatch_api_"), std::string::npos) << "no endpoint, no family";
   apiv2::api_figures a;
   a.requests[0][static_cast<std::size_t>(apiv2::api_outcome::unauthorized)] = 3;
-  a.requests[apiv2::api_action_slot(providers::action::add)][static_cast<std::size_t>(apiv2::api_outcome::ok)] = 7;
+  a.requests[apiv2::api_action_slot(providers::action::add)]
+            [static_cast<std::size_t>(apiv2::api_outcome::ok)] = 7;
   a.connections = 2;
   s.api = a;
   const std::string text = render_metrics(s);
@@ -297,7 +300,8 @@ TEST(MetricsRender, ApiEndpointRequestsByActionAndOutcome) {
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"add\",outcome=\"ok\"} 7"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"balance\",outcome=\"throttled\"} 0"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_connections 2"));
-  EXPECT_EQ(count_prefix(text, "smm_dispatch_api_requests_total{"), apiv2::api_action_slots * apiv2::api_outcome_count);
+  EXPECT_EQ(count_prefix(text, "smm_dispatch_api_requests_total{"),
+            apiv2::api_action_slots * apiv2::api_outcome_count);
   EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
 }
 

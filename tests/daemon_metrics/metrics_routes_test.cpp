@@ -60,6 +60,5 @@ TEST(MetricsRoutes, UnknownPathsAndMethods) {
   EXPECT_EQ(c.render, 0);
 }
 
-
 }  // namespace
 }  // namespace smm::daemon::metrics

@@ -58,7 +58,8 @@ TEST(PanelProtocol, AddSingleOrderWithEveryField) {
 }
 
 TEST(PanelProtocol, AddBatchAndIntegerPanelIds) {
-  const auto r = ok(R"({"op":"add","id":17,"orders":[{"panel_order_id":42,"service":1,"link":"l","quantity":5},
+  const auto r =
+      ok(R"({"op":"add","id":17,"orders":[{"panel_order_id":42,"service":1,"link":"l","quantity":5},
     {"service":2,"panel_order_id":"b","comments":"one\ntwo\n\nthree"}]})");
   EXPECT_EQ(r.id_json, "17");
   EXPECT_FALSE(r.req->single);
@@ -115,7 +116,8 @@ TEST(PanelProtocol, IdIsEchoedAsJson) {
   EXPECT_EQ(ok(R"({"id":12.50 ,"op":"ping"})").id_json, "12.50");
   EXPECT_EQ(ok(R"({"op":"ping"})").id_json, "");
   EXPECT_EQ(ok("{\"id\":1,\"op\":\"ping\"}\r").id_json, "1");
-  expect_error(R"({"id":{"x":1},"op":"ping"})", failure_code::bad_request, "id: expected a string or a number");
+  expect_error(R"({"id":{"x":1},"op":"ping"})", failure_code::bad_request,
+               "id: expected a string or a number");
 }
 
 TEST(PanelProtocol, MalformedJsonKeepsTheIdWhenItWasRead) {
@@ -137,7 +139,8 @@ TEST(PanelProtocol, ShapeErrors) {
   expect_error(R"({"id":3})", failure_code::bad_request, "missing field \"op\"", "3");
   expect_error(R"({"id":3,"op":"explode"})", failure_code::unknown_op, "unknown op \"explode\"", "3");
   expect_error(R"({"id":3,"op":7})", failure_code::bad_request, "op: expected a string", "3");
-  expect_error(R"({"id":3,"op":"ping","op":"add"})", failure_code::bad_request, "duplicate field \"op\"", "3");
+  expect_error(R"({"id":3,"op":"ping","op":"add"})", failure_code::bad_request, "duplicate field \"op\"",
+               "3");
   expect_error(R"({"id":3,"op":"ping","extra":1})", failure_code::bad_request,
                "unknown field \"extra\" for op ping", "3");
   expect_error(R"({"id":3,"op":"status","after_seq":1,"order":"a"})", failure_code::bad_request,
@@ -151,33 +154,36 @@ TEST(PanelProtocol, AddErrorsNameTheField) {
       failure_code::bad_request, "orders[3].quantity: expected an integer", "1");
   expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"quantity":1.5}})",
                failure_code::bad_request, "order.quantity: expected an integer", "1");
-  expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"quantity":99999999999999999999}})",
-               failure_code::bad_request, "order.quantity: integer out of range", "1");
-  expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":"1"}})", failure_code::bad_request,
-               "order.service: expected an integer", "1");
+  expect_error(
+      R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"quantity":99999999999999999999}})",
+      failure_code::bad_request, "order.quantity: integer out of range", "1");
+  expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":"1"}})",
+               failure_code::bad_request, "order.service: expected an integer", "1");
   expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"colour":"red"}})",
                failure_code::bad_request, "order: unknown field \"colour\"", "1");
   expect_error(R"({"id":1,"op":"add","orders":[{"service":1}]})", failure_code::bad_request,
                "orders[0]: missing field \"panel_order_id\"", "1");
   expect_error(R"({"id":1,"op":"add","orders":[{"panel_order_id":"a"}]})", failure_code::bad_request,
                "orders[0]: missing field \"service\"", "1");
-  expect_error(R"({"id":1,"op":"add","orders":[{"panel_order_id":"","service":1}]})", failure_code::bad_request,
-               "orders[0].panel_order_id: must not be empty", "1");
-  expect_error(R"({"id":1,"op":"add","orders":[{"panel_order_id":")" + std::string(129, 'x') +
-                   R"(","service":1}]})",
-               failure_code::bad_request, "orders[0].panel_order_id: longer than 128 bytes", "1");
-  expect_error(R"({"id":1,"op":"add","orders":[{"panel_order_id":true,"service":1}]})", failure_code::bad_request,
-               "orders[0].panel_order_id: expected a string or an integer", "1");
+  expect_error(R"({"id":1,"op":"add","orders":[{"panel_order_id":"","service":1}]})",
+               failure_code::bad_request, "orders[0].panel_order_id: must not be empty", "1");
+  expect_error(
+      R"({"id":1,"op":"add","orders":[{"panel_order_id":")" + std::string(129, 'x') + R"(","service":1}]})",
+      failure_code::bad_request, "orders[0].panel_order_id: longer than 128 bytes", "1");
+  expect_error(R"({"id":1,"op":"add","orders":[{"panel_order_id":true,"service":1}]})",
+               failure_code::bad_request, "orders[0].panel_order_id: expected a string or an integer", "1");
   expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"comments":["x",2]}})",
                failure_code::bad_request, "order.comments[1]: expected a string", "1");
   expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"comments":5}})",
                failure_code::bad_request, "order.comments: expected an array of strings or a string", "1");
-  expect_error(R"({"id":1,"op":"add","orders":[1]})", failure_code::bad_request, "orders[0]: expected an object",
-               "1");
+  expect_error(R"({"id":1,"op":"add","orders":[1]})", failure_code::bad_request,
+               "orders[0]: expected an object", "1");
   expect_error(R"({"id":1,"op":"add","orders":{}})", failure_code::bad_request,
                "orders: expected an array of objects", "1");
-  expect_error(R"({"id":1,"op":"add","orders":[]})", failure_code::bad_request, "orders: must not be empty", "1");
-  expect_error(R"({"id":1,"op":"add"})", failure_code::bad_request, "missing field \"order\" or \"orders\"", "1");
+  expect_error(R"({"id":1,"op":"add","orders":[]})", failure_code::bad_request, "orders: must not be empty",
+               "1");
+  expect_error(R"({"id":1,"op":"add"})", failure_code::bad_request, "missing field \"order\" or \"orders\"",
+               "1");
   expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1},"orders":[]})",
                failure_code::bad_request, "give either \"order\" or \"orders\", not both", "1");
   expect_error(R"({"id":1,"op":"add","order":{"panel_order_id":"a","service":1,"service":2}})",
@@ -189,7 +195,8 @@ TEST(PanelProtocol, OtherOpErrorsNameTheField) {
                "orders: expected an array of ids", "1");
   expect_error(R"({"id":1,"op":"status","orders":["a",null]})", failure_code::bad_request,
                "orders[1]: expected a string or an integer", "1");
-  expect_error(R"({"id":1,"op":"cancel"})", failure_code::bad_request, "missing field \"order\" or \"orders\"", "1");
+  expect_error(R"({"id":1,"op":"cancel"})", failure_code::bad_request,
+               "missing field \"order\" or \"orders\"", "1");
   expect_error(R"({"id":1,"op":"refill"})", failure_code::bad_request, "missing field \"order\"", "1");
   expect_error(R"({"id":1,"op":"refill","order":"a","current_count":"5"})", failure_code::bad_request,
                "current_count: expected an integer", "1");
@@ -199,7 +206,8 @@ TEST(PanelProtocol, OtherOpErrorsNameTheField) {
                "after_seq: must be >= 0", "1");
   expect_error(R"({"id":1,"op":"subscribe","after_seq":"1"})", failure_code::bad_request,
                "after_seq: expected an integer", "1");
-  expect_error(R"({"id":1,"op":"resolve","order":"a"})", failure_code::bad_request, "missing field \"placed\"", "1");
+  expect_error(R"({"id":1,"op":"resolve","order":"a"})", failure_code::bad_request,
+               "missing field \"placed\"", "1");
   expect_error(R"({"id":1,"op":"resolve","order":"a","placed":"yes"})", failure_code::bad_request,
                "placed: expected a boolean", "1");
   expect_error(R"({"id":1,"op":"resolve","order":"a","placed":true})", failure_code::bad_request,
@@ -252,7 +260,8 @@ TEST(PanelProtocol, AdminOpErrorsNameTheField) {
                "state: unknown state \"done\" (expected one of received, queued, sending, placed, unknown, "
                "rejected, pending, in_progress, completed, partial, canceled, refunded, failed)",
                "1");
-  expect_error(R"({"id":1,"op":"orders","state":3})", failure_code::bad_request, "state: expected a string", "1");
+  expect_error(R"({"id":1,"op":"orders","state":3})", failure_code::bad_request, "state: expected a string",
+               "1");
   expect_error(R"({"id":1,"op":"orders","state":"queued","after_id":-1})", failure_code::bad_request,
                "after_id: must be >= 0", "1");
   expect_error(R"({"id":1,"op":"orders","state":"queued","after_id":"5"})", failure_code::bad_request,
@@ -266,7 +275,8 @@ TEST(PanelProtocol, AdminOpErrorsNameTheField) {
   expect_error(R"({"id":1,"op":"history"})", failure_code::bad_request, "missing field \"order\"", "1");
   expect_error(R"({"id":1,"op":"history","orders":["a"]})", failure_code::bad_request,
                "unknown field \"orders\" for op history", "1");
-  expect_error(R"({"id":1,"op":"history","order":""})", failure_code::bad_request, "order: must not be empty", "1");
+  expect_error(R"({"id":1,"op":"history","order":""})", failure_code::bad_request, "order: must not be empty",
+               "1");
   expect_error(R"({"id":1,"op":"pause"})", failure_code::bad_request, "missing field \"provider\"", "1");
   expect_error(R"({"id":1,"op":"pause","provider":""})", failure_code::bad_request,
                "provider: must not be empty", "1");
@@ -296,7 +306,8 @@ TEST(PanelProtocol, ByteLevelErrors) {
                "NUL byte at offset 16 of the request line");
   expect_error("{\"id\":1,\"op\":\"ping\",\"x\":\"\xC3\x28\"}", failure_code::bad_request,
                "request line is not valid UTF-8");
-  expect_error("{\"id\":1,\"op\":\"p\xED\xA0\x80\"}", failure_code::bad_request, "request line is not valid UTF-8");
+  expect_error("{\"id\":1,\"op\":\"p\xED\xA0\x80\"}", failure_code::bad_request,
+               "request line is not valid UTF-8");
   const std::string big = R"({"id":1,"op":"ping","pad":")" + std::string(100, 'x') + "\"}";
   const auto r = parse_request(big, 64);
   ASSERT_FALSE(r);

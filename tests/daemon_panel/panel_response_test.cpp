@@ -35,8 +35,11 @@ TEST(JsonWriter, EscapesQuotesBackslashAndControls) {
 
 TEST(JsonWriter, PassesUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(as_json("caf\xC3\xA9 \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
-  EXPECT_EQ(as_json("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
-  EXPECT_EQ(as_json("\xC3"), "\"\xEF\xBF\xBD\"");                // truncated sequence
+  EXPECT_EQ(as_json("a\xFF"
+                    "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
+  EXPECT_EQ(as_json("\xC3"), "\"\xEF\xBF\xBD\"");                                  // truncated sequence
   EXPECT_EQ(as_json("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
   const std::string hostile = std::string("x\"\\\n\x01\xFE\xC3\xA9", 8);
   std::string line = "{\"v\":" + as_json(hostile) + "}";
@@ -46,7 +49,14 @@ TEST(JsonWriter, PassesUtf8AndReplacesInvalidBytes) {
 TEST(JsonWriter, NestsWithCommas) {
   std::string out;
   json_writer w(out);
-  w.begin_object().member("a", std::int64_t{1}).key("b").begin_array().integer(1).integer(-2).begin_object().end_object();
+  w.begin_object()
+      .member("a", std::int64_t{1})
+      .key("b")
+      .begin_array()
+      .integer(1)
+      .integer(-2)
+      .begin_object()
+      .end_object();
   w.end_array().member("c", false).key("d").null().end_object();
   EXPECT_EQ(out, R"({"a":1,"b":[1,-2,{}],"c":false,"d":null})");
 }
@@ -65,30 +75,34 @@ TEST(PanelResponse, AddSingleAndBatch) {
   std::string out;
   const auto a = accepted("p1", 10);
   write_add(out, R"("c1")", true, std::span<const add_answer>(&a, 1));
-  EXPECT_EQ(out,
-            R"({"id":"c1","ok":true,"result":{"panel_order_id":"p1","status":"accepted","order_id":10,"state":"queued","charge":"0.9"}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":"c1","ok":true,"result":{"panel_order_id":"p1","status":"accepted","order_id":10,"state":"queued","charge":"0.9"}})"
+      "\n");
   add_answer bad;
   bad.panel_order_id = "p2";
   bad.status = add_status::conflict;
   bad.error = "panel_order_id p2 exists with other content";
   out.clear();
   write_add(out, "7", true, std::span<const add_answer>(&bad, 1));
-  EXPECT_EQ(out,
-            R"({"id":7,"ok":false,"error":{"code":"conflict","message":"panel_order_id p2 exists with other content","panel_order_id":"p2"}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":7,"ok":false,"error":{"code":"conflict","message":"panel_order_id p2 exists with other content","panel_order_id":"p2"}})"
+      "\n");
   out.clear();
   const std::vector<add_answer> both{a, bad};
   write_add(out, "7", false, both);
-  EXPECT_EQ(out,
-            R"({"id":7,"ok":true,"result":{"orders":[{"panel_order_id":"p1","status":"accepted","order_id":10,"state":"queued","charge":"0.9"},{"panel_order_id":"p2","status":"conflict","error":"panel_order_id p2 exists with other content"}]}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":7,"ok":true,"result":{"orders":[{"panel_order_id":"p1","status":"accepted","order_id":10,"state":"queued","charge":"0.9"},{"panel_order_id":"p2","status":"conflict","error":"panel_order_id p2 exists with other content"}]}})"
+      "\n");
 }
 
 TEST(PanelResponse, ErrorWithoutId) {
   std::string out;
   write_error(out, {}, failure_code::too_large, "too big");
-  EXPECT_EQ(out, R"({"ok":false,"error":{"code":"too_large","message":"too big"}})" "\n");
+  EXPECT_EQ(out, R"({"ok":false,"error":{"code":"too_large","message":"too big"}})"
+                 "\n");
 }
 
 TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
@@ -117,12 +131,14 @@ TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
   lookup_answer missing{"zz", std::nullopt, "order not found"};
   std::string out;
   write_status(out, "1", true, std::span<const lookup_answer>(&found, 1));
-  EXPECT_EQ(out,
-            R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","order_id":3,"service":9,"state":"partial","held":false,"link":"https://instagram.com/bob","provider":"alpha","provider_service":"101","provider_order_id":"555","raw_status":"Partial","quantity":1000,"sent_at":150,"charge":"1.5","start_count":10,"remains":250,"refund":"0.375","refund_reason":"partial","refill":"eligible","speedup":"not stuck","note":"","created_at":100,"updated_at":200}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","order_id":3,"service":9,"state":"partial","held":false,"link":"https://instagram.com/bob","provider":"alpha","provider_service":"101","provider_order_id":"555","raw_status":"Partial","quantity":1000,"sent_at":150,"charge":"1.5","start_count":10,"remains":250,"refund":"0.375","refund_reason":"partial","refill":"eligible","speedup":"not stuck","note":"","created_at":100,"updated_at":200}})"
+      "\n");
   out.clear();
   write_status(out, "1", true, std::span<const lookup_answer>(&missing, 1));
-  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_found","message":"order not found"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_found","message":"order not found"}})"
+                 "\n");
   out.clear();
   const std::vector<lookup_answer> two{missing, found};
   write_status(out, "1", false, two);
@@ -136,19 +152,23 @@ TEST(PanelResponse, ActionsSingleAndBatch) {
   action_answer gone{"p3", false, "", "order not found"};
   std::string out;
   write_actions(out, "1", true, std::span<const action_answer>(&yes, 1));
-  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","result":"cancel requested"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","result":"cancel requested"}})"
+                 "\n");
   out.clear();
   write_actions(out, "1", true, std::span<const action_answer>(&no, 1));
-  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"rejected","message":"refill window over"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"rejected","message":"refill window over"}})"
+                 "\n");
   out.clear();
   write_actions(out, "1", true, std::span<const action_answer>(&gone, 1));
-  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_found","message":"order not found"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_found","message":"order not found"}})"
+                 "\n");
   out.clear();
   const std::vector<action_answer> both{yes, no};
   write_actions(out, "1", false, both);
-  EXPECT_EQ(out,
-            R"({"id":1,"ok":true,"result":{"orders":[{"panel_order_id":"p1","ok":true,"result":"cancel requested"},{"panel_order_id":"p2","ok":false,"error":"refill window over"}]}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":1,"ok":true,"result":{"orders":[{"panel_order_id":"p1","ok":true,"result":"cancel requested"},{"panel_order_id":"p2","ok":false,"error":"refill window over"}]}})"
+      "\n");
 }
 
 TEST(PanelResponse, EventsOneLineEachRefundOnlyWhenOwed) {
@@ -171,11 +191,12 @@ TEST(PanelResponse, EventsOneLineEachRefundOnlyWhenOwed) {
   const std::vector<event_view> events{e1, e2};
   std::string out;
   write_events(out, events);
-  EXPECT_EQ(out,
-            R"({"event":{"seq":41,"panel_order_id":"p1","order_id":3,"old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":500,"refund":"0.5","refill_eligible":false,"note":"","at":77}})"
-            "\n"
-            R"({"event":{"seq":42,"panel_order_id":"p1","order_id":3,"old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":null,"refund":null,"refill_eligible":true,"note":"","at":77}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"event":{"seq":41,"panel_order_id":"p1","order_id":3,"old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":500,"refund":"0.5","refill_eligible":false,"note":"","at":77}})"
+      "\n"
+      R"({"event":{"seq":42,"panel_order_id":"p1","order_id":3,"old_state":"in_progress","new_state":"partial","raw_status":"Partial","charge":"1","remains":null,"refund":null,"refill_eligible":true,"note":"","at":77}})"
+      "\n");
 }
 
 TEST(PanelResponse, ProvidersServicesPingSubscribe) {
@@ -190,9 +211,10 @@ TEST(PanelResponse, ProvidersServicesPingSubscribe) {
   p.currency = "USD";
   std::string out;
   write_providers(out, "1", std::span<const provider_view>(&p, 1));
-  EXPECT_EQ(out,
-            R"({"id":1,"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"","in_flight":2,"max_in_flight":8,"requests_per_second":2.5,"queued":5,"balance":"12.34","currency":"USD"}]}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":1,"ok":true,"result":{"providers":[{"name":"alpha","breaker":"closed","paused":false,"pause_reason":"","in_flight":2,"max_in_flight":8,"requests_per_second":2.5,"queued":5,"balance":"12.34","currency":"USD"}]}})"
+      "\n");
   service_def s;
   s.id = 5;
   s.name = "Likes";
@@ -205,13 +227,16 @@ TEST(PanelResponse, ProvidersServicesPingSubscribe) {
   write_services(out, "1", std::span<const service_def>(&s, 1));
   EXPECT_EQ(string_at(out, "/result/services/0/rate_per_1000"), "0.9");
   EXPECT_EQ(string_at(out, "/result/services/0/name"), "Likes");
-  EXPECT_NE(out.find(R"("min":10,"max":5000,"refill_days":30,"cancel_allowed":false)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("min":10,"max":5000,"refill_days":30,"cancel_allowed":false)"), std::string::npos)
+      << out;
   out.clear();
   write_pong(out, R"("x")");
-  EXPECT_EQ(out, R"({"id":"x","ok":true,"result":{"pong":true}})" "\n");
+  EXPECT_EQ(out, R"({"id":"x","ok":true,"result":{"pong":true}})"
+                 "\n");
   out.clear();
   write_subscribed(out, "2", 40);
-  EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"subscribed":true,"after_seq":40}})" "\n");
+  EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"subscribed":true,"after_seq":40}})"
+                 "\n");
 }
 
 TEST(PanelResponse, OverviewHasEveryStateAndTheCounters) {
@@ -233,12 +258,13 @@ TEST(PanelResponse, OverviewHasEveryStateAndTheCounters) {
   f.reconciled_absent = 1;
   std::string out;
   write_overview(out, "1", f, "0.1.0", 65);
-  EXPECT_EQ(out,
-            R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,"sending":0,"placed":0,"unknown":1,"rejected":0,"pending":0,"in_progress":0,"completed":7,"partial":0,"canceled":0,"refunded":0,"failed":0},"open":5,"held":2},)"
-            R"("intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,"duplicate_link":1,"unavailable":0},)"
-            R"("placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},"finals":7,"refunds":"1.25","anomalies":0,"status_polls":30,)"
-            R"("reconciled":{"found":2,"absent":1,"inconclusive":0}}})"
-            "\n");
+  EXPECT_EQ(
+      out,
+      R"({"id":1,"ok":true,"result":{"version":"0.1.0","uptime_s":65,"orders":{"by_state":{"received":0,"queued":4,"sending":0,"placed":0,"unknown":1,"rejected":0,"pending":0,"in_progress":0,"completed":7,"partial":0,"canceled":0,"refunded":0,"failed":0},"open":5,"held":2},)"
+      R"("intake":{"accepted":12,"replayed":3,"conflicts":0,"invalid":0,"duplicate_link":1,"unavailable":0},)"
+      R"("placement":{"adds_sent":9,"placed":7,"rejected":0,"unknown":1,"requeued":0},"finals":7,"refunds":"1.25","anomalies":0,"status_polls":30,)"
+      R"("reconciled":{"found":2,"absent":1,"inconclusive":0}}})"
+      "\n");
 }
 
 // With the journal's counts (the engine's figures have them), every order of the journal is
@@ -274,7 +300,8 @@ TEST(PanelResponse, OrderPageAndEmptyPage) {
   EXPECT_NE(out.find(R"(],"next_after_id":9}})"), std::string::npos) << out;
   out.clear();
   write_order_page(out, "2", order_state::queued, order_page{});
-  EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"state":"queued","orders":[],"next_after_id":0}})" "\n");
+  EXPECT_EQ(out, R"({"id":2,"ok":true,"result":{"state":"queued","orders":[],"next_after_id":0}})"
+                 "\n");
 }
 
 TEST(PanelResponse, HistoryIsTheOrderAndItsEventsOrNotFound) {
@@ -295,27 +322,34 @@ TEST(PanelResponse, HistoryIsTheOrderAndItsEventsOrNotFound) {
   std::string out;
   write_history(out, "3", h);
   EXPECT_EQ(string_at(out, "/result/order/state"), "placed");
-  EXPECT_NE(out.find(R"("events":[{"seq":5,"panel_order_id":"p1","order_id":1,"old_state":"sending","new_state":"placed",)"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          R"("events":[{"seq":5,"panel_order_id":"p1","order_id":1,"old_state":"sending","new_state":"placed",)"),
+      std::string::npos)
       << out;
   out.clear();
   write_history(out, "3", order_history{"zz", std::nullopt, {}, "order not found"});
-  EXPECT_EQ(out, R"({"id":3,"ok":false,"error":{"code":"not_found","message":"order not found"}})" "\n");
+  EXPECT_EQ(out, R"({"id":3,"ok":false,"error":{"code":"not_found","message":"order not found"}})"
+                 "\n");
 }
 
 TEST(PanelResponse, PauseResumeReload) {
   std::string out;
   write_paused(out, "1", "alpha", true, "maintenance");
-  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"provider":"alpha","paused":true,"reason":"maintenance"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"provider":"alpha","paused":true,"reason":"maintenance"}})"
+                 "\n");
   out.clear();
   write_paused(out, "1", "alpha", false, "");
-  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"provider":"alpha","paused":false}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"provider":"alpha","paused":false}})"
+                 "\n");
   out.clear();
   write_reloaded(out, "1", "log level applied");
-  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"reloaded":true,"message":"log level applied"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"reloaded":true,"message":"log level applied"}})"
+                 "\n");
   out.clear();
   write_error(out, "1", failure_code::not_supported, "reload not available");
-  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_supported","message":"reload not available"}})" "\n");
+  EXPECT_EQ(out, R"({"id":1,"ok":false,"error":{"code":"not_supported","message":"reload not available"}})"
+                 "\n");
 }
 
 }  // namespace

@@ -175,8 +175,12 @@ class scripted_service : public order_service {
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, safety_net, [&] { return pred(); });
   }
-  bool wait_held(std::size_t n) { return wait_for([&] { return held_.size() >= n; }); }
-  bool wait_subscribed() { return wait_for([&] { return on_events_ != nullptr; }); }
+  bool wait_held(std::size_t n) {
+    return wait_for([&] { return held_.size() >= n; });
+  }
+  bool wait_subscribed() {
+    return wait_for([&] { return on_events_ != nullptr; });
+  }
   bool push_events(std::vector<event_view> events) {
     std::function<void(std::vector<event_view>)> fn;
     {
@@ -297,8 +301,8 @@ std::string field(const std::string& line, std::string_view pointer) {
 
 std::string add_line(std::string_view id, std::string_view panel_id, int quantity = 100) {
   return std::string(R"({"id":)") + std::string(id) + R"(,"op":"add","order":{"panel_order_id":")" +
-         std::string(panel_id) + R"(","service":1,"link":"https://x.test/a","quantity":)" + std::to_string(quantity) +
-         "}}\n";
+         std::string(panel_id) + R"(","service":1,"link":"https://x.test/a","quantity":)" +
+         std::to_string(quantity) + "}}\n";
 }
 
 class PanelSocket : public ::testing::Test {
@@ -378,7 +382,10 @@ TEST_F(PanelSocket, RefusesToStartOverALiveDaemonAndReplacesAStaleFile) {
   third.stop();
   // A regular file is never replaced.
   const std::string regular = dir_ + "/file";
-  { std::FILE* f = std::fopen(regular.c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(regular.c_str(), "w");
+    std::fclose(f);
+  }
   panel_listener fourth(io_.get_executor(), regular, service_);
   EXPECT_THROW(fourth.start(), std::runtime_error);
 }
@@ -386,8 +393,8 @@ TEST_F(PanelSocket, RefusesToStartOverALiveDaemonAndReplacesAStaleFile) {
 TEST_F(PanelSocket, PipelinedAnswersKeepRequestOrderWhileTheEngineIsSlow) {
   service_.hold_adds(true);
   client c(path_);
-  c.send(add_line("1", "a") + "{\"id\":2,\"op\":\"ping\"}\n" + "{\"id\":3,\"op\":\"status\",\"order\":\"zz\"}\n" +
-         "{\"id\":4,\"op\":\"nope\"}\n");
+  c.send(add_line("1", "a") + "{\"id\":2,\"op\":\"ping\"}\n" +
+         "{\"id\":3,\"op\":\"status\",\"order\":\"zz\"}\n" + "{\"id\":4,\"op\":\"nope\"}\n");
   ASSERT_TRUE(service_.wait_held(1));
   // ping and the bad op are answered already, but must wait behind the add.
   EXPECT_TRUE(c.nothing_pending());
@@ -408,9 +415,11 @@ TEST_F(PanelSocket, PipelinedAnswersKeepRequestOrderWhileTheEngineIsSlow) {
 TEST_F(PanelSocket, ConsecutiveAddsInOneReadBecomeOneEngineCall) {
   client c(path_);
   // One send: the three adds arrive in one read and merge; the status splits the run.
-  c.send(add_line("1", "a") + add_line("2", "b") +
-         R"({"id":3,"op":"add","orders":[{"panel_order_id":"c","service":1},{"panel_order_id":"d","service":1}]})" "\n" +
-         "{\"id\":4,\"op\":\"status\",\"orders\":[\"a\"]}\n" + add_line("5", "e"));
+  c.send(
+      add_line("1", "a") + add_line("2", "b") +
+      R"({"id":3,"op":"add","orders":[{"panel_order_id":"c","service":1},{"panel_order_id":"d","service":1}]})"
+      "\n" +
+      "{\"id\":4,\"op\":\"status\",\"orders\":[\"a\"]}\n" + add_line("5", "e"));
   for (const char* id : {"1", "2", "3", "4", "5"}) EXPECT_EQ(field(c.line(), "/id"), id);
   EXPECT_EQ(service_.add_calls(), (std::vector<std::size_t>{4, 1}));
 }
@@ -441,7 +450,8 @@ TEST_F(PanelSocket, ManyClientsEachGetTheirOwnAnswersInOrder) {
 
 TEST_F(PanelSocket, OverlongLineIsTooLargeAndTheConnectionStaysUsable) {
   client c(path_);
-  std::string huge = R"({"id":1,"op":"ping","pad":")" + std::string(default_max_line_bytes + 10, 'x') + "\"}\n";
+  std::string huge =
+      R"({"id":1,"op":"ping","pad":")" + std::string(default_max_line_bytes + 10, 'x') + "\"}\n";
   c.send(huge);
   c.send("{\"id\":2,\"op\":\"ping\"}\n");
   const std::string l1 = c.line();
@@ -635,14 +645,15 @@ TEST_F(AdminSocket, ServesReadsButNoPanelWrites) {
 
 TEST_F(AdminSocket, AdminOpsReachTheEngineInOrder) {
   client c(path_);
-  c.send("{\"id\":1,\"op\":\"overview\"}\n"
-         "{\"id\":2,\"op\":\"orders\",\"state\":\"queued\",\"after_id\":4,\"limit\":2}\n"
-         "{\"id\":3,\"op\":\"history\",\"order\":\"known\"}\n"
-         "{\"id\":4,\"op\":\"history\",\"order\":\"nope\"}\n"
-         "{\"id\":5,\"op\":\"pause\",\"provider\":\"alpha\",\"reason\":\"maintenance\"}\n"
-         "{\"id\":6,\"op\":\"pause\",\"provider\":\"ghost\"}\n"
-         "{\"id\":7,\"op\":\"resume\",\"provider\":\"alpha\"}\n"
-         "{\"id\":8,\"op\":\"reload\"}\n");
+  c.send(
+      "{\"id\":1,\"op\":\"overview\"}\n"
+      "{\"id\":2,\"op\":\"orders\",\"state\":\"queued\",\"after_id\":4,\"limit\":2}\n"
+      "{\"id\":3,\"op\":\"history\",\"order\":\"known\"}\n"
+      "{\"id\":4,\"op\":\"history\",\"order\":\"nope\"}\n"
+      "{\"id\":5,\"op\":\"pause\",\"provider\":\"alpha\",\"reason\":\"maintenance\"}\n"
+      "{\"id\":6,\"op\":\"pause\",\"provider\":\"ghost\"}\n"
+      "{\"id\":7,\"op\":\"resume\",\"provider\":\"alpha\"}\n"
+      "{\"id\":8,\"op\":\"reload\"}\n");
   std::string l = c.line();
   EXPECT_EQ(field(l, "/result/orders/by_state/queued"), "3") << l;
   EXPECT_EQ(field(l, "/result/orders/open"), "3") << l;

@@ -104,7 +104,8 @@ TEST_F(lifecycle, every_row_of_the_table) {
   const std::vector<row> rows = {
       // item 1: only a definitive answer settles an add; the rest is unknown, never refunded
       {"created", st::sending, add(add_answer::created), pk::change, st::placed, -1, -1, pn::placed},
-      {"refused", st::sending, add(add_answer::refused), pk::change, st::rejected, charge_micros, -1, pn::refused},
+      {"refused", st::sending, add(add_answer::refused), pk::change, st::rejected, charge_micros, -1,
+       pn::refused},
       {"unknown answer", st::sending, add(add_answer::outcome_unknown), pk::change, st::unknown, -1, -1,
        pn::may_exist},
       {"not delivered", st::sending, add(add_answer::not_delivered), pk::change, st::queued, -1, 5000,
@@ -120,8 +121,8 @@ TEST_F(lifecycle, every_row_of_the_table) {
       {"key refused", st::sending, add(add_answer::key_refused), pk::change, st::queued, -1, 0,
        pn::provider_paused},
       // item 10: never written, nothing to journal
-      {"never written", st::queued, add(add_answer::not_delivered, false), pk::nothing, st::received, -1, 5000,
-       pn::none},
+      {"never written", st::queued, add(add_answer::not_delivered, false), pk::nothing, st::received, -1,
+       5000, pn::none},
       {"stale add answer", st::placed, add(add_answer::created), pk::nothing, st::received, -1, -1, pn::none},
       // items 3, 5: refunds from the final answer only
       {"completed pays nothing", st::in_progress, status(provider_status::completed, 0), pk::change,
@@ -130,30 +131,32 @@ TEST_F(lifecycle, every_row_of_the_table) {
        st::partial, 400'000, -1, pn::none},
       {"partial remains clamped", st::in_progress, status(provider_status::partial, 5000), pk::change,
        st::partial, charge_micros, -1, pn::none},
-      {"partial without remains", st::in_progress, status(provider_status::partial), pk::change, st::partial, 0,
-       -1, pn::refund_needs_review},
+      {"partial without remains", st::in_progress, status(provider_status::partial), pk::change, st::partial,
+       0, -1, pn::refund_needs_review},
       {"canceled upstream", st::pending, status(provider_status::canceled), pk::change, st::canceled,
        charge_micros, -1, pn::none},
-      {"failed upstream", st::placed, status(provider_status::failed), pk::change, st::failed, charge_micros, -1,
-       pn::none},
-      {"progress", st::pending, status(provider_status::in_progress, 900), pk::change, st::in_progress, -1, -1,
-       pn::none},
+      {"failed upstream", st::placed, status(provider_status::failed), pk::change, st::failed, charge_micros,
+       -1, pn::none},
+      {"progress", st::pending, status(provider_status::in_progress, 900), pk::change, st::in_progress, -1,
+       -1, pn::none},
       {"same status, same figures", st::in_progress, status(provider_status::in_progress), pk::nothing,
        st::in_progress, -1, -1, pn::none},
       {"same status, new start count", st::in_progress, status(provider_status::in_progress, no_value, 250),
        pk::change, st::in_progress, -1, -1, pn::none},
       {"backwards is an anomaly", st::in_progress, status(provider_status::pending), pk::change,
        st::in_progress, -1, -1, pn::status_anomaly},
-      {"unmappable is an anomaly", st::placed, status(provider_status::unknown), pk::change, st::placed, -1, -1,
-       pn::status_anomaly},
-      {"final never moves", st::completed, status(provider_status::in_progress), pk::nothing, st::received, -1,
-       -1, pn::none},
+      {"unmappable is an anomaly", st::placed, status(provider_status::unknown), pk::change, st::placed, -1,
+       -1, pn::status_anomaly},
+      {"final never moves", st::completed, status(provider_status::in_progress), pk::nothing, st::received,
+       -1, -1, pn::none},
       // item 12: a forgotten order goes to an operator once its absence lasted
       {"forgotten", st::in_progress, missing_long, pk::change, st::unknown, -1, -1, pn::forgotten},
       {"briefly missing", st::in_progress, missing_short, pk::nothing, st::received, -1, -1, pn::none},
       // cancels
-      {"cancel queued", st::queued, cancel, pk::change, st::canceled, charge_micros, -1, pn::canceled_before_sent},
-      {"cancel held", st::queued, cancel_held, pk::change, st::canceled, charge_micros, -1, pn::canceled_while_held},
+      {"cancel queued", st::queued, cancel, pk::change, st::canceled, charge_micros, -1,
+       pn::canceled_before_sent},
+      {"cancel held", st::queued, cancel_held, pk::change, st::canceled, charge_micros, -1,
+       pn::canceled_while_held},
       {"cancel running asks", st::in_progress, cancel, pk::ask_provider, st::received, -1, -1, pn::none},
       {"cancel final", st::partial, cancel, pk::refuse, st::received, -1, -1, pn::is_final},
       {"cancel sending", st::sending, cancel, pk::refuse, st::received, -1, -1, pn::cannot_cancel_now},
@@ -165,8 +168,8 @@ TEST_F(lifecycle, every_row_of_the_table) {
        pn::resolved_absent},
       {"resolve cancel", st::unknown, of_kind(event_kind::resolve_cancel), pk::change, st::canceled,
        charge_micros, -1, pn::resolved_canceled},
-      {"resolve a placed order", st::placed, of_kind(event_kind::resolve_absent), pk::refuse, st::received, -1,
-       -1, pn::not_unknown},
+      {"resolve a placed order", st::placed, of_kind(event_kind::resolve_absent), pk::refuse, st::received,
+       -1, -1, pn::not_unknown},
       {"reconciled found", st::unknown, found, pk::change, st::placed, -1, -1, pn::reconciled_found},
       {"reconciled absent", st::unknown, absent, pk::change, st::queued, -1, 0, pn::reconciled_absent},
       {"reconciled inconclusive", st::unknown, inconclusive, pk::change, st::unknown, -1, -1,
@@ -232,8 +235,9 @@ TEST_F(lifecycle, refill_eligibility_is_decided_with_the_final_state) {
   EXPECT_FALSE(plan(make(st::in_progress), status(provider_status::completed, 0)).refill_eligible);
   svc.refill_days = 30;
   // Rule 4: a start count at the policy's limit has no guarantee.
-  EXPECT_FALSE(plan(make(st::in_progress), status(provider_status::completed, 0, policy.refill_max_start_count))
-                   .refill_eligible);
+  EXPECT_FALSE(
+      plan(make(st::in_progress), status(provider_status::completed, 0, policy.refill_max_start_count))
+          .refill_eligible);
   // Rule 5: a newer order placed on the same link takes the guarantee.
   link_index links;
   order o = make(st::in_progress);

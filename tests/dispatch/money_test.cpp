@@ -97,8 +97,9 @@ TEST(money, prorate_rounds_down_and_never_exceeds_total) {
 TEST(money, checked_add_and_sub_report_overflow) {
   const auto max = money::from_micros(std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(checked_add(max, money::from_micros(1)).error, money_error::overflow);
-  EXPECT_EQ(checked_sub(money::from_micros(std::numeric_limits<std::int64_t>::min()),
-                        money::from_micros(1)).error, money_error::overflow);
+  EXPECT_EQ(
+      checked_sub(money::from_micros(std::numeric_limits<std::int64_t>::min()), money::from_micros(1)).error,
+      money_error::overflow);
   EXPECT_EQ(checked_add(m("1.5"), m("2.25")).value, m("3.75"));
   EXPECT_EQ(checked_sub(m("1.5"), m("2.25")).value, m("-0.75"));
 }

@@ -123,7 +123,8 @@ TEST(CtlCommandLine, UsageErrorsExitTwoWithTheUsage) {
   expect_usage_error({"orders", "--state", "queued", "--limit", "1001"}, "--limit", "--all");
   expect_usage_error({"orders", "--state", "queued", "--after", "-1"}, "--after: must be >= 0", "--all");
   expect_usage_error({"show"}, "ID is required", "ID");
-  expect_usage_error({"resolve", "a1"}, "give --placed PROVIDER_ORDER_ID, --not-placed or --canceled", "--canceled");
+  expect_usage_error({"resolve", "a1"}, "give --placed PROVIDER_ORDER_ID, --not-placed or --canceled",
+                     "--canceled");
   expect_usage_error({"resolve", "a1", "--placed", "5", "--not-placed"}, "excludes", "--placed");
   expect_usage_error({"resolve", "a1", "--placed", ""}, "must not be empty", "--placed");
   expect_usage_error({"pause"}, "PROVIDER is required", "--reason");
@@ -231,8 +232,10 @@ TEST(CtlRender, OrdersWithNextPageHint) {
   for (auto o : r["orders"].get_array()) orders.push_back(o);
   const auto text = render_orders("unknown", orders, 3);
   EXPECT_NE(text.find("ID  PANEL ID  SERVICE  STATE    PROVIDER"), std::string::npos) << text;
-  EXPECT_NE(text.find(" 3  a1              1  unknown  alpha     7                          https://instagram.com/bob"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          " 3  a1              1  unknown  alpha     7                          https://instagram.com/bob"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("SENT (UTC)"), std::string::npos) << text;
   EXPECT_NE(text.find("2023-11-14 22:13:20  add timed out\n"), std::string::npos) << text;

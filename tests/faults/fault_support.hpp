@@ -47,8 +47,8 @@ struct audit_add {
   std::string link;
   std::string order;  ///< the order it created; empty when none
   std::string error;
-  std::string fault;      ///< the fault applied; empty for none
-  std::string delivered;  ///< "true", "false" (lost) or "pending"
+  std::string fault;       ///< the fault applied; empty for none
+  std::string delivered;   ///< "true", "false" (lost) or "pending"
   std::string request_id;  ///< the idempotency key it carried; empty for none
   bool replayed = false;   ///< answered with the order an earlier add created (same request_id)
 };

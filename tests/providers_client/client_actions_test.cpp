@@ -52,7 +52,8 @@ TEST_F(client_test, every_action_round_trips) {
   EXPECT_EQ(audit.adds, 2);
   const auto f = c->figures();
   EXPECT_EQ(f.total(action::add), 2u);
-  EXPECT_EQ(f.calls[static_cast<std::size_t>(action::balance)][static_cast<std::size_t>(call_outcome::ok)], 1u);
+  EXPECT_EQ(f.calls[static_cast<std::size_t>(action::balance)][static_cast<std::size_t>(call_outcome::ok)],
+            1u);
   EXPECT_EQ(f.connections_opened, 1u);  // keep-alive: one connection for every call
 }
 

@@ -3,7 +3,6 @@
 // close).
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <thread>
 
 #include "tests/providers_client/client_fixture.hpp"
@@ -95,7 +94,9 @@ TEST_F(limits, cancelled_waiter_leaves_the_queue_and_never_sends) {
   EXPECT_EQ(c->figures().queue_depth, 0u);
   EXPECT_EQ(mock_.read_audit().count("balance"), 1);
   const auto f = c->figures();
-  EXPECT_EQ(f.calls[static_cast<std::size_t>(action::balance)][static_cast<std::size_t>(call_outcome::cancelled)], 1u);
+  EXPECT_EQ(
+      f.calls[static_cast<std::size_t>(action::balance)][static_cast<std::size_t>(call_outcome::cancelled)],
+      1u);
 }
 
 TEST_F(limits, token_bucket_holds_the_rate) {

@@ -4,13 +4,12 @@
 // test can play a gateway page or a redirect), keeps connections alive, counts connections and
 // requests. Runs its own io_context on its own thread; loopback only.
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -101,8 +100,8 @@ class tiny_server {
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(sock)), *tls_);
-    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                                asio::as_tuple(asio::use_awaitable));
+    auto [ec] =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     co_await serve(stream);
   }

@@ -41,14 +41,14 @@ class certs {
     if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
   }
   void make_ca(const std::string& n) {
-    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -keyout " +
-        n + ".key -out " + n + ".pem -subj '/CN=" + n + " smm test'");
+    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -keyout " + n +
+        ".key -out " + n + ".pem -subj '/CN=" + n + " smm test'");
   }
   void make_leaf(const std::string& n, const std::string& ca, const std::string& san) {
     std::ofstream(dir_ / (n + ".ext")) << san << "\nbasicConstraints=CA:FALSE\n"
                                        << "extendedKeyUsage=serverAuth\n";
-    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + n +
-        ".key -out " + n + ".csr -subj '/CN=" + n + "'");
+    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + n + ".key -out " +
+        n + ".csr -subj '/CN=" + n + "'");
     run("openssl x509 -req -in " + n + ".csr -CA " + ca + ".pem -CAkey " + ca +
         ".key -CAcreateserial -days 2 -out " + n + ".pem -extfile " + n + ".ext");
   }
@@ -166,8 +166,7 @@ TEST(tls, bad_ca_file_throws_at_construction) {
   auto url = parse_provider_url("https://localhost:1/api/v2");
   transport_options o;
   o.ca_file = "/nonexistent/ca.pem";
-  EXPECT_THROW(http_transport(ioc.get_executor(), *url.url, o, spdlog::default_logger()),
-               std::runtime_error);
+  EXPECT_THROW(http_transport(ioc.get_executor(), *url.url, o, spdlog::default_logger()), std::runtime_error);
 }
 
 TEST(plain, keep_alive_reuses_one_connection) {

@@ -597,8 +597,8 @@ TEST_F(journal_test, an_older_journal_migrates_to_v4_with_sent_times_counts_and_
   EXPECT_FALSE(r.find_order("sent")->speedup_at);
 
   // find_by_provider_order is an index lookup, not a walk of the orders table.
-  sqlite_stmt plan(db,
-                   "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE provider=? AND provider_order_id=? LIMIT 1");
+  sqlite_stmt plan(
+      db, "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE provider=? AND provider_order_id=? LIMIT 1");
   std::string detail;
   while (plan.step()) detail += std::string(plan.column_text(3)) + "\n";
   EXPECT_NE(detail.find("orders_provider_order"), std::string::npos) << detail;
@@ -613,8 +613,8 @@ TEST_F(journal_test, an_older_journal_migrates_to_v4_with_sent_times_counts_and_
   EXPECT_EQ(page_plan.find("TEMP B-TREE"), std::string::npos) << page_plan;  // no sort either
 
   // The counts cover the orders already there: 1 completed, 2 placed, 1 queued.
-  EXPECT_EQ(r.count_by_state(), (std::vector<std::pair<std::uint8_t, std::int64_t>>{
-                                    {queued, 1}, {placed, 2}, {completed, 1}}));
+  EXPECT_EQ(r.count_by_state(),
+            (std::vector<std::pair<std::uint8_t, std::int64_t>>{{queued, 1}, {placed, 2}, {completed, 1}}));
   const auto counts = j.orders_by_state();
   EXPECT_EQ(counts[queued], 1);
   EXPECT_EQ(counts[placed], 2);
@@ -773,7 +773,8 @@ TEST_F(journal_test, acknowledged_orders_survive_kill_9_of_the_writer_process) {
 
   journal j({path_});  // recovery of the WAL happens on open
   journal_reader r(path_);
-  for (auto a : acked) ASSERT_TRUE(r.find_order("p" + std::to_string(a))) << "acknowledged order " << a << " lost";
+  for (auto a : acked)
+    ASSERT_TRUE(r.find_order("p" + std::to_string(a))) << "acknowledged order " << a << " lost";
 }
 
 }  // namespace

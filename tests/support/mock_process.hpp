@@ -2,15 +2,15 @@
 // Runs the real smm-mockprovider binary on 127.0.0.1 with a free port, and talks to its admin
 // endpoints synchronously. The process is stopped (SIGTERM, then waited for) on destruction.
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <simdjson.h>
 #include <signal.h>
+#include <simdjson.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -47,7 +47,8 @@ class mock_process {
     if (!std::fgets(line, sizeof line, out_)) throw std::runtime_error("mock printed nothing");
     const std::string s(line);
     const auto colon = s.rfind(':');
-    if (s.rfind("listening on ", 0) != 0 || colon == std::string::npos) throw std::runtime_error("mock: " + s);
+    if (s.rfind("listening on ", 0) != 0 || colon == std::string::npos)
+      throw std::runtime_error("mock: " + s);
     port_ = static_cast<unsigned short>(std::stoi(s.substr(colon + 1)));
   }
   ~mock_process() {
@@ -63,7 +64,8 @@ class mock_process {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/api/v2"; }
 
   /// One synchronous request to the mock; returns the body.
-  std::string request(const std::string& method, const std::string& target, const std::string& body = {}) const {
+  std::string request(const std::string& method, const std::string& target,
+                      const std::string& body = {}) const {
     namespace http = boost::beast::http;
     boost::asio::io_context ioc;
     boost::beast::tcp_stream stream(ioc);
@@ -87,13 +89,14 @@ class mock_process {
 
   /// What GET /admin/audit says.
   struct audit {
-    int adds = 0;          ///< add requests recorded
-    int adds_placed = 0;   ///< of them, with an order id
+    int adds = 0;         ///< add requests recorded
+    int adds_placed = 0;  ///< of them, with an order id
     std::vector<long long> add_times_ms;
     long long requests = 0;
     long long peak_in_flight = 0;
     long long count(const std::string& action) const {
-      for (const auto& [a, n] : counts) if (a == action) return n;
+      for (const auto& [a, n] : counts)
+        if (a == action) return n;
       return 0;
     }
     std::vector<std::pair<std::string, long long>> counts;

@@ -57,7 +57,8 @@ class child_process {
         buf_.erase(0, nl + 1);
         return true;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -69,7 +70,8 @@ class child_process {
   }
 
   /// Reads lines until one starts with `prefix`; returns it (empty if none came in time).
-  std::string wait_for(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::string wait_for(const std::string& prefix,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::string line;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {

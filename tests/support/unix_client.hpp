@@ -16,7 +16,8 @@ namespace smm::test {
 class unix_client {
  public:
   /// Connects to `path`, retrying until `timeout` (the daemon may still be starting).
-  explicit unix_client(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  explicit unix_client(const std::string& path,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

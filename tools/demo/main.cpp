@@ -255,12 +255,14 @@ asio::awaitable<int> run(run_context& rc) {
   if (rc.tracker.placed() > 0) rc.fig.placement = rc.tracker.last_placed() - intake_start;
   stop_progress = true;
 
-  std::string why = !rc.failure.empty() ? rc.failure : !adds_task.error.empty() ? adds_task.error : feed_task.error;
+  std::string why = !rc.failure.empty()        ? rc.failure
+                    : !adds_task.error.empty() ? adds_task.error
+                                               : feed_task.error;
   if (why.empty() && feed_task.done) why = "the daemon closed the event feed";
   if (timed_out)
-    std::cerr << "\nsmm-demo: gave up after " << opt.give_up_s << " s with " << rc.tracker.answered() << " of "
-              << rc.tracker.total() << " answered, " << rc.tracker.settled() << " of " << rc.tracker.accepted()
-              << " accepted orders settled\n";
+    std::cerr << "\nsmm-demo: gave up after " << opt.give_up_s << " s with " << rc.tracker.answered()
+              << " of " << rc.tracker.total() << " answered, " << rc.tracker.settled() << " of "
+              << rc.tracker.accepted() << " accepted orders settled\n";
   if (!why.empty()) std::cerr << "\nsmm-demo: " << why << "\n";
 
   int code = 0;
@@ -273,7 +275,8 @@ asio::awaitable<int> run(run_context& rc) {
     ask.close();
     rc.fig.wall = clock_type::now() - rc.start;
     const auto t = tally(items);
-    while (opt.progress && !progress_task.done) co_await sleep_for(std::chrono::milliseconds{5});  // its last line first
+    while (opt.progress && !progress_task.done)
+      co_await sleep_for(std::chrono::milliseconds{5});  // its last line first
     print_summary(std::cout, t, rc.fig);
     const bool balanced = t.total.placed + t.total.rejected + t.total.unknown == rc.fig.accepted;
     if (!balanced || !why.empty() || timed_out || t.total.not_found > 0 || t.bad_money > 0 ||
@@ -299,15 +302,21 @@ asio::awaitable<int> run(run_context& rc) {
 int main(int argc, char** argv) {
   options opt;
   CLI::App app{"smm-demo: a panel client of smm-dispatchd that submits synthetic orders and reports"};
-  app.add_option("--config", opt.config_path, "the daemon's config (services to sell, socket path)")->required();
+  app.add_option("--config", opt.config_path, "the daemon's config (services to sell, socket path)")
+      ->required();
   app.add_option("--socket", opt.socket_path, "panel socket (default: daemon.socket_path of the config)");
-  app.add_option("--count", opt.spec.count, "synthetic orders")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--count", opt.spec.count, "synthetic orders")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--seed", opt.spec.seed, "RNG seed of the synthetic orders")->capture_default_str();
-  app.add_option("--duplicates", opt.spec.duplicate_per_mille, "per mille of orders reusing an earlier account")
+  app.add_option("--duplicates", opt.spec.duplicate_per_mille,
+                 "per mille of orders reusing an earlier account")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
   app.add_option("--id-prefix", opt.spec.id_prefix, "panel order id prefix")->capture_default_str();
-  app.add_option("--batch", opt.batch, "orders per add line")->capture_default_str()->check(CLI::Range(1, 10000));
+  app.add_option("--batch", opt.batch, "orders per add line")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--window", opt.window, "add lines in flight (pipelined)")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
@@ -328,8 +337,9 @@ int main(int argc, char** argv) {
   int rc = 1;
   try {
     run_context ctx(opt, make_orders(choices_of(cfg), opt.spec));
-    std::cerr << "smm-demo: " << ctx.orders.size() << " orders over " << cfg.services.size() << " services to "
-              << opt.socket_path << " (" << opt.batch << " per add line, " << opt.window << " lines in flight)\n";
+    std::cerr << "smm-demo: " << ctx.orders.size() << " orders over " << cfg.services.size()
+              << " services to " << opt.socket_path << " (" << opt.batch << " per add line, " << opt.window
+              << " lines in flight)\n";
     asio::io_context io(1);
     asio::co_spawn(io, run(ctx), [&rc](std::exception_ptr e, int r) {
       rc = r;

@@ -44,8 +44,8 @@ std::string order_tracker::progress_line() const {
   const std::size_t filled = done * width / n;  // rounded down
   char buf[200];
   std::snprintf(buf, sizeof buf, "\r[%s%s] accepted %zu/%zu | placed %zu | final %zu | %3zu%%",
-                std::string(filled, '#').c_str(), std::string(width - filled, '-').c_str(), accepted_, total(),
-                placed_, settled_, pct);
+                std::string(filled, '#').c_str(), std::string(width - filled, '-').c_str(), accepted_,
+                total(), placed_, settled_, pct);
   return buf;
 }
 

@@ -38,9 +38,9 @@ class panel_connection {
 
  private:
   boost::asio::local::stream_protocol::socket socket_;
-  std::string buf_;         // bytes read, not yet handed out past start_
-  std::size_t start_ = 0;   // first byte of the next line
-  std::size_t scan_ = 0;    // bytes before this hold no '\n' of the next line
+  std::string buf_;        // bytes read, not yet handed out past start_
+  std::size_t start_ = 0;  // first byte of the next line
+  std::size_t scan_ = 0;   // bytes before this hold no '\n' of the next line
   std::size_t bytes_out_ = 0;
   std::size_t bytes_in_ = 0;
 };

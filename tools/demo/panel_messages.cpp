@@ -21,7 +21,9 @@ std::string text_of(dom::element obj, std::string_view key) {
 }
 
 // The result's "orders" array of the last answer, if any.
-bool orders_of(dom::element doc, dom::array& out) { return doc["result"]["orders"].get(out) == simdjson::SUCCESS; }
+bool orders_of(dom::element doc, dom::array& out) {
+  return doc["result"]["orders"].get(out) == simdjson::SUCCESS;
+}
 
 }  // namespace
 

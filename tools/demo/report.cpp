@@ -83,7 +83,8 @@ void print_summary(std::ostream& out, const tally_result& t, const run_figures& 
   auto line = [&out](const std::string& name, const provider_row& r) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-9s %7zu %9zu %7zu %8zu %5zu %8zu %7zu %14s\n", name.c_str(), r.placed,
-                  r.completed, r.partial, r.canceled, r.open, r.rejected, r.unknown, to_string(r.refunds).c_str());
+                  r.completed, r.partial, r.canceled, r.open, r.rejected, r.unknown,
+                  to_string(r.refunds).c_str());
     out << buf;
   };
   out << "\nprovider   placed completed partial canceled  open rejected unknown        refunds\n";
@@ -95,22 +96,25 @@ void print_summary(std::ostream& out, const tally_result& t, const run_figures& 
          "  refunds: the daemon's refund strings summed exactly (micro-units)\n";
   for (const auto& [why, n] : f.refused) out << "refused at intake: " << n << " x " << why << "\n";
   if (t.total.waiting > 0) out << "not settled: " << t.total.waiting << " orders still queued or sending\n";
-  if (t.total.not_found > 0) out << "not found: " << t.total.not_found << " accepted orders the daemon did not know\n";
+  if (t.total.not_found > 0)
+    out << "not found: " << t.total.not_found << " accepted orders the daemon did not know\n";
   if (t.bad_money > 0) out << "money: " << t.bad_money << " refund strings did not parse or overflowed\n";
 
-  out << "intake:    " << f.accepted << " of " << f.count << " orders acknowledged in " << fixed(seconds(f.intake), 3)
-      << " s = " << fixed(rate(f.count, f.intake), 0) << " orders/s answered\n";
+  out << "intake:    " << f.accepted << " of " << f.count << " orders acknowledged in "
+      << fixed(seconds(f.intake), 3) << " s = " << fixed(rate(f.count, f.intake), 0)
+      << " orders/s answered\n";
   out << "placement: " << f.placed_events << " placed in " << fixed(seconds(f.placement), 2)
       << " s from the first add = " << fixed(rate(f.placed_events, f.placement), 1) << " placements/s\n";
   out << "events:    " << f.events << " received on the subscription\n";
   if (f.gave_up)
-    out << "waiting:   GAVE UP " << f.give_up_after.count() << " s after intake with orders not settled (bounded)\n";
+    out << "waiting:   GAVE UP " << f.give_up_after.count()
+        << " s after intake with orders not settled (bounded)\n";
   out << "wall:      " << fixed(seconds(f.wall), 2) << " s\n";
   std::size_t refused = 0;
   for (const auto& [why, n] : f.refused) refused += n;
-  out << "accounting: accepted=" << f.accepted << " placed=" << t.total.placed << " rejected=" << t.total.rejected
-      << " unknown=" << t.total.unknown << " open=" << t.total.open << " waiting=" << t.total.waiting
-      << " refused=" << refused << "\n";
+  out << "accounting: accepted=" << f.accepted << " placed=" << t.total.placed
+      << " rejected=" << t.total.rejected << " unknown=" << t.total.unknown << " open=" << t.total.open
+      << " waiting=" << t.total.waiting << " refused=" << refused << "\n";
 }
 
 }  // namespace smm::demo

@@ -16,7 +16,7 @@ namespace smm::demo {
 
 /// One row of the summary: a provider, or "(panel)" for orders no provider holds.
 struct provider_row {
-  std::size_t placed = 0;     ///< placed, running or final upstream
+  std::size_t placed = 0;  ///< placed, running or final upstream
   std::size_t completed = 0;
   std::size_t partial = 0;
   std::size_t canceled = 0;   ///< canceled, refunded or failed upstream
@@ -43,15 +43,15 @@ tally_result tally(std::span<const status_item> items);
 
 /// Figures measured by the demo itself.
 struct run_figures {
-  std::size_t count = 0;     ///< orders submitted
-  std::size_t accepted = 0;  ///< taken by the daemon (accepted, held, replayed)
+  std::size_t count = 0;                       ///< orders submitted
+  std::size_t accepted = 0;                    ///< taken by the daemon (accepted, held, replayed)
   std::map<std::string, std::size_t> refused;  ///< by add status (duplicate_link, invalid, ...)
-  std::chrono::nanoseconds intake{0};     ///< first add sent -> last add answered
-  std::size_t placed_events = 0;          ///< orders seen placed on the feed
-  std::chrono::nanoseconds placement{0};  ///< first add sent -> last order placed
+  std::chrono::nanoseconds intake{0};          ///< first add sent -> last add answered
+  std::size_t placed_events = 0;               ///< orders seen placed on the feed
+  std::chrono::nanoseconds placement{0};       ///< first add sent -> last order placed
   std::chrono::nanoseconds wall{0};
-  std::size_t events = 0;       ///< feed events received (all orders)
-  bool gave_up = false;         ///< stopped waiting before every order settled
+  std::size_t events = 0;  ///< feed events received (all orders)
+  bool gave_up = false;    ///< stopped waiting before every order settled
   std::chrono::seconds give_up_after{0};
 };
 

@@ -17,10 +17,10 @@ struct demo_order {
   std::string panel_order_id;  ///< "<prefix><k>", k from 1
   std::int64_t service_id = 0;
   std::string link;
-  std::int64_t quantity = 0;           ///< units; sent as "quantity" unless the type counts lines
-  bool send_quantity = true;           ///< false for custom comments and packages
-  std::vector<std::string> comments;   ///< custom comments: one line per unit
-  money charge;                        ///< what the daemon should charge: smm::charge_for
+  std::int64_t quantity = 0;          ///< units; sent as "quantity" unless the type counts lines
+  bool send_quantity = true;          ///< false for custom comments and packages
+  std::vector<std::string> comments;  ///< custom comments: one line per unit
+  money charge;                       ///< what the daemon should charge: smm::charge_for
 };
 
 /// A service the demo may sell and how often.

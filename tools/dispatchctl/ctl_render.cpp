@@ -126,7 +126,8 @@ std::string render_overview(element r) {
 }
 
 std::string render_providers(element r) {
-  text_table t({"PROVIDER", "BREAKER", "PAUSED", "IN FLIGHT", "RATE/S", "QUEUED", "BALANCE"}, {L, L, L, R, R, R, R});
+  text_table t({"PROVIDER", "BREAKER", "PAUSED", "IN FLIGHT", "RATE/S", "QUEUED", "BALANCE"},
+               {L, L, L, R, R, R, R});
   for (element p : array_of(r, "providers")) {
     std::string paused = "no";
     if (flag(p, "paused")) {

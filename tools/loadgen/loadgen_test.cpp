@@ -9,7 +9,7 @@ namespace {
 TEST(percentile, nearest_rank_on_sorted_samples) {
   std::vector<std::int64_t> v;
   for (std::int64_t i = 1; i <= 100; ++i) v.push_back(i * 10);
-  EXPECT_EQ(percentile(v, 500), 500);   // 50th of 100
+  EXPECT_EQ(percentile(v, 500), 500);  // 50th of 100
   EXPECT_EQ(percentile(v, 900), 900);
   EXPECT_EQ(percentile(v, 990), 990);
   EXPECT_EQ(percentile(v, 1000), 1000);

@@ -12,11 +12,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cmath>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <iostream>
 #include <memory>
@@ -93,7 +93,9 @@ std::string add_line_for(const run_state& st, std::size_t k) {
   return smm::demo::add_line(static_cast<std::int64_t>(k), orders);
 }
 
-std::size_t orders_in(const run_state& st, std::size_t k) { return std::min(st.opt.batch, st.opt.count - k * st.opt.batch); }
+std::size_t orders_in(const run_state& st, std::size_t k) {
+  return std::min(st.opt.batch, st.opt.count - k * st.opt.batch);
+}
 
 asio::awaitable<void> write_lines(run_state& st, connection& c, std::size_t index) {
   const auto& o = st.opt;
@@ -102,7 +104,8 @@ asio::awaitable<void> write_lines(run_state& st, connection& c, std::size_t inde
     if (o.rate > 0) {
       if (k >= st.lines_total) break;
       // Line k is due at k * batch / rate seconds (rounded to the nanosecond).
-      const auto due = st.start + std::chrono::nanoseconds(std::llround(static_cast<double>(k * o.batch) * 1e9 / o.rate));
+      const auto due =
+          st.start + std::chrono::nanoseconds(std::llround(static_cast<double>(k * o.batch) * 1e9 / o.rate));
       if (due > st.deadline) {
         st.hit_time_cap = true;
         break;
@@ -214,9 +217,15 @@ int main(int argc, char** argv) {
   options opt;
   CLI::App app{"smm-loadgen: intake load on smm-dispatchd's panel socket"};
   app.add_option("--socket", opt.socket_path, "the daemon's panel socket")->required();
-  app.add_option("--connections", opt.connections, "client connections")->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--count", opt.count, "orders to send in all")->capture_default_str()->check(CLI::Range(1, 10'000'000));
-  app.add_option("--batch", opt.batch, "orders per add line")->capture_default_str()->check(CLI::Range(1, 10000));
+  app.add_option("--connections", opt.connections, "client connections")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app.add_option("--count", opt.count, "orders to send in all")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--batch", opt.batch, "orders per add line")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--rate", opt.rate, "orders/s at a fixed rate; 0: as fast as answered")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10'000'000.0));
@@ -229,7 +238,8 @@ int main(int argc, char** argv) {
   app.add_option("--service", opt.service, "service id of every order")->capture_default_str();
   app.add_option("--quantity", opt.quantity, "quantity of every order")->capture_default_str();
   app.add_option("--id-prefix", opt.id_prefix, "panel order id prefix (default: lg-PID-TIME-)");
-  app.add_option("--link-prefix", opt.link_prefix, "link prefix; the order number is appended")->capture_default_str();
+  app.add_option("--link-prefix", opt.link_prefix, "link prefix; the order number is appended")
+      ->capture_default_str();
   app.add_flag("--json", opt.json, "also print the result as one JSON object on stdout");
   CLI11_PARSE(app, argc, argv);
   if (opt.id_prefix.empty())
@@ -241,7 +251,8 @@ int main(int argc, char** argv) {
   st.latencies_ns.reserve(opt.count);
   asio::io_context io(1);
   std::vector<std::unique_ptr<connection>> conns;
-  for (std::size_t i = 0; i < opt.connections; ++i) conns.push_back(std::make_unique<connection>(io.get_executor()));
+  for (std::size_t i = 0; i < opt.connections; ++i)
+    conns.push_back(std::make_unique<connection>(io.get_executor()));
   int rc = 0;
   asio::co_spawn(io, run(st, conns), [&](std::exception_ptr e) {
     if (!e) return;
@@ -265,18 +276,19 @@ int main(int argc, char** argv) {
                 "smm-loadgen: %s conns=%zu batch=%zu target=%.0f/s sent=%zu answered=%zu accepted=%zu "
                 "failed_lines=%zu in %.3f s = %.0f orders/s acked; ack latency ms p50=%.3f p90=%.3f p99=%.3f "
                 "max=%.3f%s",
-                mode, opt.connections, opt.batch, opt.rate, st.sent, st.answered, st.taken, st.failed_lines, secs,
-                per_s, ms(lat.p50_ns), ms(lat.p90_ns), ms(lat.p99_ns), ms(lat.max_ns),
+                mode, opt.connections, opt.batch, opt.rate, st.sent, st.answered, st.taken, st.failed_lines,
+                secs, per_s, ms(lat.p50_ns), ms(lat.p90_ns), ms(lat.p99_ns), ms(lat.max_ns),
                 st.hit_time_cap ? " (stopped by --max-seconds)" : "");
   std::cerr << buf << "\n";
   if (opt.json) {
-    std::snprintf(buf, sizeof buf,
-                  "{\"mode\":\"%s\",\"connections\":%zu,\"batch\":%zu,\"target_per_s\":%.1f,\"sent\":%zu,"
-                  "\"answered\":%zu,\"accepted\":%zu,\"failed_lines\":%zu,\"seconds\":%.6f,\"acked_per_s\":%.1f,"
-                  "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"time_capped\":%s}",
-                  mode, opt.connections, opt.batch, opt.rate, st.sent, st.answered, st.taken, st.failed_lines, secs,
-                  per_s, ms(lat.p50_ns), ms(lat.p90_ns), ms(lat.p99_ns), ms(lat.max_ns),
-                  st.hit_time_cap ? "true" : "false");
+    std::snprintf(
+        buf, sizeof buf,
+        "{\"mode\":\"%s\",\"connections\":%zu,\"batch\":%zu,\"target_per_s\":%.1f,\"sent\":%zu,"
+        "\"answered\":%zu,\"accepted\":%zu,\"failed_lines\":%zu,\"seconds\":%.6f,\"acked_per_s\":%.1f,"
+        "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"time_capped\":%s}",
+        mode, opt.connections, opt.batch, opt.rate, st.sent, st.answered, st.taken, st.failed_lines, secs,
+        per_s, ms(lat.p50_ns), ms(lat.p90_ns), ms(lat.p99_ns), ms(lat.max_ns),
+        st.hit_time_cap ? "true" : "false");
     std::cout << buf << "\n";
   }
   if (!st.failure.empty()) {

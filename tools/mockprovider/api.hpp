@@ -24,8 +24,8 @@ enum class status_style {
 struct quirks {
   bool numbers = false;  ///< charge/start_count/remains/min/max as JSON numbers
   status_style style = status_style::canonical;
-  bool bare_errors = false;  ///< multi status: "2": "Incorrect order ID" (ipanel style)
-  bool string_ids = false;   ///< order ids "ord_N", refill ids "ref_N"
+  bool bare_errors = false;            ///< multi status: "2": "Incorrect order ID" (ipanel style)
+  bool string_ids = false;             ///< order ids "ord_N", refill ids "ref_N"
   bool final_without_remains = false;  ///< no "remains" once final (some panels drop it there)
   /// status, refill and cancel answer only for this key's orders: another key's order id gets
   /// "Incorrect order ID" like an id that does not exist (what reconciliation by bracketing

@@ -65,5 +65,4 @@ std::optional<long long> parse_int(std::string_view text) {
   return v;
 }
 
-
 }  // namespace smm::mock
