@@ -13,11 +13,11 @@
 #include "daemon/apiv2/api_server.hpp"
 #include "daemon/config_reload.hpp"
 #include "daemon/engine/engine.hpp"
-#include "daemon/logging.hpp"
 #include "daemon/metrics/metrics_render.hpp"
 #include "daemon/metrics/metrics_server.hpp"
 #include "daemon/panel/panel_listener.hpp"
 #include "daemon/systemd_notify.hpp"
+#include "logging/logging.hpp"
 #include "store/journal.hpp"
 #include "store/journal_lock.hpp"
 
@@ -86,11 +86,11 @@ std::string render_metrics(engine& eng, const apiv2::api_server* api) {
 int run_daemon(const config& cfg, const fs::path& config_file) {
   const sigset_t sigs = handled_signals();
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  setup_logging(cfg.daemon.log_level);
+  logging::setup_logging(cfg.daemon.log_level);
   // Every key the daemon holds is masked in provider text and, again, in every log line.
   const auto scrubber = std::make_shared<secret_scrubber>(cfg.secrets());
-  scrub_logs_with(scrubber);
-  auto log = logger("daemon");
+  logging::scrub_logs_with(scrubber);
+  auto log = logging::logger("daemon");
 
   const std::string journal_path = cfg.daemon.journal_path.string();
   std::unique_ptr<store::journal_lock> journal_lock;
@@ -133,7 +133,7 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     // SIGHUP and `smm-dispatchctl reload` share one reloader (one reload at a time).
     std::unique_ptr<apiv2::api_server> api_http;  // API v2 for existing panels (unix socket, optional TCP)
     config_reloader reloader(config_file, cfg, [&api_http, &cfg, scrubber](const config& next) {
-      set_log_level(next.daemon.log_level);
+      logging::set_log_level(next.daemon.log_level);
       auto keys = cfg.secrets();  // the running providers keep theirs until a restart
       for (auto& k : next.secrets()) keys.push_back(std::move(k));
       scrubber->set(keys);

@@ -18,8 +18,8 @@
 #include "daemon/apiv2/api_auth.hpp"
 #include "daemon/apiv2/api_handler.hpp"
 #include "daemon/apiv2/api_render.hpp"
-#include "daemon/logging.hpp"
 #include "daemon/net/listener.hpp"
+#include "logging/logging.hpp"
 
 namespace smm::daemon::apiv2 {
 
@@ -109,7 +109,7 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
         keys(k),
         limiter(o.max_failed_attempts, o.failure_window),
         peers(o.max_failed_attempts, o.failure_window),
-        log(logger("apiv2")),
+        log(logging::logger("apiv2")),
         net(std::move(ex), net::listener_options{"API v2", o.max_connections, o.stop_grace}, log) {}
 
   std::string socket_path;

@@ -11,6 +11,7 @@
 #include "daemon/engine/refills.hpp"
 #include "dispatch/link.hpp"
 #include "dispatch/retention.hpp"
+#include "logging/logging.hpp"
 
 namespace smm::daemon {
 
@@ -26,8 +27,7 @@ engine_context::engine_context(asio::io_context& io_, config cfg_, store::journa
       journal_path(std::move(journal_path_)),
       reader(std::make_unique<store::journal_reader>(journal_path)),
       providers(io_.get_executor(), cfg, opts, &journal_) {
-  log = spdlog::get("engine");
-  if (!log) log = spdlog::default_logger()->clone("engine");
+  log = logging::logger("engine");
 }
 
 engine_context::~engine_context() = default;

@@ -8,6 +8,8 @@
 #include <limits>
 #include <numeric>
 
+#include "logging/logging.hpp"
+
 namespace smm::daemon {
 
 namespace asio = boost::asio;
@@ -140,8 +142,7 @@ orphan_attribution attribute_orphans(std::size_t members,
 }
 
 reconciler::reconciler(engine_context& ctx) : ctx_(ctx), timer_(ctx.strand) {
-  log_ = spdlog::get("reconcile");
-  if (!log_) log_ = ctx.log;
+  log_ = logging::logger("reconcile");
 }
 
 void reconciler::start() {

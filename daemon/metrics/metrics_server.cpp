@@ -14,6 +14,7 @@
 
 #include "daemon/metrics/metrics_routes.hpp"
 #include "daemon/net/listener.hpp"
+#include "logging/logging.hpp"
 
 namespace smm::daemon::metrics {
 
@@ -27,18 +28,7 @@ namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::shared_ptr<spdlog::logger> metrics_logger() {
-  if (auto l = spdlog::get("metrics")) return l;
-  auto base = spdlog::default_logger();
-  auto l = std::make_shared<spdlog::logger>("metrics", base->sinks().begin(), base->sinks().end());
-  l->set_level(base->level());
-  try {
-    spdlog::register_logger(l);
-  } catch (const spdlog::spdlog_ex&) {
-    if (auto existing = spdlog::get("metrics")) return existing;  // another thread registered it first
-  }
-  return l;
-}
+std::shared_ptr<spdlog::logger> metrics_logger() { return logging::logger("metrics"); }
 
 void log_failure(const std::shared_ptr<spdlog::logger>& log, std::string_view what, std::exception_ptr e) {
   if (!e) return;

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/logging.hpp"
 #include "daemon/net/listener.hpp"
 #include "daemon/panel/panel_session.hpp"
+#include "logging/logging.hpp"
 
 namespace smm::daemon::panel {
 
@@ -21,7 +21,7 @@ struct panel_listener::impl {
         limits(l),
         face(std::move(f)),
         // "panel" for the panel socket, "admin" for the admin socket (its audit lines included).
-        log(logger(std::string(to_string(face.role)))),
+        log(logging::logger(std::string(to_string(face.role)))),
         hooks(
             std::make_shared<admin_hooks>(admin_hooks{std::move(reload), std::chrono::steady_clock::now()})),
         access(std::make_shared<session_access>(session_access{face.role, face.other_socket})),

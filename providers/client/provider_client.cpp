@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "logging/logging.hpp"
 #include "providers/client/inflight_limiter.hpp"
 #include "providers/failure_classifier.hpp"
 #include "providers/retry_after.hpp"
@@ -26,17 +27,7 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 std::shared_ptr<spdlog::logger> provider_logger(const std::string& name) {
-  const std::string full = "provider." + name;
-  if (auto l = spdlog::get(full)) return l;
-  auto base = spdlog::default_logger();
-  auto l = std::make_shared<spdlog::logger>(full, base->sinks().begin(), base->sinks().end());
-  l->set_level(base->level());
-  try {
-    spdlog::register_logger(l);
-  } catch (const spdlog::spdlog_ex&) {
-    if (auto existing = spdlog::get(full)) return existing;  // another thread registered it first
-  }
-  return l;
+  return logging::logger("provider." + name);
 }
 
 attempt_stage stage_of(request_progress p) {

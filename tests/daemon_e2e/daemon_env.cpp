@@ -315,7 +315,7 @@ void daemon_env::write_config(const config_spec& spec) {
     << "admin_socket_path = " << json_quote(admin_socket_path_) << "\n"
     << "metrics_listen = \"\"\n"
     << "journal_path = " << json_quote(journal_path_) << "\n"
-    << "log_level = \"info\"\n\n";
+    << "log_level = " << json_quote(spec.log_level) << "\n\n";
   for (const auto& p : spec.providers) {
     t << "[[providers]]\n"
       << "name = " << json_quote(p.name) << "\n"

@@ -68,6 +68,7 @@ struct config_spec {
   std::vector<provider_spec> providers;
   std::vector<service_spec> services;
   std::string duplicate_link = "reject";
+  std::string log_level = "info";
 };
 
 /// An `add` answer for one order.

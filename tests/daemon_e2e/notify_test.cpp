@@ -91,6 +91,45 @@ TEST_F(notify, ready_watchdog_reload_and_stopping_reach_the_service_manager) {
   EXPECT_EQ(daemon_log().find("test-key"), std::string::npos) << daemon_log();
 }
 
+// Every subsystem's logger comes from one factory, so a reload's level reaches them all, those
+// made at start (admin, panel, engine) included: nothing below the old level before, all after.
+TEST_F(notify, a_reloaded_log_level_reaches_every_subsystem_logger) {
+  mock_process mock({"--pending-ms", "200", "--speed", "5000"});
+  config_spec spec = one_provider(mock.port());
+  spec.duplicate_link = "hold";  // a held order's release is the engine's info line
+  spec.log_level = "warn";
+  write_config(spec);
+  start_daemon();
+
+  // One round of lines at info/debug from three subsystems: admin, panel, engine.
+  auto one_round = [&](const std::string& tag) {
+    EXPECT_NE(admin().call(R"({"id":1,"op":"overview"})").find("\"ok\":true"), std::string::npos);
+    connect().reset();  // the panel logs a closed connection at debug
+    const std::string link = "https://instagram.com/reload_" + tag;
+    ASSERT_EQ(add(tag + "1", 1, link, 100).status, "accepted");
+    ASSERT_EQ(add(tag + "2", 1, link, 100).status, "held");
+    const auto settled = wait_settled({tag + "1", tag + "2"}, 30s);
+    ASSERT_TRUE(is_final_state(settled.at(tag + "2").state)) << settled.at(tag + "2").state;
+  };
+  const std::string admin_line = "admin: uid " + std::to_string(::getuid());
+  one_round("w");
+  EXPECT_EQ(daemon_log().find(admin_line), std::string::npos) << daemon_log();
+  EXPECT_EQ(daemon_log().find("panel: panel connection closed"), std::string::npos) << daemon_log();
+  EXPECT_EQ(daemon_log().find("engine: order w2 released"), std::string::npos) << daemon_log();
+
+  spec.log_level = "debug";
+  write_config(spec);
+  ::kill(daemon_->pid(), SIGHUP);
+  ASSERT_TRUE(
+      eventually([&] { return daemon_log().find("reloaded " + config_path_) != std::string::npos; }, 10s));
+  one_round("d");
+  for (const std::string expected :
+       {admin_line, std::string("panel: panel connection closed"), std::string("engine: order d2 released")})
+    EXPECT_TRUE(eventually([&] { return daemon_log().find(expected) != std::string::npos; }, 10s))
+        << "missing after the reload: " << expected << "\n"
+        << daemon_log();
+}
+
 TEST_F(notify, no_watchdog_pings_when_systemd_asks_for_none) {
   mock_process mock;
   write_config(one_provider(mock.port()));

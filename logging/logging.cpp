@@ -1,4 +1,4 @@
-#include "daemon/logging.hpp"
+#include "logging/logging.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 
-namespace smm::daemon {
+namespace smm::logging {
 namespace {
 
 std::mutex mu;
@@ -57,16 +57,25 @@ std::unique_ptr<spdlog::pattern_formatter> make_formatter() {
   return f;
 }
 
-}  // namespace
-
-void setup_logging(spdlog::level::level_enum level) {
-  std::lock_guard lock(mu);
+// The shared sink, made on first use. Callers hold `mu`.
+const spdlog::sink_ptr& sink_locked() {
   if (!shared_sink) {
     shared_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     shared_sink->set_formatter(make_formatter());
   }
+  return shared_sink;
+}
+
+}  // namespace
+
+void setup_logging(spdlog::level::level_enum level) {
+  std::lock_guard lock(mu);
   spdlog::set_level(level);
-  auto d = std::make_shared<spdlog::logger>("daemon", shared_sink);
+  auto d = spdlog::get("daemon");
+  if (!d) {
+    d = std::make_shared<spdlog::logger>("daemon", sink_locked());
+    spdlog::register_logger(d);
+  }
   d->set_level(level);
   spdlog::set_default_logger(d);
 }
@@ -75,11 +84,7 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
   if (auto l = spdlog::get(name)) return l;
   std::lock_guard lock(mu);
   if (auto l = spdlog::get(name)) return l;
-  if (!shared_sink) {
-    shared_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    shared_sink->set_formatter(make_formatter());
-  }
-  auto l = std::make_shared<spdlog::logger>(name, shared_sink);
+  auto l = std::make_shared<spdlog::logger>(name, sink_locked());
   l->set_level(spdlog::get_level());
   spdlog::register_logger(l);
   return l;
@@ -89,8 +94,9 @@ void set_log_level(spdlog::level::level_enum level) { spdlog::set_level(level); 
 
 void scrub_logs_with(std::shared_ptr<const secret_scrubber> scrubber) {
   std::lock_guard lock(mu);
-  if (shared_sink && scrubber)
-    shared_sink->set_formatter(std::make_unique<scrubbing_formatter>(make_formatter(), std::move(scrubber)));
+  if (scrubber)
+    sink_locked()->set_formatter(
+        std::make_unique<scrubbing_formatter>(make_formatter(), std::move(scrubber)));
 }
 
-}  // namespace smm::daemon
+}  // namespace smm::logging
