@@ -4,7 +4,7 @@ PRESET ?= release
 SMM_WERROR ?= OFF
 export SMM_WERROR
 
-.PHONY: demo test deps build test-asan test-tsan test-faults bench clean
+.PHONY: demo test check deps build test-asan test-tsan test-faults bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -16,6 +16,10 @@ build: deps
 ## make test: install, build, run every test
 test: build
 	@ctest --preset $(PRESET)
+
+## static checks (CI): formatting against .clang-format, every header compiled alone
+check: build
+	@scripts/check.sh build/$(PRESET)
 
 ## the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 test-asan:

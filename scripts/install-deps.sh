@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev libgtest-dev libgmock-dev libsqlite3-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libsystemd-dev
   openssl sqlite3 wrk curl php-cli php-curl systemd dpkg-dev file adduser init-system-helpers
+  clang-format
 )
 
 missing=()
