@@ -209,6 +209,7 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
   if (is_running_upstream(next) && !is_running_upstream(old_state)) poll->schedule_first(r);
   if (is_final(next) && !is_final(old_state)) {
     counters.finals.fetch_add(1, std::memory_order_relaxed);
+    finals_by_time.emplace_back(r.id, now);
     // The link is free once its order is final: the next held order on it may go.
     if (order_record* released = book.leave_link(r); released != nullptr) {
       log->info("order {} released: the order on its link is final", released->panel_order_id);
@@ -230,6 +231,7 @@ order_record* engine_context::lookup(const std::string& panel_order_id) {
   }
   load_outcome(*rec);
   auto& r = book.insert(std::move(rec));
+  if (is_final(r.o.state)) finals_by_time.emplace_back(r.id, now_s());  // leaves memory again
   sync_counts();
   return &r;
 }

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -147,8 +149,11 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   /// Hashes of the panel ids that are in the journal but not in the book (final orders of
   /// earlier runs, evicted ones; purged ones may linger, costing one needless read). An id
   /// whose hash is absent is new for sure, so intake never reads the journal for it.
-  /// 8 bytes of hash (~32 with the set's node) per final order kept by retention.
-  std::unordered_set<std::uint64_t> journal_only_panel_ids;
+  /// 8 bytes of hash (~10 in the flat set) per final order kept by retention.
+  boost::unordered_flat_set<std::uint64_t> journal_only_panel_ids;
+  /// Orders that became final (or were reloaded final), oldest first, with that wall time:
+  /// eviction pops what is due, so its work follows what ends, not what the book holds.
+  std::deque<std::pair<std::int64_t, std::int64_t>> finals_by_time;
   provider_set providers;
   std::unique_ptr<event_feed> feed;
   std::unique_ptr<dispatcher> disp;

@@ -24,9 +24,10 @@ struct engine_options {
   std::chrono::milliseconds balance_interval{60000};        ///< balance check of every provider
   std::chrono::milliseconds paused_recheck{10000};          ///< balance check of a paused provider
   std::chrono::milliseconds refill_poll{60000};             ///< refill status check of running refills
-  std::chrono::milliseconds maintenance_interval{3600000};  ///< retention purge and memory eviction
-  std::chrono::seconds evict_final_after{
-      3600};  ///< final orders idle this long leave memory (not the journal)
+  std::chrono::milliseconds maintenance_interval{3600000};  ///< retention purge of the journal
+  /// Final orders idle this long leave memory (not the journal; a lookup reloads them). Short,
+  /// so memory holds what is open plus a minute of finals, whatever the intake rate.
+  std::chrono::seconds evict_final_after{60};
   /// Orders routed to a provider but not sent yet (8 bytes each). Large on purpose: a FIFO
   /// per provider costs nothing per tick, while orders over the cap are re-routed every tick.
   std::size_t max_pending_per_provider = 1'000'000;

@@ -293,11 +293,13 @@ asio::awaitable<void> poller::poll_refills(std::shared_ptr<engine_context> keep,
 }
 
 void poller::maintenance() {
+  if (stopped_) return;
+  const std::int64_t wall = engine_context::now_s();
+  evict_finals(wall);
   const std::int64_t now = engine_context::steady_ms();
-  if (stopped_ || now < next_maintenance_ms_) return;
+  if (now < next_maintenance_ms_) return;
   next_maintenance_ms_ = now + ctx_.opts.maintenance_interval.count();
   // Retention: final orders older than the configured days leave the journal.
-  const std::int64_t wall = engine_context::now_s();
   if (ctx_.cfg.daemon.retention_days > 0) {
     store::purge_final purge;
     purge.before = wall - std::int64_t{ctx_.cfg.daemon.retention_days} * 86400;
@@ -306,19 +308,30 @@ void poller::maintenance() {
       if (!r.ok) log->error("retention purge failed: {}", r.error);
     });
   }
-  // Memory: final orders idle for a while are dropped from the book (lookups reload them).
-  std::vector<std::int64_t> old;
-  ctx_.book.for_each([&](order_record& r) {
-    if (is_final(r.o.state) && !r.busy && r.on_durable.empty() && !refill_may_be_running(r.o.refill) &&
-        r.updated_at + ctx_.opts.evict_final_after.count() < wall)
-      old.push_back(r.id);
-  });
-  for (const auto id : old) {
-    ctx_.journal_only_panel_ids.insert(engine_context::panel_id_hash(ctx_.book.find(id)->panel_order_id));
+}
+
+void poller::evict_finals(std::int64_t wall) {
+  // Memory: final orders idle for a while leave the book (lookups reload them). Only the due
+  // front of the queue is looked at; one still in use goes to the back to be tried again.
+  const std::int64_t after = ctx_.opts.evict_final_after.count();
+  auto& due = ctx_.finals_by_time;
+  std::size_t evicted = 0;
+  for (std::size_t n = due.size(); n > 0 && due.front().second + after <= wall; --n) {
+    const std::int64_t id = due.front().first;
+    due.pop_front();
+    order_record* r = ctx_.book.find(id);
+    if (r == nullptr || !is_final(r->o.state)) continue;  // gone already, or reopened by a refill
+    if (r->busy || !r->on_durable.empty() || refill_may_be_running(r->o.refill) ||
+        r->updated_at + after > wall) {
+      due.emplace_back(id, wall);
+      continue;
+    }
+    ctx_.journal_only_panel_ids.insert(engine_context::panel_id_hash(r->panel_order_id));
     ctx_.book.erase(id);
+    ++evicted;
   }
-  evicted_ += old.size();
-  if (!old.empty()) ctx_.sync_counts();
+  evicted_ += evicted;
+  if (evicted > 0) ctx_.sync_counts();
 }
 
 void poller::balances() {

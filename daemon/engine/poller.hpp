@@ -51,6 +51,8 @@ class poller {
   poll_schedule& schedule_of(const order_record& r);
   void scan_refills();
   void maintenance();
+  /// Final orders idle for evict_final_after leave the book (the due ones only).
+  void evict_finals(std::int64_t wall);
   boost::asio::awaitable<void> poll_refills(std::shared_ptr<engine_context> keep, std::size_t provider,
                                             std::vector<std::int64_t> ids);
   void balances();

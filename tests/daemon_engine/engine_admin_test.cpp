@@ -168,8 +168,16 @@ TEST(engine_ids, final_orders_only_in_the_journal_still_replay_and_conflict) {
         << describe(h.status("fin1"));
     ASSERT_EQ(h.add_one(followers("fin2", "fin2")).status, add_status::accepted);
     ASSERT_TRUE(h.wait_for("fin2", [](const order_view& v) { return is_final(v.state); }));
-    // Evicted from memory (idle > 0 s, checked every 200 ms): then asked again.
-    std::this_thread::sleep_for(2500ms);
+    // Evicted from memory (idle > 0 s, looked at every poll tick): no order is left in the
+    // book, then asked again, fin2 is reloaded from the journal.
+    const auto in_memory = [&h] {
+      std::int64_t n = 0;
+      for (const auto count : h.eng().figures().orders_by_state) n += count;
+      return n;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (in_memory() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(in_memory(), 0) << "final orders were not evicted";
     const auto again = h.add_one(followers("fin2", "fin2"));
     EXPECT_EQ(again.status, add_status::replayed) << again.error;
     EXPECT_EQ(h.add_one(followers("fin2", "other-link")).status, add_status::conflict);
