@@ -4,7 +4,7 @@ PRESET ?= release
 SMM_WERROR ?= OFF
 export SMM_WERROR
 
-.PHONY: demo test check deps build test-asan test-tsan test-faults bench clean
+.PHONY: demo test check deps build test-asan test-tsan test-faults fuzz bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,6 +36,14 @@ SMM_FAULTS_ORDERS ?= 4000
 test-faults: build
 	@SMM_FAULTS_KILLS=$(SMM_FAULTS_KILLS) SMM_FAULTS_ORDERS=$(SMM_FAULTS_ORDERS) \
 	  ctest --preset $(PRESET) -L faults --verbose
+
+## libFuzzer targets (fuzz/, clang, ASan + UBSan): build them, run each for FUZZ_SECONDS, print
+## the executions per target; fails on any crash, sanitizer report or broken invariant.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh build/fuzz
 
 ## make demo: install, build, run the main job
 demo: build

@@ -58,7 +58,9 @@ void append_escaped(std::string& out, unsigned char b) {
 
 // Decodes %XX escapes once. A decoded byte in `keep` (one that would change how the
 // canonical form splits: '?', '&', '%'...) stays escaped, with upper-case hex; so do
-// whitespace and controls. An invalid escape stays as it is.
+// whitespace and controls. The '%' of an invalid escape stays too, as "%25" when '%' is
+// kept: raw, it could form an escape with the bytes decoded after it ("%%66" -> "%f6"), and
+// the canonical form would not read back as itself.
 std::string decode(std::string_view in, std::string_view keep) {
   std::string out;
   out.reserve(in.size());
@@ -78,7 +80,7 @@ std::string decode(std::string_view in, std::string_view keep) {
         continue;
       }
     }
-    if (must_escape(b)) {
+    if (must_escape(b) || (b == '%' && keep.find('%') != std::string_view::npos)) {
       append_escaped(out, b);
     } else {
       out += static_cast<char>(b);
@@ -86,6 +88,10 @@ std::string decode(std::string_view in, std::string_view keep) {
   }
   return out;
 }
+
+// Bytes a query keeps escaped when it decodes a name or value: they would split it ('+'
+// means a space in a query).
+constexpr std::string_view query_keep = "%&=#+";
 
 // Parameters that only say where a click came from or how it was shared; they never
 // change the target. Matched case-insensitively; every "utm_*" is one too.
@@ -162,7 +168,16 @@ void to_youtube_watch(url_parts& u, std::string id) {
   u.host = "youtube.com";
   u.segs = {"watch"};
   u.params.clear();
-  u.params.push_back({"v", "v=" + id});
+  // The id was decoded by the path's rules; a query keeps other bytes escaped ('&' would end
+  // the parameter) and others not ("%3F"), so it is written in the query's form.
+  std::string escaped;
+  for (const char c : id) {
+    if (c == '&')
+      append_escaped(escaped, static_cast<unsigned char>(c));
+    else
+      escaped += c;
+  }
+  u.params.push_back({"v", "v=" + decode(escaped, query_keep)});
 }
 
 // instagram.com: /<user>, /p|reel|reels|tv/<shortcode>, /stories/<user>/<id>.
@@ -172,7 +187,9 @@ void instagram(url_parts& u) {
     return is_media(s) || is_one_of(s, {"stories", "explore", "s", "accounts", "direct", "about", "legal"});
   };
   auto& s = u.segs;
-  if (!s.empty() && s[0] == "_u") erase_seg(u, 0);  // the app's deep-link form of a profile
+  // The app's deep-link form of a profile. Rules that drop a segment repeat, here and below,
+  // so that a canonical form reads back as itself.
+  while (!s.empty() && iequals(s[0], "_u")) erase_seg(u, 0);
   // A post under its author ("/bob/p/CODE") is the post itself.
   if (s.size() >= 3 && !reserved(s[0]) && is_media(s[1])) erase_seg(u, 0);
   u.params.clear();  // img_index, hl, igsh...: never a different target
@@ -259,7 +276,7 @@ void facebook(url_parts& u) {
 // t.me: /<username>[/<post>], /s/<username> (web preview), /+<invite>, /c/<id>/<post>.
 void telegram(url_parts& u) {
   auto& s = u.segs;
-  if (s.size() >= 2 && s[0] == "s") erase_seg(u, 0);
+  while (s.size() >= 2 && iequals(s[0], "s")) erase_seg(u, 0);  // any case: usernames are lowered below
   if (!s.empty() && !s[0].starts_with('+') &&
       !is_one_of(s[0], {"joinchat", "addlist", "addstickers", "addemoji", "c", "proxy", "socks", "share",
                         "iv", "login", "contact", "invoice"})) {
@@ -272,8 +289,7 @@ void telegram(url_parts& u) {
 // open.spotify.com: every id is base62 (case kept); "/intl-de/" and "/embed/" are views.
 void spotify(url_parts& u) {
   auto& s = u.segs;
-  if (!s.empty() && istarts_with(s[0], "intl-")) erase_seg(u, 0);
-  if (!s.empty() && iequals(s[0], "embed")) erase_seg(u, 0);
+  while (!s.empty() && (istarts_with(s[0], "intl-") || iequals(s[0], "embed"))) erase_seg(u, 0);
   u.params.clear();  // si, context, nd: share decoration
 }
 
@@ -340,22 +356,30 @@ std::vector<param> split_query(std::string_view q) {
     q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
     if (raw.empty()) continue;
     const auto eq = raw.find('=');
-    constexpr std::string_view keep = "%&=#+";  // '+' means a space in a query
-    param p{decode(raw.substr(0, eq), keep), {}};
+    param p{decode(raw.substr(0, eq), query_keep), {}};
     if (is_tracking(p.key)) continue;
     p.text = p.key;
     if (eq != std::string_view::npos) {
       p.text += '=';
-      p.text += decode(raw.substr(eq + 1), keep);
+      p.text += decode(raw.substr(eq + 1), query_keep);
     }
     out.push_back(std::move(p));
   }
   return out;
 }
 
+// RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+bool is_scheme(std::string_view s) {
+  if (s.empty() || lower(s[0]) < 'a' || lower(s[0]) > 'z') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (lower(c) >= 'a' && lower(c) <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+  });
+}
+
 std::string normalize_url(std::string_view s) {
-  // Scheme: whatever precedes "://" (http, https, HTTPS...), or a bare "//".
-  if (const auto p = s.find("://"); p != std::string_view::npos && s.find('/') > p) {
+  // Scheme: a scheme name before "://" (http, https, HTTPS...), or a bare "//". A "://" after
+  // anything else is not one: "site.com?u=https://x.com/a" is a link to site.com.
+  if (const auto p = s.find("://"); p != std::string_view::npos && is_scheme(s.substr(0, p))) {
     s.remove_prefix(p + 3);
   } else if (s.starts_with("//")) {
     s.remove_prefix(2);
@@ -372,10 +396,16 @@ std::string normalize_url(std::string_view s) {
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
-  // A port follows the last ':' unless that ':' is inside an IPv6 "[...]".
+  // A port follows the first ':' (a host name holds none, RFC 3986), or the first ':' after
+  // an IPv6 "[...]". Not the last one: "a.b:80:80" would lose a ":80" now and another when its
+  // canonical form is read again.
   std::string_view port;
-  if (const auto colon = authority.rfind(':');
-      colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+  auto colon = authority.find(':');
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    colon = close == std::string_view::npos ? std::string_view::npos : authority.find(':', close);
+  }
+  if (colon != std::string_view::npos) {
     port = authority.substr(colon + 1);
     authority = authority.substr(0, colon);
   }

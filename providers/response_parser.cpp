@@ -109,6 +109,13 @@ error_code expect_type(od::document& doc, od::json_type want, reply<T>& r, bool&
   return SUCCESS;
 }
 
+// The amount `text` says, or nothing. Assigned whole, so a repeated key replaces the amount
+// along with its text: {"charge":"1.00","charge":"junk"} is no charge, never a stale 1.00.
+std::optional<money> money_of(std::string_view text, excess_decimals mode) {
+  const money_result m = parse_money(text, mode);
+  return m ? std::optional<money>(m.value) : std::nullopt;
+}
+
 error_code read_status_object(od::object obj, order_status& st, std::string& error) {
   return for_each_field(obj, [&](std::string_view key, od::value v) -> error_code {
     std::optional<std::string_view> text;
@@ -136,7 +143,7 @@ error_code read_status_object(od::object obj, order_status& st, std::string& err
       st.status = *text;
     } else if (key == "charge") {
       st.charge_text = *text;
-      if (auto m = parse_money(*text, excess_decimals::round_down)) st.charge = m.value;
+      st.charge = money_of(*text, excess_decimals::round_down);
     } else if (key == "start_count") {
       st.start_count = to_int(*text);
     } else if (key == "remains") {
@@ -338,7 +345,7 @@ reply<services_result> parse_services(body_ref body) noexcept {
             else if (key == "rate") {
               s.rate_text = *text;
               // A price must be exact: more than six decimals leaves the rate unknown.
-              if (auto m = parse_money(*text, excess_decimals::reject)) s.rate = m.value;
+              s.rate = money_of(*text, excess_decimals::reject);
             } else if (key == "min")
               s.min = to_int(*text);
             else if (key == "max")
@@ -458,7 +465,7 @@ reply<balance_result> parse_balance(body_ref body) noexcept {
           if (!text) return SUCCESS;
           if (key == "balance") {
             r.value.balance_text = *text;
-            if (auto m = parse_money(*text, excess_decimals::round_down)) r.value.balance = m.value;
+            r.value.balance = money_of(*text, excess_decimals::round_down);
           } else if (key == "currency") {
             r.value.currency = *text;
           }

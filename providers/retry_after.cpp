@@ -54,15 +54,17 @@ std::optional<int> time_of_day(std::string_view s) {
   return *h * 3600 + *m * 60 + *sec;
 }
 
-std::optional<std::chrono::system_clock::time_point> make_time(int year, unsigned month, int day, int secs) {
+// In whole seconds: a date a few centuries away (year 9999 is valid) does not fit the
+// system clock's nanoseconds.
+std::optional<std::chrono::sys_seconds> make_time(int year, unsigned month, int day, int secs) {
   using namespace std::chrono;
   const year_month_day ymd{std::chrono::year{year}, std::chrono::month{month},
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
-  return time_point_cast<system_clock::duration>(sys_days{ymd} + seconds{secs});
+  return sys_days{ymd} + seconds{secs};
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view s) {
   const auto t = split(s, " ,-");
   // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT ; RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
   if (t.size() == 6 && t[5] == "GMT") {
@@ -95,16 +97,19 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   const std::string_view v = trim(value);
   if (v.empty()) return std::nullopt;
   if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    // Leading zeros are digits of delta-seconds too ("0000000000005" is 5 s), not length.
+    const std::string_view digits = v.substr(std::min(v.find_first_not_of('0'), v.size() - 1));
     // Too many digits for an int means "very long": clamp rather than reject.
-    if (v.size() > 9) return max_retry_after;
-    return std::min(seconds{*number(v)}, max_retry_after);
+    if (digits.size() > 9) return max_retry_after;
+    return std::min(seconds{*number(digits)}, max_retry_after);
   }
   const auto when = parse_http_date(v);
   if (!when) return std::nullopt;
-  if (*when <= now) return seconds{0};
-  // Rounds up: waiting a fraction of a second too long is harmless, too short is not.
-  const auto wait = ceil<seconds>(*when - now);
-  return std::min(wait, max_retry_after);
+  // Against `now` rounded down, so the wait rounds up: waiting a fraction of a second too
+  // long is harmless, too short is not.
+  const sys_seconds from = floor<seconds>(now);
+  if (*when <= from) return seconds{0};
+  return std::min(*when - from, max_retry_after);
 }
 
 }  // namespace smm::providers

@@ -141,7 +141,8 @@ bool decode_json(std::string_view body, collector& out) {
 bool merge_repeats(param_list& params, std::string& error) {
   param_list merged;
   for (auto& [name, value] : params) {
-    auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& p) { return p.first == name; });
+    // An init-capture: clang 14 (the fuzz build) cannot capture a structured binding.
+    auto it = std::find_if(merged.begin(), merged.end(), [&n = name](const auto& p) { return p.first == n; });
     if (it == merged.end()) {
       merged.emplace_back(std::move(name), std::move(value));
     } else if (contains(id_lists, name)) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smm {
@@ -248,8 +249,9 @@ TEST(link, canonical_forms) {
       {"https://[::1]:8080/a", "[::1]:8080/a"},
       {"https://example.com:/a", "example.com/a"},
       {"https://example.com/a/./b/../c", "example.com/a/c"},
-      {"https://example.com/a%zz%4", "example.com/a%zz%4"},  // invalid escapes stay as they are
-      {"https://example.com/%2541", "example.com/%2541"},    // decoded once, not twice
+      {"https://example.com/a%zz%4", "example.com/a%25zz%254"},  // an invalid escape's '%' is a '%'
+      {"https://example.com/a%25zz", "example.com/a%25zz"},
+      {"https://example.com/%2541", "example.com/%2541"},  // decoded once, not twice
       {"https://example.com/a%00b%0a", "example.com/a%00b%0A"},
       {"https://example.com/a b", "example.com/a%20b"},
       {"https://example.com/?q=a+b%2Bc&UTM_Source=x&utm%5Fmedium=y", "example.com?q=a+b%2Bc"},
@@ -321,6 +323,54 @@ TEST(link, hash_follows_the_normalized_text) {
   // FNV-1a 64 reference values: stored hashes must not change between builds.
   static_assert(link_hash("") == 14695981039346656037ull);
   static_assert(link_hash("a") == 0xaf63dc4c8601ec8cull);
+}
+
+// Inputs fuzz/link_normalizer_fuzz found whose canonical form did not read back as itself:
+// then a link and its own canonical spelling had different keys.
+TEST(link, canonical_form_reads_back_as_itself) {
+  using namespace std::string_view_literals;
+  const std::string_view found[] = {
+      // "://" inside the query was taken for the end of a scheme
+      ".e/?\xff\xff\xff\xff\xff\xff\xff=\x17://\0\0\0\0\0\0\xfb\xdb"sv,
+      // a raw '%' formed an escape with the byte decoded after it
+      "%%6666666666666666666666666666666\xc5"
+      "e\0"sv,
+      // two ports: one dropped per reading
+      "ok.z:80:80",
+      // a youtu.be id moved into the query: '&' split it, "%3F" was decoded there
+      "hptts://youtu.be/&qw4\r\r\r\r\r\r\r\rc'",
+      "https://youtu.be/dqw4w\xbc\xbc]\xbc\xbc"
+      "9w\x0e\x0e\x0e%3F\x0e\x0egxcq",
+      // a dropped segment revealed another of the same kind
+      "https://open.spotify.com/intl-ify.com/intl-deetps?",
+      "//instagram.com/_U/\xb2o",
+      "https://t.me/s/S/channel",
+  };
+  for (const std::string_view raw : found) {
+    const std::string once = norm(raw);
+    EXPECT_EQ(norm(once), once) << "input " << ::testing::PrintToString(std::string(raw));
+  }
+}
+
+TEST(link, scheme_is_a_scheme_name) {
+  // A link inside the query of a scheme-less link is not its target.
+  EXPECT_EQ(norm("site.com?u=https://x.com/a"), "site.com?u=https://x.com/a");
+  EXPECT_NE(norm("site.com?u=https://x.com/a"), norm("x.com/a"));
+  EXPECT_EQ(norm("HTTPS://Site.com/a"), "site.com/a");
+  EXPECT_EQ(norm("svn+ssh://site.com/a"), "site.com/a");
+}
+
+TEST(link, youtube_id_keeps_its_bytes_in_the_query) {
+  EXPECT_EQ(norm("https://youtu.be/a&b"), "youtube.com/watch?v=a%26b");
+  EXPECT_NE(norm("https://youtu.be/a&b"), norm("https://youtu.be/a"));
+  EXPECT_EQ(norm("https://youtu.be/a%3Fb"), "youtube.com/watch?v=a?b");
+}
+
+TEST(link, port_follows_the_first_colon) {
+  EXPECT_EQ(norm("https://site.com:8080/a"), "site.com:8080/a");
+  EXPECT_EQ(norm("https://[::1]:8080/a"), "[::1]:8080/a");
+  EXPECT_EQ(norm("https://[::1]/a"), "[::1]/a");
+  EXPECT_EQ(norm("ok.z:80:80"), "ok.z:80:80");
 }
 
 }  // namespace

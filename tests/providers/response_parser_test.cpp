@@ -435,5 +435,40 @@ TEST(ResponseParser, PaddedStringParsedInPlaceGivesSameResult) {
   EXPECT_EQ(r.value.order, "9");
 }
 
+// Found by fuzz/provider_response_fuzz: a repeated key replaced the text but left the amount
+// read from the first one, so a rate or charge the reply no longer states was still used.
+TEST(ResponseParser, RepeatedMoneyKeyReplacesTheAmountToo) {
+  const auto services = parse_services(R"([
+{
+"service": "1",
+"name": "Followers",
+"type": "Default",
+"rate": "0.90",
+"min": "50ollowers",
+"type": "Default",
+"rate": "",
+"max": "10000",
+"category": "First Category"
+}
+])");
+  ASSERT_TRUE(services.ok()) << services.error;
+  ASSERT_EQ(services.value.services.size(), 1u);
+  EXPECT_EQ(services.value.services[0].rate_text, "");
+  EXPECT_FALSE(services.value.services[0].rate.has_value());
+
+  const auto status = parse_status(R"({"status":"Completed","charge":"1.00","charge":"junk"})");
+  ASSERT_TRUE(status.ok()) << status.error;
+  EXPECT_EQ(status.value.charge_text, "junk");
+  EXPECT_FALSE(status.value.charge.has_value());
+
+  const auto balance = parse_balance(R"({"balance":"100.5","balance":"n/a","currency":"USD"})");
+  EXPECT_EQ(balance.kind, reply_kind::malformed);
+  EXPECT_EQ(balance.error, "balance 'n/a' is not a number");
+
+  const auto last_wins = parse_status(R"({"status":"Partial","charge":"junk","charge":"0.5"})");
+  ASSERT_TRUE(last_wins.ok());
+  EXPECT_EQ(last_wins.value.charge, m("0.5"));
+}
+
 }  // namespace
 }  // namespace smm::providers

@@ -33,5 +33,21 @@ TEST(RetryAfter, Rejects) {
   }
 }
 
+// Found by fuzz/retry_after_fuzz: a date past 2262 overflowed the clock's nanoseconds (UBSan:
+// signed integer overflow in make_time) and gave any wait at all; a far past one the same.
+TEST(RetryAfter, FarDatesDoNotOverflow) {
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), max_retry_after);
+  EXPECT_EQ(parse_retry_after("Fri Dec 31 23:59:59 9999", now), max_retry_after);
+  EXPECT_EQ(parse_retry_after("Sat, 01 Jan 0000 00:00:00 GMT", now), 0s);
+}
+
+// Found by fuzz/retry_after_fuzz: leading zeros counted as digits of a huge number, so
+// "0000000000005" meant an hour.
+TEST(RetryAfter, LeadingZerosAreDeltaSeconds) {
+  EXPECT_EQ(parse_retry_after("0000000000005", now), 5s);
+  EXPECT_EQ(parse_retry_after("00000000000000000000000000000000000000000000", now), 0s);
+  EXPECT_EQ(parse_retry_after("0000000000007200", now), max_retry_after);
+}
+
 }  // namespace
 }  // namespace smm::providers
