@@ -60,6 +60,21 @@ void link_index::grow() {
   }
 }
 
+std::size_t link_index::forget_placements_before(std::int64_t t) {
+  if (slots_.empty()) return 0;
+  std::vector<slot> old = std::move(slots_);
+  const std::size_t before = placed_count_;
+  placed_count_ = 0;
+  for (const slot& s : old)
+    if (s.link != 0 && s.newest.placed_at >= t) ++placed_count_;
+  std::size_t size = 1024;  // at most half full, as record_placement keeps it
+  while (size < placed_count_ * 2 + 2) size *= 2;
+  slots_.assign(size, slot{});
+  for (const slot& s : old)
+    if (s.link != 0 && s.newest.placed_at >= t) slots_[find_slot(s.link)] = s;
+  return before - placed_count_;
+}
+
 void link_index::record_placement(std::uint64_t link, std::int64_t order_id, std::int64_t placed_at) {
   if ((placed_count_ + 1) * 2 > slots_.size()) grow();
   const std::uint64_t key = key_of(link);

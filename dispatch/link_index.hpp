@@ -2,8 +2,9 @@
 // Which orders are running on each normalized link, and the newest order ever placed
 // on it (refill rule 5). Keyed by the link hash; in memory, rebuilt from the store.
 // The newest-placement table is read on the hot path (every refill check), so it is a
-// flat open-addressing table: one probe, usually one cache line, no node chasing. It
-// only grows (placements are never forgotten while the process runs). Running sets
+// flat open-addressing table: one probe, usually one cache line, no node chasing. The
+// engine forgets placements older than any refill check can meet (forget_placements_before),
+// so it holds the links placed within the refill guarantee, not every link ever. Running sets
 // change only when orders start and end, so a node map is fine for them.
 // Thread safety: none; owned by the dispatcher's strand.
 #include <cstdint>
@@ -45,6 +46,9 @@ class link_index {
   std::optional<link_placement> newest_placement(std::uint64_t link) const noexcept;
   /// Links with a recorded placement.
   std::size_t placed_links() const { return placed_count_; }
+  /// Drops the placements made before `t` (Unix seconds) and shrinks the table to fit what is
+  /// left; returns how many were dropped. O(table): for periodic maintenance, not the hot path.
+  std::size_t forget_placements_before(std::int64_t t);
 
  private:
   struct slot {

@@ -94,7 +94,7 @@ sed -e "s|/tmp/smm-dispatchd-demo/|$tmp/daemon/|g" \
   -e "s|127\.0\.0\.1:18082/|127.0.0.1:${port[beta]}/|" \
   -e "s|127\.0\.0\.1:18083/|127.0.0.1:${port[gamma]}/|" \
   -e 's|^log_level = .*|log_level = "info"|' \
-  -e '/^metrics_listen = /d' -e '/^http_listen = /d' \
+  -e 's|^metrics_listen = .*|metrics_listen = ""|' -e '/^http_listen = /d' \
   "$config" >"$tmp/demo.toml"
 chmod 600 "$tmp/demo.toml"  # it holds keys: readable by others, the daemon would warn
 "$daemon" --check-config "$tmp/demo.toml" >/dev/null

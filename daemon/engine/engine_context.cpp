@@ -199,7 +199,8 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
   book.set_state(r, next);
   if (next == order_state::unknown && recon) recon->watch(r.id);
   stamp_transition(r.o, old_state, next, now);
-  if (next == order_state::placed) book.links().record_placement(r.o.link_hash, r.id, now);
+  if (next == order_state::placed && refill_window_s > 0)
+    book.links().record_placement(r.o.link_hash, r.id, now);
   // Proven absent (an operator or reconciliation): sent again from the route's first hop.
   if (next == order_state::queued && old_state == order_state::unknown) {
     r.min_hop = 0;
@@ -217,6 +218,26 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
     }
   }
   sync_counts();
+}
+
+std::int64_t engine_context::longest_refill_s(const config& cfg) {
+  std::int64_t longest = 0;
+  for (const auto& s : cfg.services)
+    if (s.refill_days && *s.refill_days > 0)
+      longest = std::max<std::int64_t>(longest, *s.refill_days * 86400ll);
+  return longest;
+}
+
+std::int64_t engine_context::placements_needed_since(std::int64_t now) {
+  std::int64_t since = now - refill_window_s;
+  const auto finals = reader->earliest_placement_of_final(
+      since,
+      {static_cast<std::uint8_t>(order_state::completed), static_cast<std::uint8_t>(order_state::partial)});
+  if (finals) since = std::min(since, *finals);
+  book.for_each([&](order_record& r) {
+    if (!is_final(r.o.state) && r.o.placed_at != no_value) since = std::min(since, r.o.placed_at);
+  });
+  return since;
 }
 
 order_record* engine_context::lookup(const std::string& panel_order_id) {

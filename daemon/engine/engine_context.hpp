@@ -129,6 +129,15 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   /// The provider's service id of the hop `r` was sent on (empty when never sent).
   std::string provider_service_id(const order_record& r) const;
 
+  /// The longest refill guarantee of any service, in seconds (0: no service refills, so no
+  /// placement needs remembering for refill rule 5).
+  static std::int64_t longest_refill_s(const config& cfg);
+  /// Where the link index may forget placements: before every placement a refill check can
+  /// still meet (the oldest of: the guarantee's start, the earliest placement of an order that
+  /// ended Completed or Partial inside it, the placement of every running order). Reads the
+  /// journal: maintenance only.
+  std::int64_t placements_needed_since(std::int64_t now);
+
   /// The hash journal_only_panel_ids keeps.
   static std::uint64_t panel_id_hash(std::string_view panel_order_id);
   /// Unix seconds.
@@ -161,6 +170,7 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   std::unique_ptr<reconciler> recon;
   engine_counters counters;
   std::int64_t next_id = 1;
+  const std::int64_t refill_window_s = longest_refill_s(cfg);
   std::size_t changes_in_flight = 0;  ///< journal batches of changes not yet applied
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};

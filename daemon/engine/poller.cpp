@@ -308,6 +308,14 @@ void poller::maintenance() {
       if (!r.ok) log->error("retention purge failed: {}", r.error);
     });
   }
+  // Refill rule 5's placements: those no refill check can meet any more leave the link index,
+  // so it holds the links placed within the guarantee, not every link since the start.
+  if (ctx_.refill_window_s > 0) {
+    const std::size_t dropped =
+        ctx_.book.links().forget_placements_before(ctx_.placements_needed_since(wall));
+    if (dropped > 0)
+      ctx_.log->debug("link index: {} placements older than any refill check forgotten", dropped);
+  }
 }
 
 void poller::evict_finals(std::int64_t wall) {

@@ -74,10 +74,7 @@ std::int64_t follow_running_refills(engine_context& ctx) {
 // of an order that ended Completed or Partial inside the longest refill guarantee (an order
 // outside it fails rule 2 first). Memory: one link_index slot per link placed since then.
 std::int64_t load_refill_placements(engine_context& ctx) {
-  std::int64_t longest_s = 0;
-  for (const auto& s : ctx.cfg.services)
-    if (s.refill_days && *s.refill_days > 0)
-      longest_s = std::max<std::int64_t>(longest_s, *s.refill_days * 86400ll);
+  const std::int64_t longest_s = ctx.refill_window_s;
   if (longest_s == 0) return 0;
   const auto from = ctx.reader->earliest_placement_of_final(
       engine_context::now_s() - longest_s,

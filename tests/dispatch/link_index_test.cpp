@@ -62,5 +62,35 @@ TEST(link_index, placements_survive_growth_and_hash_zero) {
   EXPECT_EQ(idx.newest_placement(0)->order_id, 0);
 }
 
+TEST(link_index, forgetting_old_placements_keeps_the_newer_ones_and_shrinks_the_table) {
+  link_index idx;
+  EXPECT_EQ(idx.forget_placements_before(100), 0u);  // empty: nothing to do
+  for (std::int64_t i = 0; i < 100000; ++i)
+    idx.record_placement(static_cast<std::uint64_t>(i) * 7919 + 3, i, i);
+  // A link placed long ago and again recently keeps its newest placement.
+  idx.record_placement(3, 200000, 99999);
+  EXPECT_EQ(idx.forget_placements_before(99990), 99989u);  // all but link 0 and the last 10
+  EXPECT_EQ(idx.placed_links(), 11u);
+  for (std::int64_t i = 0; i < 100000; ++i) {
+    const auto n = idx.newest_placement(static_cast<std::uint64_t>(i) * 7919 + 3);
+    if (i == 0) {
+      ASSERT_TRUE(n);
+      EXPECT_EQ(n->order_id, 200000);
+    } else if (i < 99990) {
+      EXPECT_FALSE(n) << i;
+    } else {
+      ASSERT_TRUE(n) << i;
+      EXPECT_EQ(n->placed_at, i);
+    }
+  }
+  // Still usable after shrinking: new placements grow it again.
+  for (std::int64_t i = 0; i < 5000; ++i)
+    idx.record_placement(static_cast<std::uint64_t>(i) << 20 | 1, i, 200000);
+  EXPECT_EQ(idx.placed_links(), 5011u);
+  EXPECT_EQ(idx.forget_placements_before(1000000), 5011u);
+  EXPECT_EQ(idx.placed_links(), 0u);
+  EXPECT_FALSE(idx.newest_placement(3));
+}
+
 }  // namespace
 }  // namespace smm
