@@ -25,8 +25,12 @@ check: build
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
 
-test-tsan:
-	@$(MAKE) --no-print-directory test PRESET=tsan
+## the tests that run more than one thread (label tsan) under ThreadSanitizer: builds only what
+## they need (target tsan_tests); any report, from a test or a process it starts, fails the run
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan --target tsan_tests
+	@ctest --preset tsan -L tsan
 
 ## the fault suite's full form: >= 20 kill -9 under load, thousands of orders, every fault mode
 ## against every action (`make test` runs its short form). SMM_FAULTS_KILLS, SMM_FAULTS_ORDERS

@@ -5,6 +5,7 @@
 #include <spdlog/common.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -28,11 +29,37 @@ struct listen_address {
   friend bool operator==(const listen_address&, const listen_address&) = default;
 };
 
-/// A panel allowed to use the API v2 endpoint, with its own key.
+/// A panel allowed to use the API v2 endpoint and to say hello on the panel socket, with its own key.
 struct panel_key {
   std::string name;
   secret key;
   friend bool operator==(const panel_key&, const panel_key&) = default;
+};
+
+/// [daemon.panel_limits]: each connection of the panel socket (and of the admin socket, whose
+/// connection cap stays 64) may hold this much; see README "Limits".
+struct panel_limits_config {
+  std::size_t max_connections = 1024;        ///< open connections on the panel socket
+  std::size_t max_line_bytes = 1u << 20;     ///< one request line; longer: a too_large answer
+  std::size_t max_input_bytes = 4u << 20;    ///< read, not yet handed to the engine: reading pauses
+  std::size_t max_output_bytes = 16u << 20;  ///< unsent answers and events: over it, closed
+  std::chrono::milliseconds partial_line_timeout{60000};  ///< a half line older than this: closed
+  friend bool operator==(const panel_limits_config&, const panel_limits_config&) = default;
+};
+
+/// [daemon.api_limits]: the API v2 endpoint's connections (unix socket and TCP together).
+struct api_limits_config {
+  std::size_t max_connections = 256;
+  /// Connections that have not yet presented a valid key; the oldest of them makes room for
+  /// a new one. Unset in the file: max_connections / 8 (at least 1).
+  std::size_t max_unauthenticated_connections = 32;
+  /// How long such a connection has for a whole request (its idle time included).
+  std::chrono::milliseconds unauthenticated_timeout{5000};
+  std::chrono::milliseconds idle_timeout{60000};     ///< keep-alive wait, once authenticated
+  std::chrono::milliseconds request_timeout{10000};  ///< one whole request, once authenticated
+  std::size_t max_header_bytes = 8u << 10;           ///< larger: 431
+  std::size_t max_body_bytes = 1u << 20;             ///< larger: 413
+  friend bool operator==(const api_limits_config&, const api_limits_config&) = default;
 };
 
 /// [daemon]
@@ -48,9 +75,14 @@ struct daemon_config {
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::int32_t retention_days = 90;  ///< final orders older than this are pruned
   std::vector<panel_key> panel_keys;
+  /// Connections of the panel socket must say hello with a panel key before any op but ping
+  /// (their orders are then scoped to their panel, as on API v2). Applies at once on a reload.
+  bool require_panel_hello = false;
   std::string api_currency = "USD";  ///< named in API v2 status and balance answers
   /// How often unknown orders are reconciled with their providers (docs/rules.md "Unknown orders").
   std::chrono::seconds reconcile_interval{60};
+  panel_limits_config panel_limits;  ///< [daemon.panel_limits]
+  api_limits_config api_limits;      ///< [daemon.api_limits]
   friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 

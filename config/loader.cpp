@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/limits_loader.hpp"
 #include "config/secret_scrubber.hpp"
 #include "config/table_reader.hpp"
 #include "config/value_parsers.hpp"
@@ -230,6 +231,7 @@ daemon_config load_daemon(const toml::table* t, load_context& ctx) {
   if (auto l = r.get_string("log_level")) d.log_level = to_log_level(*l);
   if (auto days = r.get_integer("retention_days")) d.retention_days = static_cast<std::int32_t>(*days);
   if (auto v = r.get_integer("reconcile_interval_s")) d.reconcile_interval = std::chrono::seconds{*v};
+  load_connection_limits(r, ctx.diag, d);
 
   if (auto c = r.get_string("api_currency")) {
     if (is_currency_code(*c))
@@ -244,6 +246,11 @@ daemon_config load_daemon(const toml::table* t, load_context& ctx) {
     auto name = read_unique_name(pk, names, "panel key");
     auto key = read_key_source(pk, ctx);
     if (name && key) d.panel_keys.push_back(panel_key{std::move(*name), std::move(*key)});
+  }
+  if (auto v = r.get_boolean("require_panel_hello")) {
+    d.require_panel_hello = *v;
+    if (*v && d.panel_keys.empty())
+      r.error("require_panel_hello", "is true but no panel_keys are configured: no panel could say hello");
   }
   if (d.http_listen && t != nullptr && !t->contains("panel_keys"))
     r.warning("http_listen",

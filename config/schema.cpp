@@ -111,7 +111,125 @@ constexpr std::array specs{
     key_spec{.table = "daemon",
              .key = "panel_keys",
              .kind = k::table_array,
-             .description = "Panels allowed on the API v2 endpoints, each with its own key."},
+             .description = "Panels allowed on the API v2 endpoints, each with its own key; the same keys "
+                            "identify panels on the panel socket (op hello)."},
+    key_spec{.table = "daemon",
+             .key = "require_panel_hello",
+             .kind = k::boolean,
+             .default_value = "false",
+             .description =
+                 "Every connection of the panel socket must say hello with a panel key "
+                 "({\"op\":\"hello\",\"key\":...}) before any op but ping; others are refused "
+                 "with hello_required. After a hello a connection reaches only its panel's orders, "
+                 "as on API v2 (with or without this switch). Needs panel_keys. Applies at once on "
+                 "a reload."},
+    key_spec{.table = "daemon",
+             .key = "panel_limits",
+             .kind = k::table,
+             .description = "What one connection of the panel socket (NDJSON) may hold; the admin socket "
+                            "has the same per-connection caps and at most 64 connections."},
+    key_spec{
+        .table = "daemon",
+        .key = "api_limits",
+        .kind = k::table,
+        .description = "Connections and requests of the API v2 endpoint (unix socket and TCP together)."},
+    // ---- [daemon.panel_limits]
+    key_spec{.table = "daemon.panel_limits",
+             .key = "max_connections",
+             .kind = k::integer,
+             .default_value = "1024",
+             .min = 1,
+             .max = 65536,
+             .description = "Open connections on the panel socket; one more is closed at once."},
+    key_spec{.table = "daemon.panel_limits",
+             .key = "max_line_bytes",
+             .kind = k::integer,
+             .default_value = "1048576",
+             .min = 1024,
+             .max = 67108864,
+             .description = "Longest request line; a longer one is answered too_large and skipped (the "
+                            "connection stays)."},
+    key_spec{.table = "daemon.panel_limits",
+             .key = "max_input_bytes",
+             .kind = k::integer,
+             .default_value = "4194304",
+             .min = 1024,
+             .max = 1073741824,
+             .description = "Request bytes read and not yet handed to the engine, per connection; at this "
+                            "much the daemon stops reading until the engine catches up. At least "
+                            "max_line_bytes."},
+    key_spec{.table = "daemon.panel_limits",
+             .key = "max_output_bytes",
+             .kind = k::integer,
+             .default_value = "16777216",
+             .min = 65536,
+             .max = 1073741824,
+             .description = "Answers and events not yet taken by the client, per connection. Above a quarter "
+                            "of it the daemon stops reading and starting requests; above it the client gets "
+                            "one output_limit error line and is disconnected (a subscriber resumes by seq)."},
+    key_spec{.table = "daemon.panel_limits",
+             .key = "partial_line_timeout_ms",
+             .kind = k::integer,
+             .default_value = "60000",
+             .min = 100,
+             .max = 3600000,
+             .description = "A request line not finished this long after its first byte: one timeout error "
+                            "line, then the connection is closed. Idle connections are never cut."},
+    // ---- [daemon.api_limits]
+    key_spec{.table = "daemon.api_limits",
+             .key = "max_connections",
+             .kind = k::integer,
+             .default_value = "256",
+             .min = 1,
+             .max = 65536,
+             .description = "Open API v2 connections, both listeners together; one more is closed at once."},
+    key_spec{.table = "daemon.api_limits",
+             .key = "max_unauthenticated_connections",
+             .kind = k::integer,
+             .min = 1,
+             .max = 65536,
+             .description =
+                 "Connections that have not yet presented a valid key, at most max_connections. "
+                 "When they are all taken, a new connection closes the oldest of them (after the "
+                 "answer it is writing, if any). Unset: max_connections / 8 (32 with the default 256)."},
+    key_spec{.table = "daemon.api_limits",
+             .key = "unauthenticated_timeout_ms",
+             .kind = k::integer,
+             .default_value = "5000",
+             .min = 100,
+             .max = 600000,
+             .description = "How long a connection not yet served with a valid key has for a whole request, "
+                            "from its connect (or its last answer): a started request gets 408, an idle "
+                            "connection is closed."},
+    key_spec{.table = "daemon.api_limits",
+             .key = "idle_timeout_ms",
+             .kind = k::integer,
+             .default_value = "60000",
+             .min = 100,
+             .max = 3600000,
+             .description = "Keep-alive wait between requests on a connection served with a valid key."},
+    key_spec{.table = "daemon.api_limits",
+             .key = "request_timeout_ms",
+             .kind = k::integer,
+             .default_value = "10000",
+             .min = 100,
+             .max = 600000,
+             .description = "On a connection served with a valid key: a request not complete this long "
+                            "after its first byte gets 408 and the connection is closed."},
+    key_spec{.table = "daemon.api_limits",
+             .key = "max_header_bytes",
+             .kind = k::integer,
+             .default_value = "8192",
+             .min = 1024,
+             .max = 1048576,
+             .description = "Request line and headers; larger: 431 and the connection is closed."},
+    key_spec{.table = "daemon.api_limits",
+             .key = "max_body_bytes",
+             .kind = k::integer,
+             .default_value = "1048576",
+             .min = 1024,
+             .max = 67108864,
+             .description = "Request body; larger: 413 and the connection is closed."},
     // ---- [[daemon.panel_keys]]
     key_spec{.table = "daemon.panel_keys",
              .key = "name",
@@ -467,14 +585,14 @@ std::string format_number(double v) {
 std::string key_spec::display_path() const {
   std::string out;
   std::string_view rest = table;
-  // Every table but daemon and policy is an array of tables: "services.route" is shown
-  // as "services[].route[]".
+  // Every table but daemon, policy and daemon's limits is an array of tables:
+  // "services.route" is shown as "services[].route[]".
   while (!rest.empty()) {
     const auto dot = rest.find('.');
     const std::string_view part = rest.substr(0, dot);
     if (!out.empty()) out += '.';
     out += part;
-    if (part != "daemon" && part != "policy") out += "[]";
+    if (part != "daemon" && part != "policy" && part != "panel_limits" && part != "api_limits") out += "[]";
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
   }

@@ -44,6 +44,8 @@ std::vector<std::string> restart_needed(const config& running, const config& nex
   if (a.retention_days != b.retention_days) out.emplace_back("daemon.retention_days");
   if (a.api_currency != b.api_currency) out.emplace_back("daemon.api_currency");
   if (a.reconcile_interval != b.reconcile_interval) out.emplace_back("daemon.reconcile_interval_s");
+  if (a.panel_limits != b.panel_limits) out.emplace_back("daemon.panel_limits");
+  if (a.api_limits != b.api_limits) out.emplace_back("daemon.api_limits");
   return out;
 }
 
@@ -63,10 +65,12 @@ reload_result config_reloader::reload() {
   apply_(next);
   running_.daemon.log_level = next.daemon.log_level;
   running_.daemon.panel_keys = next.daemon.panel_keys;
+  running_.daemon.require_panel_hello = next.daemon.require_panel_hello;
   std::string msg = "reloaded " + file_.string() + ": log level " +
                     std::string(spdlog::level::to_string_view(next.daemon.log_level).data(),
                                 spdlog::level::to_string_view(next.daemon.log_level).size()) +
-                    ", " + std::to_string(next.daemon.panel_keys.size()) + " panel key(s) applied";
+                    ", " + std::to_string(next.daemon.panel_keys.size()) + " panel key(s) applied" +
+                    (next.daemon.require_panel_hello ? ", hello required on the panel socket" : "");
   if (!pending.empty()) msg += "; restart to apply: " + join(pending);
   return {true, msg};
 }

@@ -13,7 +13,7 @@ namespace smm::daemon {
 
 /// The parts of `next` that differ from `running` and only take effect on a restart, named
 /// for the operator: "providers (alpha, beta)", "services", "policy", "daemon.socket_path", ...
-/// Live parts (daemon.log_level, daemon.panel_keys) are never listed.
+/// Live parts (daemon.log_level, daemon.panel_keys, daemon.require_panel_hello) are never listed.
 std::vector<std::string> restart_needed(const config& running, const config& next);
 
 /// What a reload did: applied, or refused with the reason (the running config kept). The
@@ -27,7 +27,7 @@ struct reload_result {
 /// Thread safety: reload() from any thread; reloads run one at a time.
 class config_reloader {
  public:
-  /// `apply(next)` sets what may change at run time (log level, panel keys).
+  /// `apply(next)` sets what may change at run time (log level, panel keys, require_panel_hello).
   config_reloader(std::filesystem::path file, config running, std::function<void(const config&)> apply);
   reload_result reload();
 

@@ -11,8 +11,10 @@
 #include "config/config.hpp"
 #include "config/loader.hpp"
 #include "daemon/apiv2/api_server.hpp"
+#include "daemon/auth/panel_gate.hpp"
 #include "daemon/config_reload.hpp"
 #include "daemon/engine/engine.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/metrics/metrics_render.hpp"
 #include "daemon/metrics/metrics_server.hpp"
 #include "daemon/panel/panel_listener.hpp"
@@ -67,9 +69,52 @@ std::function<void()> watchdog_pinger() {
   };
 }
 
-std::string render_metrics(engine& eng, const apiv2::api_server* api) {
+// The panel and admin sockets' per-connection caps ([daemon.panel_limits]).
+panel::panel_limits panel_limits_of(const panel_limits_config& c) {
+  panel::panel_limits l;
+  l.max_connections = c.max_connections;
+  l.max_line_bytes = c.max_line_bytes;
+  l.max_input_bytes = c.max_input_bytes;
+  l.max_output_bytes = c.max_output_bytes;
+  l.partial_line_timeout = c.partial_line_timeout;
+  return l;
+}
+
+// The API v2 endpoint's connection caps ([daemon.api_limits]).
+apiv2::api_server_options api_options_of(const api_limits_config& c) {
+  apiv2::api_server_options o;
+  o.max_connections = c.max_connections;
+  o.max_unauthenticated_connections = c.max_unauthenticated_connections;
+  o.unauthenticated_timeout = c.unauthenticated_timeout;
+  o.idle_timeout = c.idle_timeout;
+  o.read_timeout = c.request_timeout;
+  o.max_header_bytes = c.max_header_bytes;
+  o.max_body_bytes = c.max_body_bytes;
+  return o;
+}
+
+// Every connection is a descriptor: take what the hard limit allows, and say when even that
+// is short of what the caps may open (journal, provider connections and the metrics endpoint
+// need some too).
+void check_fd_limit(const config& cfg, const std::shared_ptr<spdlog::logger>& log) {
+  constexpr std::uint64_t admin_connections = 64, reserve = 512;
+  const std::uint64_t soft = raise_fd_limit();
+  const std::uint64_t wanted = cfg.daemon.panel_limits.max_connections + admin_connections +
+                               cfg.daemon.api_limits.max_connections + reserve;
+  if (soft != 0 && soft < wanted)
+    log->warn(
+        "the open-file limit is {}, below the {} the connection caps may need (panel_limits and "
+        "api_limits max_connections, 64 admin, {} for the journal and providers): raise LimitNOFILE "
+        "or lower the caps",
+        soft, wanted, reserve);
+}
+
+std::string render_metrics(engine& eng, const apiv2::api_server* api, const panel::hello_policy& hellos,
+                           const panel::panel_listener& panel) {
   metrics::metrics_snapshot s;
   if (api != nullptr) s.api = api->figures();
+  s.panel_hellos = hellos.figures();
+  s.panel_closes = panel.close_figures();
   s.engine = eng.figures();
   const auto figures = eng.client_figures();
   for (auto& v : eng.providers()) {
@@ -91,6 +136,7 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
   const auto scrubber = std::make_shared<secret_scrubber>(cfg.secrets());
   logging::scrub_logs_with(scrubber);
   auto log = logging::logger("daemon");
+  check_fd_limit(cfg, log);
 
   const std::string journal_path = cfg.daemon.journal_path.string();
   std::unique_ptr<store::journal_lock> journal_lock;
@@ -132,12 +178,16 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     engine eng(io, cfg, *journal, journal_path, opts);
     // SIGHUP and `smm-dispatchctl reload` share one reloader (one reload at a time).
     std::unique_ptr<apiv2::api_server> api_http;  // API v2 for existing panels (unix socket, optional TCP)
-    config_reloader reloader(config_file, cfg, [&api_http, &cfg, scrubber](const config& next) {
+    // The panel keys and their wrong-key limits, one gate for API v2 and the panel socket's hello.
+    auto gate = std::make_shared<auth::panel_gate>(cfg.daemon.panel_keys);
+    auto hellos = std::make_shared<panel::hello_policy>(gate, cfg.daemon.require_panel_hello);
+    config_reloader reloader(config_file, cfg, [&api_http, &cfg, scrubber, hellos](const config& next) {
       logging::set_log_level(next.daemon.log_level);
       auto keys = cfg.secrets();  // the running providers keep theirs until a restart
       for (auto& k : next.secrets()) keys.push_back(std::move(k));
       scrubber->set(keys);
-      if (api_http) api_http->set_panel_keys(next.daemon.panel_keys);
+      if (api_http) api_http->set_panel_keys(next.daemon.panel_keys);  // the shared gate: both faces
+      hellos->set_required(next.daemon.require_panel_hello);
     });
     auto reload = [&reloader, log] {
       const auto r = reloader.reload();
@@ -149,10 +199,12 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     };
     // Panels on the panel socket; the operator (smm-dispatchctl) on the admin socket, the only
     // one serving the admin ops (resolve, pause, reload, ...). Each names the other in `forbidden`.
+    const panel::panel_limits panel_limits = panel_limits_of(cfg.daemon.panel_limits);
     panel::panel_listener listener(
-        io.get_executor(), cfg.daemon.socket_path.string(), eng, {}, {},
-        panel::socket_face{panel::socket_role::panel, cfg.daemon.admin_socket_path.string(), std::nullopt});
-    panel::panel_limits admin_limits;
+        io.get_executor(), cfg.daemon.socket_path.string(), eng, panel_limits, {},
+        panel::socket_face{panel::socket_role::panel, cfg.daemon.admin_socket_path.string(), std::nullopt,
+                           hellos});
+    panel::panel_limits admin_limits = panel_limits;
     admin_limits.max_connections = 64;  // a few operators and scripts, never a crowd
     std::optional<gid_t> admin_group;
     if (cfg.daemon.admin_gid) admin_group = static_cast<gid_t>(*cfg.daemon.admin_gid);
@@ -162,24 +214,30 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
           const auto r = reload();
           return panel::reload_outcome{r.ok, r.message};
         },
-        panel::socket_face{panel::socket_role::admin, cfg.daemon.socket_path.string(), admin_group});
+        panel::socket_face{panel::socket_role::admin, cfg.daemon.socket_path.string(), admin_group,
+                           nullptr});  // no hello: the socket file's permissions authorize
     std::atomic<bool> ready{false};
     std::unique_ptr<metrics::metrics_server> metrics_http;
     if (cfg.daemon.metrics_listen) {
       metrics_http = std::make_unique<metrics::metrics_server>(
           io.get_executor(), *cfg.daemon.metrics_listen,
-          [&eng, &api_http] { return render_metrics(eng, api_http.get()); },
+          [&eng, &api_http, hellos, &listener] {
+            return render_metrics(eng, api_http.get(), *hellos, listener);
+          },
           [&ready] { return ready.load(); });
     }
+    apiv2::api_server_options api_options = api_options_of(cfg.daemon.api_limits);
+    api_options.gate = gate;  // one gate for API v2 and the panel socket's hello
     api_http = std::make_unique<apiv2::api_server>(io.get_executor(), cfg.daemon.api_socket_path.string(),
                                                    cfg.daemon.http_listen, eng, cfg.daemon.panel_keys,
-                                                   cfg.daemon.api_currency);
+                                                   cfg.daemon.api_currency, api_options);
     try {
       const auto report = eng.start();
       log->info("recovered {} open orders: {} queued, {} held, {} running, {} unknown", report.open_orders,
                 report.queued, report.held, report.running, report.unknown);
       listener.start();
-      log->info("listening on {} (panel NDJSON)", cfg.daemon.socket_path.string());
+      log->info("listening on {} (panel NDJSON{})", cfg.daemon.socket_path.string(),
+                cfg.daemon.require_panel_hello ? ", hello required" : "");
       ensure_parent_dir(cfg.daemon.admin_socket_path);
       admin_listener.start();
       log->info("admin socket on {}{}", cfg.daemon.admin_socket_path.string(),

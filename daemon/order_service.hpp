@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/engine_figures.hpp"
@@ -21,10 +22,60 @@
 
 namespace smm::daemon {
 
+/// What an answer means, set by the engine where it builds the answer. Faces map it onto their
+/// own protocol (the NDJSON `code`, API v2's template texts) and never read `error` to decide:
+/// the message is for people and may change wording.
+enum class result_code : std::uint8_t {
+  ok,                ///< done (or, for a lookup, found)
+  not_found,         ///< no such order, or no such refill of it
+  not_eligible,      ///< the order exists, but a rule forbids this now (`error` names the rule or state)
+  busy,              ///< the order is changing state or a request for it is on its way: retry shortly
+  invalid,           ///< the request itself is wrong (a missing or malformed value)
+  conflict,          ///< contradicts what exists (the same panel id with other content)
+  unavailable,       ///< could not be done or known now (journal, provider unreachable, outcome
+                     ///< unknown): nothing changed here; retry later
+  provider_refused,  ///< the provider answered no (`error` is its message)
+  internal,          ///< a bug on our side, contained to this request
+};
+
+/// Wire name ("not_found", "provider_refused").
+constexpr std::string_view to_string(result_code c) {
+  switch (c) {
+    case result_code::ok:
+      return "ok";
+    case result_code::not_found:
+      return "not_found";
+    case result_code::not_eligible:
+      return "not_eligible";
+    case result_code::busy:
+      return "busy";
+    case result_code::invalid:
+      return "invalid";
+    case result_code::conflict:
+      return "conflict";
+    case result_code::unavailable:
+      return "unavailable";
+    case result_code::provider_refused:
+      return "provider_refused";
+    case result_code::internal:
+      return "internal";
+  }
+  return "internal";
+}
+
+/// Every result code, in enum order (table tests walk it).
+inline constexpr result_code all_result_codes[] = {
+    result_code::ok,          result_code::not_found,        result_code::not_eligible,
+    result_code::busy,        result_code::invalid,          result_code::conflict,
+    result_code::unavailable, result_code::provider_refused, result_code::internal,
+};
+
 /// One order as a panel submits it. `params.service` and `params.type` are filled by the
 /// engine from the service's route; the panel gives link, quantity and type-specific fields.
 struct panel_order {
-  std::string panel_order_id;  ///< the panel's id: the idempotency key (1..128 bytes)
+  /// The panel's id: the idempotency key (1..128 bytes as the panel gives it; an identified
+  /// panel's id is kept under its prefix, see daemon/auth/panel_scope.hpp).
+  std::string panel_order_id;
   std::int64_t service_id = 0;
   providers::add_order params;
 };
@@ -41,11 +92,25 @@ enum class add_status : std::uint8_t {
 };
 std::string_view to_string(add_status s);
 
+/// Which rule an `invalid` order broke, for faces that word it their own way (API v2's
+/// "Missing required parameter: quantity", "Incorrect service ID").
+enum class invalid_reason : std::uint8_t {
+  none,             ///< not invalid
+  missing_field,    ///< `field` is required (for this service type) and was not given
+  unknown_service,  ///< no service has the order's id (`field` is "service")
+  bad_value,        ///< `field` was given and is not acceptable (range, shape, length)
+};
+
 /// The answer to one submitted order.
 struct add_answer {
   std::string panel_order_id;
   add_status status = add_status::invalid;
-  std::string error;          ///< for conflict/invalid/duplicate_link/unavailable; never holds a secret
+  std::string error;  ///< for conflict/invalid/duplicate_link/unavailable; never holds a secret
+  invalid_reason reason = invalid_reason::none;  ///< invalid: which rule
+  std::string field;                             ///< invalid: the field the rule is about
+  /// duplicate_link: the panel order id of the running order on the same link (`error` names it
+  /// too); a face that scopes ids per panel words it for the panel that asked.
+  std::string running_panel_order_id;
   std::int64_t order_id = 0;  ///< daemon order id (accepted/held/replayed)
   order_state state = order_state::received;
   money charge;  ///< rate * quantity / 1000 (accepted/held/replayed)
@@ -81,15 +146,17 @@ struct order_view {
 struct lookup_answer {
   std::string panel_order_id;
   std::optional<order_view> order;
-  std::string error;  ///< "order not found"
+  result_code code = result_code::internal;  ///< ok with `order`; not_found without it
+  std::string error;                         ///< "order not found"
 };
 
-/// The answer to an action on one order (cancel, refill, speedup, resolve).
+/// The answer to an action on one order (cancel, refill, refill_status, speedup, resolve).
 struct action_answer {
   std::string panel_order_id;
-  bool ok = false;
-  std::string result;  ///< e.g. "cancel requested", refill id, "eligible"
-  std::string error;   ///< why not: a named rule, or the provider's message
+  result_code code = result_code::internal;  ///< ok: `result` holds the outcome; else `error` says why
+  std::string result;                        ///< e.g. "cancel requested", refill id, "eligible"
+  std::string error;                         ///< why not: a named rule, or the provider's message
+  bool ok() const { return code == result_code::ok; }
 };
 
 /// One event of the panel's feed (journal seq order, no gaps).
@@ -135,8 +202,9 @@ struct resolution {
 /// One order with its whole history (admin: `smm-dispatchctl show`).
 struct order_history {
   std::string panel_order_id;
-  std::optional<order_view> order;  ///< unset: no such order (`error` says so)
-  std::vector<event_view> events;   ///< oldest first
+  std::optional<order_view> order;           ///< unset: no such order (`error` says so)
+  std::vector<event_view> events;            ///< oldest first
+  result_code code = result_code::internal;  ///< ok with `order`; not_found without it
   std::string error;
 };
 

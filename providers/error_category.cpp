@@ -15,6 +15,9 @@ using ec = error_category;
 // - funds before anything about "balance" or "order";
 // - link_not_found / service_not_found before the generic not-found rows;
 // - "refill request not found" (not-found) before "refill" eligibility rows;
+// - private_account after every row an add acts on ("Invalid link: the account is private" is
+//   still an invalid link, which proves the add created nothing) and before refill_not_allowed
+//   ("Order not eligible for refill: account is private" names the reason: rule 7);
 // - invalid_request last: its generic texts ("Invalid request") give way to any specific
 //   reason in the same message, and "missing required parameter: service" is not a missing
 //   service (no failover to the next provider of the route).
@@ -75,6 +78,13 @@ constexpr std::array patterns{
     error_pattern{"order not found", ec::order_not_found},
     error_pattern{"refill not found", ec::order_not_found},
     error_pattern{"refill request not found", ec::order_not_found},
+    // private_account: a refill refusal's reason (seed 000 Refill 5: "jika private refill tidak
+    // dapat diproses"; seed 003: "Private accounts do not qualify"). Any mention of "private"
+    // counts, in any language that borrows the word.
+    error_pattern{"private account", ec::private_account},
+    error_pattern{"account is private", ec::private_account},
+    error_pattern{"profile is private", ec::private_account},
+    error_pattern{"private", ec::private_account},
     // refill_not_allowed
     error_pattern{"not eligible for refill", ec::refill_not_allowed},
     error_pattern{"refill is not available", ec::refill_not_allowed},
@@ -110,6 +120,8 @@ std::string_view to_string(error_category c) {
       return "order_not_found";
     case ec::refill_not_allowed:
       return "refill_not_allowed";
+    case ec::private_account:
+      return "private_account";
     case ec::invalid_request:
       return "invalid_request";
     case ec::other:

@@ -17,6 +17,7 @@ enum class error_category : std::uint8_t {
   rate_limited,     ///< slow down: retry later
   order_not_found,  ///< the order or refill id is unknown there
   refill_not_allowed,
+  private_account,  ///< the target account or post is private: no refill (docs/rules.md Refill rule 7)
   invalid_request,  ///< refused as malformed (missing or invalid parameter, unknown action)
   other,            ///< no row matched: nothing is known about what the provider did
 };

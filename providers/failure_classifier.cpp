@@ -111,8 +111,10 @@ bool add_not_created(error_category c) {
       return true;
     // "Incorrect order ID" or "not eligible for refill" is no answer to an add, and an
     // unrecognised text can be anything, "order created, but ..." included.
+    // A private account is a refill refusal; on an add it proves nothing either way.
     case error_category::order_not_found:
     case error_category::refill_not_allowed:
+    case error_category::private_account:
     case error_category::other:
       return false;
   }

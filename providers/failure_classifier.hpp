@@ -77,7 +77,7 @@ constexpr bool definitive_status(int status) {
 
 /// True for the error classes that prove an `add` created nothing: funds, key, link, quantity,
 /// service, an active order on the link, rate limited, a malformed request. Any other text
-/// (order_not_found, refill_not_allowed, other) says nothing about the order.
+/// (order_not_found, refill_not_allowed, private_account, other) says nothing about the order.
 bool add_not_created(error_category c);
 
 /// The decision table. `add`, `refill` and `cancel` are never repeated once a byte may have

@@ -94,9 +94,11 @@ std::vector<std::vector<std::string>> chunk_ids(std::span<const std::string> ids
   return out;
 }
 
-std::optional<param_list> add_params(const add_order& o, std::string* error) {
+std::optional<param_list> add_params(const add_order& o, add_params_error* error) {
   auto missing = [&](std::string_view field) -> std::optional<param_list> {
-    if (error != nullptr) *error = "add: missing '" + std::string(field) + "' for this service type";
+    if (error != nullptr)
+      *error = add_params_error{std::string(field), true,
+                                "missing '" + std::string(field) + "' for this service type"};
     return std::nullopt;
   };
   if (o.service.empty()) return missing("service");
@@ -173,7 +175,8 @@ std::optional<param_list> add_params(const add_order& o, std::string* error) {
   if (o.runs.has_value() != o.interval.has_value()) return missing(o.runs ? "interval" : "runs");
   if (o.runs) {
     if (o.type != service_type::default_) {
-      if (error != nullptr) *error = "add: runs/interval (drip-feed) apply to Default services only";
+      if (error != nullptr)
+        *error = add_params_error{"runs", false, "runs/interval (drip-feed) apply to Default services only"};
       return std::nullopt;
     }
     p.emplace_back("runs", std::to_string(*o.runs));
@@ -233,7 +236,11 @@ http_request request_builder::balance() const { return build(action::balance, {}
 
 build_result request_builder::add(const add_order& order) const {
   build_result out;
-  if (auto params = add_params(order, &out.error)) out.request = build(action::add, *params);
+  add_params_error why;
+  if (auto params = add_params(order, &why))
+    out.request = build(action::add, *params);
+  else
+    out.error = "add: " + why.message;
   return out;
 }
 

@@ -94,8 +94,15 @@ std::string form_urlencode(std::string_view s);
 std::vector<std::vector<std::string>> chunk_ids(std::span<const std::string> ids,
                                                 std::size_t per_request = max_ids_per_request);
 
-/// The add parameters for an order, or an error naming the missing field.
-std::optional<param_list> add_params(const add_order& order, std::string* error);
+/// Why add_params built nothing.
+struct add_params_error {
+  std::string field;    ///< the parameter at fault ("username", "runs")
+  bool missing = true;  ///< required for the service type and not given (else: not allowed)
+  std::string message;  ///< "missing 'username' for this service type"
+};
+
+/// The add parameters for an order, or (in `error`, when given) the field at fault.
+std::optional<param_list> add_params(const add_order& order, add_params_error* error);
 
 /// Builds requests for one provider. Thread safety: immutable after construction.
 class request_builder {

@@ -1,15 +1,12 @@
 #include "daemon/apiv2/api_handler.hpp"
 
-#include <openssl/rand.h>
-
-#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <utility>
 
 #include "daemon/apiv2/api_render.hpp"
+#include "daemon/auth/panel_scope.hpp"
 
 namespace smm::daemon::apiv2 {
 
@@ -21,7 +18,10 @@ constexpr std::string_view refill_not_found = "Refill not found";
 constexpr std::string_view active_link_text =
     "You have active order with this link. Please wait until order being completed.";
 
-using done_fn = std::function<void(std::string)>;
+using done_fn = api_handler::done_fn;
+
+api_reply ok_reply(std::string body) { return api_reply{std::move(body), api_outcome::ok}; }
+api_reply error_reply(std::string_view message) { return api_reply{error_body(message), api_outcome::error}; }
 
 // One requested id and what it maps to.
 struct target {
@@ -47,8 +47,29 @@ class gather {
   std::function<void(std::vector<T>)> done_;
 };
 
-// The engine's "no such order" for an id we mapped a moment ago (purged meanwhile).
-bool not_found(const std::string& error) { return error == "order not found"; }
+// The text of a refused cancel: an order the engine no longer has (purged since we mapped it)
+// is no order of the panel's; anything else is said as the engine said it.
+std::string cancel_error(const action_answer& a) {
+  return a.code == result_code::not_found ? std::string(incorrect_order) : a.error;
+}
+
+// A refused refill: unknown order, a rule of the daemon's (named), or another reason as said.
+std::string refill_error(const action_answer& a) {
+  switch (a.code) {
+    case result_code::not_found:
+      return std::string(incorrect_order);
+    case result_code::not_eligible:
+      return refill_not_eligible_text(a.error);
+    default:
+      return a.error;
+  }
+}
+
+// A refill_status that found no refill (no such order, or no refill of it) is the template's
+// "Refill not found"; anything else (on its way, outcome unknown, refused) as said.
+std::string refill_status_error(const action_answer& a) {
+  return a.code == result_code::not_found ? std::string(refill_not_found) : a.error;
+}
 
 void answer_status(order_service& service, const request& r, std::vector<target> targets,
                    const std::string& currency, done_fn done) {
@@ -68,10 +89,10 @@ void answer_status(order_service& service, const request& r, std::vector<target>
     }
     if (!r.multi) {
       const auto& e = entries.front();
-      done(e.order ? status_body(*e.order, currency) : error_body(e.error));
+      done(e.order ? ok_reply(status_body(*e.order, currency)) : error_reply(e.error));
       return;
     }
-    done(multi_status_body(entries, currency));
+    done(ok_reply(multi_status_body(entries, currency)));
   };
   if (pids.empty()) return render({});
   service.status(std::move(pids), std::move(render));
@@ -91,12 +112,12 @@ void answer_cancel(order_service& service, std::vector<target> targets, done_fn 
         if (auto it = by_pid.find(*t.panel_order_id); it != by_pid.end()) {
           const action_answer& a = *it->second;
           // "1" means the cancel was asked for (§5); the outcome shows in status.
-          e.error = a.ok ? "" : not_found(a.error) ? std::string(incorrect_order) : a.error;
+          e.error = a.ok() ? "" : cancel_error(a);
         }
       }
       entries.push_back(std::move(e));
     }
-    done(list_body("order", "cancel", entries));
+    done(ok_reply(list_body("order", "cancel", entries)));
   };
   if (pids.empty()) return render({});
   service.cancel(std::move(pids), std::move(render));
@@ -110,10 +131,10 @@ void answer_refills(order_service& service, const request& r, std::vector<target
   auto finish = [shared_targets, status, multi, done](std::vector<list_entry> entries) {
     if (!multi) {
       const list_entry& e = entries.front();
-      if (!e.error.empty()) return done(error_body(e.error));
-      return done(status ? refill_status_body(e.text) : refill_body(e.number));
+      if (!e.error.empty()) return done(error_reply(e.error));
+      return done(ok_reply(status ? refill_status_body(e.text) : refill_body(e.number)));
     }
-    done(status ? list_body("refill", "status", entries) : list_body("order", "refill", entries));
+    done(ok_reply(status ? list_body("refill", "status", entries) : list_body("order", "refill", entries)));
   };
   auto g = std::make_shared<gather<list_entry>>(shared_targets->size(), std::move(finish));
   for (std::size_t i = 0; i < shared_targets->size(); ++i) {
@@ -125,49 +146,32 @@ void answer_refills(order_service& service, const request& r, std::vector<target
     if (status) {
       service.refill_status(*t.panel_order_id, [g, i, id = t.id](action_answer a) {
         list_entry e{id, {}, false, 0, {}};
-        if (a.ok)
+        if (a.ok())
           e.text = a.result.empty() ? "Pending" : a.result;
         else
-          e.error = (not_found(a.error) || a.error == "no refill requested") ? std::string(refill_not_found)
-                                                                             : a.error;
+          e.error = refill_status_error(a);
         g->set(i, std::move(e));
       });
     } else {
-      service.refill(
-          *t.panel_order_id, std::nullopt, [g, i, id = t.id, order_id = t.order_id](action_answer a) {
-            list_entry e{id, {}, true, order_id, {}};  // the refill is named by its order's id
-            if (!a.ok)
-              e.error = not_found(a.error) ? std::string(incorrect_order) : refill_error_text(a.error);
-            g->set(i, std::move(e));
-          });
+      service.refill(*t.panel_order_id, std::nullopt,
+                     [g, i, id = t.id, order_id = t.order_id](action_answer a) {
+                       list_entry e{id, {}, true, order_id, {}};  // the refill is named by its order's id
+                       if (!a.ok()) e.error = refill_error(a);
+                       g->set(i, std::move(e));
+                     });
     }
   }
 }
 
 }  // namespace
 
-std::string panel_prefix(std::string_view panel) { return "v2:" + std::string(panel) + ":"; }
-
-std::string new_panel_order_id(std::string_view panel) {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed: no order id can be made");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = panel_prefix(panel);
-  for (const unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 0x0f];
-  }
-  return out;
-}
-
 api_handler::api_handler(order_service& service, std::string currency)
     : service_(service), currency_(std::move(currency)) {}
 
-void api_handler::handle(const request& r, const std::string& panel, std::function<void(std::string)> done) {
+void api_handler::handle(const request& r, const std::string& panel, done_fn done) {
   switch (r.act) {
     case action::services:
-      return done(services_body(service_.services()));
+      return done(ok_reply(services_body(service_.services())));
     case action::balance:
       return balance(std::move(done));
     case action::add:
@@ -178,49 +182,48 @@ void api_handler::handle(const request& r, const std::string& panel, std::functi
     case action::cancel:
       return by_order(r, panel, std::move(done));
   }
-  done(error_body("This action is Invalid"));
+  done(error_reply("This action is Invalid"));
 }
 
-void api_handler::add(const request& r, const std::string& panel, std::function<void(std::string)> done) {
+void api_handler::add(const request& r, const std::string& panel, done_fn done) {
   panel_order o;
-  o.panel_order_id = new_panel_order_id(panel);
+  o.panel_order_id = auth::new_panel_order_id(panel);
   o.service_id = r.service;
   o.params = r.order;
   std::vector<panel_order> orders;
   orders.push_back(std::move(o));
   service_.add(std::move(orders), [done = std::move(done)](std::vector<add_answer> answers) {
-    if (answers.empty()) return done(error_body("Internal error: no answer for the order"));
+    if (answers.empty()) return done(error_reply("Internal error: no answer for the order"));
     const add_answer& a = answers.front();
     switch (a.status) {
       case add_status::accepted:
       case add_status::held:
       case add_status::replayed:
-        return done(add_body(a.order_id));
+        return done(ok_reply(add_body(a.order_id)));
       case add_status::invalid:
-        return done(error_body(add_error_text(a.error)));
+        return done(error_reply(add_error_text(a.reason, a.field, a.error)));
       case add_status::duplicate_link:
-        return done(error_body(active_link_text));
+        return done(error_reply(active_link_text));
       case add_status::unavailable:
-        return done(error_body("Temporarily unable to accept orders, try again later"));
+        return done(error_reply("Temporarily unable to accept orders, try again later"));
       case add_status::conflict:
         break;
     }
-    done(error_body(a.error.empty() ? std::string("The order was not accepted") : a.error));
+    done(error_reply(a.error.empty() ? std::string("The order was not accepted") : a.error));
   });
 }
 
-void api_handler::balance(std::function<void(std::string)> done) {
+void api_handler::balance(done_fn done) {
   money total;
   for (const auto& p : service_.providers()) {
     if (!p.balance || p.currency != currency_) continue;
     const money_result sum = checked_add(total, *p.balance);
     if (sum) total = sum.value;
   }
-  done(balance_body(total, currency_));
+  done(ok_reply(balance_body(total, currency_)));
 }
 
-void api_handler::by_order(const request& r, const std::string& panel,
-                           std::function<void(std::string)> done) {
+void api_handler::by_order(const request& r, const std::string& panel, done_fn done) {
   std::vector<target> targets;
   std::vector<std::int64_t> numbers;
   for (const auto& id : r.ids) {
@@ -243,14 +246,14 @@ void api_handler::by_order(const request& r, const std::string& panel,
   };
   if (numbers.empty()) return next(std::move(targets), std::move(done));
   service_.panel_ids(std::move(numbers),
-                     [prefix = panel_prefix(panel), targets = std::move(targets), next = std::move(next),
+                     [scope = auth::panel_scope(panel), targets = std::move(targets), next = std::move(next),
                       done = std::move(done)](std::vector<std::optional<std::string>> pids) mutable {
                        std::size_t k = 0;
                        for (auto& t : targets) {
                          if (t.order_id == 0) continue;
                          if (k >= pids.size()) break;
                          const std::optional<std::string>& pid = pids[k++];
-                         if (pid && pid->compare(0, prefix.size(), prefix) == 0) t.panel_order_id = *pid;
+                         if (pid && scope.owns(*pid)) t.panel_order_id = *pid;
                        }
                        next(std::move(targets), std::move(done));
                      });

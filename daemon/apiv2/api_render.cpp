@@ -5,6 +5,7 @@
 
 #include "daemon/apiv2/api_request.hpp"
 #include "daemon/panel/json_writer.hpp"
+#include "dispatch/refund.hpp"
 
 namespace smm::daemon::apiv2 {
 
@@ -67,8 +68,9 @@ void write_status(json_writer& w, const order_view& v, std::string_view currency
       .member("start_count", std::to_string(v.start_count.value_or(0)))
       // A template panel computes its own refund from a final status and remains: an order
       // whose refund awaits an operator is not shown final until it is settled.
-      .member("status",
-              v.refund_reason == "needs_review" ? std::string_view("In progress") : status_text(v.state))
+      .member("status", v.refund_reason == to_string(refund_reason::needs_review)
+                            ? std::string_view("In progress")
+                            : status_text(v.state))
       .member("remains", std::to_string(shown_remains(v)))
       .member("currency", currency)
       .end_object();
@@ -84,13 +86,6 @@ void write_id(json_writer& w, const std::string& id) {
     w.integer(*n);
   else
     w.string(id);
-}
-
-bool is_rule_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (const char c : s)
-    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-  return true;
 }
 
 }  // namespace
@@ -221,25 +216,22 @@ std::string balance_body(money total, std::string_view currency) {
   return out;
 }
 
-std::string add_error_text(std::string_view e) {
-  // "quantity: required", "comments: required for custom comments"
-  if (const auto colon = e.find(": required");
-      colon != std::string_view::npos && is_rule_name(e.substr(0, colon)))
-    return "Missing required parameter: " + std::string(e.substr(0, colon));
-  // "missing 'username' for this service type" (the provider request shape)
-  constexpr std::string_view missing = "missing '";
-  if (e.substr(0, missing.size()) == missing) {
-    const auto end = e.find('\'', missing.size());
-    if (end != std::string_view::npos)
-      return "Missing required parameter: " + std::string(e.substr(missing.size(), end - missing.size()));
+std::string add_error_text(invalid_reason reason, std::string_view field, std::string_view message) {
+  switch (reason) {
+    case invalid_reason::missing_field:
+      if (!field.empty()) return "Missing required parameter: " + std::string(field);
+      break;
+    case invalid_reason::unknown_service:
+      return "Incorrect service ID";
+    case invalid_reason::none:
+    case invalid_reason::bad_value:
+      break;
   }
-  if (e.substr(0, 20) == "service: no service ") return "Incorrect service ID";
-  return std::string(e);
+  return std::string(message);
 }
 
-std::string refill_error_text(std::string_view e) {
-  if (is_rule_name(e)) return "Order not eligible for refill: " + std::string(e);
-  return std::string(e);
+std::string refill_not_eligible_text(std::string_view why) {
+  return "Order not eligible for refill: " + std::string(why);
 }
 
 }  // namespace smm::daemon::apiv2

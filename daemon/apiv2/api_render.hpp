@@ -78,13 +78,13 @@ std::string balance_body(money total, std::string_view currency);
 /// `m` with exactly `places` decimals (0..6), rounded toward zero: "100.84292".
 std::string fixed_decimals(money m, int places);
 
-/// The template's text for an engine's add error: "quantity: required" becomes
-/// "Missing required parameter: quantity", an unknown service "Incorrect service ID"; other
-/// messages (a quantity out of range, a bad link) pass as they are.
-std::string add_error_text(std::string_view engine_error);
+/// The template's text for an invalid add, from the engine's reason: a missing field is
+/// "Missing required parameter: quantity", an unknown service "Incorrect service ID"; any
+/// other (a quantity out of range, a bad link) is the engine's message as it is.
+std::string add_error_text(invalid_reason reason, std::string_view field, std::string_view message);
 
-/// The text for an engine's refill refusal: a rule name ("not_completed") becomes
-/// "Order not eligible for refill: not_completed"; a provider's message passes as it is.
-std::string refill_error_text(std::string_view engine_error);
+/// The text for a refill the daemon's rules refuse (the rule's name, or why no rule could be
+/// checked): "Order not eligible for refill: not_completed".
+std::string refill_not_eligible_text(std::string_view why);
 
 }  // namespace smm::daemon::apiv2

@@ -99,11 +99,24 @@ bool scalar_text(simdjson::dom::element e, std::string& out) {
   }
 }
 
+// What was wrong with a JSON body, in the words of simdjson where they say it plainly.
+std::string json_error_text(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return "a number is out of range or malformed";
+    case simdjson::UNESCAPED_CHARS:
+      return "a string holds an unescaped control character";
+    default:
+      return simdjson::error_message(e);
+  }
+}
+
 bool decode_json(std::string_view body, collector& out) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
-    out.error = "Invalid JSON body";
+  if (const auto e = parser.parse(body.data(), body.size()).get(doc); e != simdjson::SUCCESS) {
+    out.error = "Invalid JSON body: " + json_error_text(e);
     return false;
   }
   simdjson::dom::object obj;
@@ -191,8 +204,18 @@ decoded_input decode_input(const http_input& in, const request_limits& limits) {
     }
   }
   for (const auto& [name, value] : c.params) {
+    // Percent-decoding can produce any byte: what is not UTF-8 would reach the journal, the
+    // provider and every JSON answer. The key is exempt: it is only compared, never stored.
+    if (!simdjson::validate_utf8(name.data(), name.size())) {
+      d.error = "Invalid parameter name: not valid UTF-8";
+      return d;
+    }
     if (value.find('\0') != std::string::npos) {
       d.error = "Invalid parameter: " + name + " contains a NUL byte";
+      return d;
+    }
+    if (name != "key" && !simdjson::validate_utf8(value.data(), value.size())) {
+      d.error = "Invalid parameter: " + name + " is not valid UTF-8";
       return d;
     }
   }
@@ -249,6 +272,8 @@ std::optional<std::int64_t> read_int(const param_list& params, std::string_view 
   const std::string_view t = trim(*v);
   std::int64_t out = 0;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+  if (ec == std::errc::result_out_of_range && end == t.data() + t.size())
+    throw bad_request{"Invalid parameter: " + std::string(name) + " is out of range"};
   if (ec != std::errc{} || end != t.data() + t.size())
     throw bad_request{"Invalid parameter: " + std::string(name) + " must be an integer"};
   return out;

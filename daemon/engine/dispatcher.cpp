@@ -283,14 +283,14 @@ asio::awaitable<void> dispatcher::check_unconfirmed(std::shared_ptr<engine_conte
   }
 }
 
-void dispatcher::pause(std::size_t provider, const std::string& reason) {
+void dispatcher::pause(std::size_t provider, const std::string& reason, bool key_refused) {
   auto& p = ctx_.providers.at(provider);
   if (p.paused) return;  // one log line per pause, not one per refused order
-  if (reason.rfind("invalid key", 0) == 0)
+  if (key_refused)
     ctx_.log->error("provider {} paused: {}", p.cfg->name, reason);
   else
     ctx_.log->warn("provider {} paused: {}", p.cfg->name, reason);
-  ctx_.providers.pause(provider, reason);
+  ctx_.providers.pause(provider, reason, key_refused);
   p.recheck_ms = ctx_.opts.paused_recheck.count();
   p.next_balance_ms = engine_context::steady_ms() + p.recheck_ms;
 }
@@ -400,7 +400,8 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
       p.funds_needed = p.funds_needed ? std::min(*p.funds_needed, r->o.charge) : r->o.charge;
       if (p.paused && p.funds_needed != before) ctx_.providers.funds_needed_changed(provider);
     }
-    pause(provider, plan.pause == pause_kind::invalid_key ? "invalid key: " + res.error : res.error);
+    const bool key_refused = plan.pause == pause_kind::invalid_key;
+    pause(provider, key_refused ? "invalid key: " + res.error : res.error, key_refused);
   }
   if (plan.kind != plan_kind::change) {
     // Never written (no slot, breaker, withdrawn, a pause): still `queued` in the journal, so

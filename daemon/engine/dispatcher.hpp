@@ -53,7 +53,7 @@ class dispatcher {
   boost::asio::awaitable<void> check_unconfirmed(std::shared_ptr<engine_context> keep, std::size_t provider,
                                                  providers::call_result<providers::add_result>& res,
                                                  std::string& evidence);
-  void pause(std::size_t provider, const std::string& reason);
+  void pause(std::size_t provider, const std::string& reason, bool key_refused);
   void pass();
   void route(order_record& r);
   void wait(order_record& r, std::int64_t delay_ms);

@@ -75,6 +75,8 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
     if (!p.error.empty()) {
       a.status = add_status::invalid;
       a.error = std::move(p.error);
+      a.reason = p.reason;
+      a.field = std::move(p.field);
       counters.intake_invalid.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
@@ -112,6 +114,7 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
       if (policy == duplicate_link_policy::reject) {
         const order_record* other = ctx_.book.find(running.front());
         a.status = add_status::duplicate_link;
+        if (other != nullptr) a.running_panel_order_id = other->panel_order_id;
         a.error =
             "link has a running order: panel order id " + (other ? other->panel_order_id : std::string("?"));
         counters.intake_duplicate_link.fetch_add(1, std::memory_order_relaxed);

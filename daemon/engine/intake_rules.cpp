@@ -199,16 +199,29 @@ std::int64_t request_hash(std::int64_t service_id, std::string_view encoded) {
 
 prepared_order prepare_order(const panel_order& in, const config& cfg) {
   prepared_order out;
-  auto fail = [&](std::string why) {
+  // The message is for people; reason and field say the same for faces that word it themselves.
+  auto fail_as = [&](invalid_reason reason, std::string_view field, std::string why) {
     out.error = std::move(why);
+    out.reason = reason;
+    out.field = field;
     return out;
   };
+  auto missing = [&](std::string_view field, std::string why) {
+    return fail_as(invalid_reason::missing_field, field, std::move(why));
+  };
+  auto bad = [&](std::string_view field, std::string why) {
+    return fail_as(invalid_reason::bad_value, field, std::move(why));
+  };
   if (in.panel_order_id.empty() || in.panel_order_id.size() > max_panel_id_bytes)
-    return fail("panel_order_id: must be 1..128 bytes");
+    return bad("panel_order_id",
+               "panel_order_id: must be 1.." + std::to_string(max_panel_id_bytes) + " bytes");
   for (const char ch : in.panel_order_id)
-    if (static_cast<unsigned char>(ch) < 0x20) return fail("panel_order_id: control character");
+    if (static_cast<unsigned char>(ch) < 0x20)
+      return bad("panel_order_id", "panel_order_id: control character");
   const service_def* svc = cfg.find_service(in.service_id);
-  if (svc == nullptr) return fail("service: no service " + std::to_string(in.service_id));
+  if (svc == nullptr)
+    return fail_as(invalid_reason::unknown_service, "service",
+                   "service: no service " + std::to_string(in.service_id));
   out.service = svc;
 
   add_order p = in.params;
@@ -222,22 +235,22 @@ prepared_order prepare_order(const panel_order& in, const config& cfg) {
   p.groups = clean_lines(p.groups);
 
   if (takes_link(svc->type) || !p.link.empty()) {
-    if (p.link.empty()) return fail("link: required");
+    if (p.link.empty()) return missing("link", "link: required");
     if (!plausible_link(p.link))
-      return fail("link: not plausible (1..2048 bytes, no spaces or control characters)");
+      return bad("link", "link: not plausible (1..2048 bytes, no spaces or control characters)");
   }
 
   std::int64_t quantity = 1;  // package-like types: one unit, priced at rate/1000
   if (takes_quantity(svc->type)) {
-    if (!p.quantity) return fail("quantity: required");
+    if (!p.quantity) return missing("quantity", "quantity: required");
     quantity = *p.quantity;
   } else if (svc->type == service_type::custom_comments) {
     // The quantity of custom comments is the number of non-empty lines.
-    if (p.comments.empty()) return fail("comments: required for custom comments");
+    if (p.comments.empty()) return missing("comments", "comments: required for custom comments");
     quantity = static_cast<std::int64_t>(p.comments.size());
     p.quantity.reset();
   } else if (svc->type == service_type::mentions_custom_list) {
-    if (p.usernames.empty()) return fail("usernames: required for mentions custom list");
+    if (p.usernames.empty()) return missing("usernames", "usernames: required for mentions custom list");
     quantity = static_cast<std::int64_t>(p.usernames.size());
     p.quantity.reset();
   } else {
@@ -246,30 +259,31 @@ prepared_order prepare_order(const panel_order& in, const config& cfg) {
   const bool counted = takes_quantity(svc->type) || svc->type == service_type::custom_comments ||
                        svc->type == service_type::mentions_custom_list;
   if (counted && (quantity < svc->min_quantity || quantity > svc->max_quantity))
-    return fail("quantity: " + std::to_string(quantity) + " outside [" + std::to_string(svc->min_quantity) +
-                ", " + std::to_string(svc->max_quantity) + "]");
+    return bad("quantity", "quantity: " + std::to_string(quantity) + " outside [" +
+                               std::to_string(svc->min_quantity) + ", " + std::to_string(svc->max_quantity) +
+                               "]");
 
   std::int64_t units = quantity;
   if (p.runs || p.interval) {
-    if (!svc->dripfeed) return fail("runs: this service has no drip-feed");
-    if (!p.runs || *p.runs < 2) return fail("runs: drip-feed needs runs >= 2");
-    if (!p.interval || *p.interval < 1) return fail("interval: drip-feed needs interval >= 1 minute");
+    if (!svc->dripfeed) return bad("runs", "runs: this service has no drip-feed");
+    if (!p.runs || *p.runs < 2) return bad("runs", "runs: drip-feed needs runs >= 2");
+    if (!p.interval || *p.interval < 1)
+      return bad("interval", "interval: drip-feed needs interval >= 1 minute");
     if (*p.runs > 1'000'000 || quantity > std::numeric_limits<std::int64_t>::max() / *p.runs)
-      return fail("runs: too many");
+      return bad("runs", "runs: too many");
     units = quantity * *p.runs;
   }
 
   // The provider's own shape rules (type-specific fields); the service id is per hop.
   add_order probe = p;
   probe.service = "probe";
-  std::string why;
-  if (!providers::add_params(probe, &why)) {
-    const std::string prefix = "add: ";
-    return fail(why.rfind(prefix, 0) == 0 ? why.substr(prefix.size()) : why);
-  }
+  providers::add_params_error why;
+  if (!providers::add_params(probe, &why))
+    return fail_as(why.missing ? invalid_reason::missing_field : invalid_reason::bad_value, why.field,
+                   std::move(why.message));
 
   const money_result charge = charge_for(svc->rate_per_1000, units);
-  if (!charge) return fail("quantity: charge " + std::string(to_string(charge.error)));
+  if (!charge) return bad("quantity", "quantity: charge " + std::string(to_string(charge.error)));
 
   out.params = std::move(p);
   out.encoded = encode_params(out.params);

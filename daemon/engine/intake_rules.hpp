@@ -15,12 +15,15 @@ namespace smm::daemon {
 
 /// Longest link accepted, in bytes.
 inline constexpr std::size_t max_link_bytes = 2048;
-/// Longest panel order id accepted, in bytes.
-inline constexpr std::size_t max_panel_id_bytes = 128;
+/// Longest panel order id accepted, in bytes: a panel's own id (at most 128 bytes on either
+/// face) under the prefix of an identified panel ("v2:" + a name of at most 64 bytes + ":").
+inline constexpr std::size_t max_panel_id_bytes = 128 + 68;
 
 /// A panel order after validation.
 struct prepared_order {
-  std::string error;  ///< non-empty: invalid, names the field
+  std::string error;                             ///< non-empty: invalid, names the field
+  invalid_reason reason = invalid_reason::none;  ///< with `error`: which rule
+  std::string field;                             ///< with `error`: the field it is about
   const service_def* service = nullptr;
   providers::add_order params;  ///< cleaned panel fields (service empty, type from the service)
   std::string encoded;          ///< encode_params(params)

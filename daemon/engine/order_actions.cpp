@@ -18,19 +18,29 @@ namespace asio = boost::asio;
 
 namespace {
 
-action_answer fail(const std::string& id, std::string why) {
+// Every refusal carries its code here, where the engine knows what happened; faces map the
+// code, never the text.
+action_answer fail(const std::string& id, result_code code, std::string why) {
   action_answer a;
   a.panel_order_id = id;
+  a.code = code;
   a.error = std::move(why);
   return a;
 }
 
+action_answer not_found(const std::string& id) { return fail(id, result_code::not_found, "order not found"); }
+
 action_answer succeed(const std::string& id, std::string result) {
   action_answer a;
   a.panel_order_id = id;
-  a.ok = true;
+  a.code = result_code::ok;
   a.result = std::move(result);
   return a;
+}
+
+// A provider call that did not answer yes: its definitive no, or why no answer came.
+result_code code_of(providers::call_outcome o) {
+  return o == providers::call_outcome::rejected ? result_code::provider_refused : result_code::unavailable;
 }
 
 // Runs an awaitable on the strand; a failure inside the engine answers with its text.
@@ -41,7 +51,7 @@ void spawn(engine_context& ctx, const std::string& id, std::function<void(action
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      done(fail(id, std::string("internal error: ") + ex.what()));
+      done(fail(id, result_code::internal, std::string("internal error: ") + ex.what()));
     }
   });
 }
@@ -65,10 +75,11 @@ asio::awaitable<void> do_cancel(std::shared_ptr<engine_context> ctx, std::int64_
     answer = succeed(id, "cancel requested");
     said.note = provider + " accepted the cancel request";
   } else if (!res.value.empty() && res.value.front().error) {
-    answer = fail(id, res.value.front().error->message);
+    answer = fail(id, result_code::provider_refused, res.value.front().error->message);
     said.note = provider + " refused the cancel request: " + answer.error;
   } else {
-    answer = fail(id, res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error);
+    answer = fail(id, code_of(res.outcome),
+                  res.error.empty() ? std::string(providers::to_string(res.outcome)) : res.error);
     said.note = "cancel request to " + provider + " failed: " + answer.error;
   }
   said.order_id = rid;
@@ -77,11 +88,17 @@ asio::awaitable<void> do_cancel(std::shared_ptr<engine_context> ctx, std::int64_
             [done, answer = std::move(answer)](order_record*, bool) mutable { done(std::move(answer)); });
 }
 
-// Why the provider refused a refill request (rule 7), from its answer.
+// Why the provider refused a refill request (rule 7), from the category of its answer
+// (providers/error_category: the one place that reads provider texts).
 refill_refusal refusal_of(const providers::call_result<std::string>& res) {
-  if (res.error.find("rivate") != std::string::npos) return refill_refusal::private_account;
-  return res.category == providers::error_category::refill_not_allowed ? refill_refusal::not_eligible
-                                                                       : refill_refusal::other;
+  switch (res.category) {
+    case providers::error_category::private_account:
+      return refill_refusal::private_account;
+    case providers::error_category::refill_not_allowed:
+      return refill_refusal::not_eligible;
+    default:
+      return refill_refusal::other;
+  }
 }
 
 std::string outcome_text(const providers::call_result<std::string>& res) {
@@ -105,20 +122,21 @@ asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::
     next.refusal = static_cast<std::uint8_t>(refusal_of(res));
     next.message = res.error;
     next = next_refill(std::move(next), refill_state::refused, now);
-    answer = fail(id, outcome_text(res));
+    answer = fail(id, result_code::provider_refused, outcome_text(res));
   } else if (res.outcome == providers::call_outcome::unknown) {
     // Written, no definitive answer: it may exist upstream. Recorded, never resent on a guess;
     // rule 6 holds the next request for the in-progress bound.
     next.message = outcome_text(res);
     next = next_refill(std::move(next), refill_state::unknown, now);
-    answer = fail(id, "refill outcome unknown (" + next.message +
-                          "): it may exist at the provider and is not resent; ask again after the "
-                          "in-progress bound");
+    answer = fail(id, result_code::unavailable,
+                  "refill outcome unknown (" + next.message +
+                      "): it may exist at the provider and is not resent; ask again after the "
+                      "in-progress bound");
   } else {
     // Provably not taken (not sent, "not now", breaker open ...): nothing exists upstream.
     next.message = outcome_text(res);
     next = next_refill(std::move(next), refill_state::failed, now);
-    answer = fail(id, next.message);
+    answer = fail(id, result_code::unavailable, next.message);
   }
   const bool follow = res.ok();
   record_refill(*ctx, std::move(next),
@@ -139,7 +157,7 @@ asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx,
                                        std::function<void(action_answer)> done) {
   const auto res = co_await client->refill_status(refill);
   if (!res.ok()) {
-    done(fail(id, outcome_text(res)));
+    done(fail(id, code_of(res.outcome), outcome_text(res)));
     co_return;
   }
   order_record* rec = ctx->book.find(rid);
@@ -209,7 +227,9 @@ void order_actions::status(std::vector<std::string> ids,
                  a.panel_order_id = id;
                  if (order_record* r = ctx_.lookup(id)) {
                    a.order = make_view(ctx_, *r);
+                   a.code = result_code::ok;
                  } else {
+                   a.code = result_code::not_found;
                    a.error = "order not found";
                  }
                  out.push_back(std::move(a));
@@ -244,8 +264,8 @@ void order_actions::cancel(std::vector<std::string> ids,
 
 void order_actions::cancel_one(const std::string& id, std::function<void(action_answer)> done) {
   order_record* r = ctx_.lookup(id);
-  if (r == nullptr) return done(fail(id, "order not found"));
-  if (!r->durable || r->busy) return done(fail(id, "order is changing state; retry"));
+  if (r == nullptr) return done(not_found(id));
+  if (!r->durable || r->busy) return done(fail(id, result_code::busy, "order is changing state; retry"));
   order_event e;
   e.kind = event_kind::panel_cancel;
   e.held = r->held;
@@ -253,14 +273,16 @@ void order_actions::cancel_one(const std::string& id, std::function<void(action_
   switch (plan.kind) {
     case plan_kind::refuse:
       if (plan.note == plan_note::is_final)
-        return done(fail(id, "order is final (" + std::string(to_string(r->o.state)) + ")"));
+        return done(fail(id, result_code::not_eligible,
+                         "order is final (" + std::string(to_string(r->o.state)) + ")"));
       if (plan.note == plan_note::cannot_cancel_now)
-        return done(
-            fail(id, "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
-      return done(fail(id, lifecycle_note_text(plan.note)));
+        return done(fail(id, result_code::not_eligible,
+                         "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
+      return done(fail(id, result_code::not_eligible, lifecycle_note_text(plan.note)));
     case plan_kind::ask_provider: {
       auto* client = client_of(ctx_, *r);
-      if (client == nullptr) return done(fail(id, "provider " + r->provider + " is not configured"));
+      if (client == nullptr)
+        return done(fail(id, result_code::unavailable, "provider " + r->provider + " is not configured"));
       // Journaled before it is sent: `show` has every cancel request, also after a restart.
       store::order_note asked;
       asked.order_id = r->id;
@@ -269,7 +291,8 @@ void order_actions::cancel_one(const std::string& id, std::function<void(action_
       ctx_.note(std::move(asked), [keep = ctx_.shared_from_this(), client, provider = r->provider,
                                    poid = r->provider_order_id, id, done](order_record* rec, bool ok) {
         if (!ok || rec == nullptr)
-          return done(fail(id, "the journal could not commit the cancel request; retry"));
+          return done(
+              fail(id, result_code::unavailable, "the journal could not commit the cancel request; retry"));
         spawn(*keep, id, done, do_cancel(keep, rec->id, provider, client, poid, id, done));
       });
       return;
@@ -278,14 +301,16 @@ void order_actions::cancel_one(const std::string& id, std::function<void(action_
       plan_detail d;
       d.note = lifecycle_note_text(plan.note);
       ctx_.carry_out(*r, plan, e, std::move(d), [id, done](order_record*, bool ok) {
-        done(ok ? succeed(id, "canceled") : fail(id, "the journal could not commit the cancel; retry"));
+        done(ok ? succeed(id, "canceled")
+                : fail(id, result_code::unavailable, "the journal could not commit the cancel; retry"));
       });
       return;
     }
     case plan_kind::nothing:
       break;
   }
-  done(fail(id, "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
+  done(fail(id, result_code::not_eligible,
+            "order is " + std::string(to_string(r->o.state)) + ": it cannot be canceled now"));
 }
 
 void order_actions::refill(std::string id, std::optional<std::int64_t> current_count,
@@ -293,15 +318,16 @@ void order_actions::refill(std::string id, std::optional<std::int64_t> current_c
   asio::post(ctx_.strand, [this, id = std::move(id), current_count, done = std::move(done),
                            keep = ctx_.shared_from_this()] {
     order_record* r = ctx_.lookup(id);
-    if (r == nullptr) return done(fail(id, "order not found"));
-    if (r->service == nullptr) return done(fail(id, "service is not configured"));
+    if (r == nullptr) return done(not_found(id));
+    if (r->service == nullptr) return done(fail(id, result_code::not_eligible, "service is not configured"));
     const std::int64_t now = engine_context::now_s();
     const refill_reason why =
         check_refill(r->o, *r->service, ctx_.cfg.policy, now, current_count, ctx_.book.links());
-    if (why != refill_reason::eligible) return done(fail(id, std::string(to_string(why))));
+    if (why != refill_reason::eligible)
+      return done(fail(id, result_code::not_eligible, std::string(to_string(why))));
     auto* client = client_of(ctx_, *r);
     if (client == nullptr || r->provider_order_id.empty())
-      return done(fail(id, "order has no provider order id"));
+      return done(fail(id, result_code::not_eligible, "order has no provider order id"));
     // Rule 6 for the next request: requested in memory now, before anything is awaited, so a
     // second request for this order answers refill_in_progress. Journaled before it is sent
     // (a crash on the wire leaves it unknown, never resent); busy keeps it in memory meanwhile.
@@ -313,7 +339,8 @@ void order_actions::refill(std::string id, std::optional<std::int64_t> current_c
           if (rec != nullptr) rec->busy = false;
           if (!ok) {
             if (rec != nullptr) load_refill(*keep, *rec);  // back to what the journal holds
-            return done(fail(id, "the journal could not commit the refill request; retry"));
+            return done(
+                fail(id, result_code::unavailable, "the journal could not commit the refill request; retry"));
           }
           spawn(*keep, id, done, do_refill(keep, client, requested, poid, id, done));
         });
@@ -323,20 +350,23 @@ void order_actions::refill(std::string id, std::optional<std::int64_t> current_c
 void order_actions::refill_status(std::string id, std::function<void(action_answer)> done) {
   asio::post(ctx_.strand, [this, id = std::move(id), done = std::move(done), keep = ctx_.shared_from_this()] {
     order_record* r = ctx_.lookup(id);
-    if (r == nullptr) return done(fail(id, "order not found"));
-    if (!r->refill || r->o.refill == refill_state::none) return done(fail(id, "no refill requested"));
+    if (r == nullptr) return done(not_found(id));
+    // The refill asked about does not exist: not_found (API v2's "Refill not found").
+    if (!r->refill || r->o.refill == refill_state::none)
+      return done(fail(id, result_code::not_found, "no refill requested"));
     const refill_detail& d = *r->refill;
     // Answered from the journal's record unless the provider still runs it: the same answer
     // before and after a restart.
     switch (r->o.refill) {
       case refill_state::requested:
-        return done(fail(id, "refill request on its way to the provider; retry"));
+        return done(fail(id, result_code::busy, "refill request on its way to the provider; retry"));
       case refill_state::unknown:
-        return done(fail(id, "refill outcome unknown (" + d.message + "): it may exist at the provider"));
+        return done(fail(id, result_code::unavailable,
+                         "refill outcome unknown (" + d.message + "): it may exist at the provider"));
       case refill_state::refused:
-        return done(fail(id, "refill refused by the provider: " + d.message));
+        return done(fail(id, result_code::provider_refused, "refill refused by the provider: " + d.message));
       case refill_state::failed:
-        return done(fail(id, "refill request not sent: " + d.message));
+        return done(fail(id, result_code::unavailable, "refill request not sent: " + d.message));
       default:
         break;
     }
@@ -351,11 +381,12 @@ void order_actions::refill_status(std::string id, std::function<void(action_answ
 void order_actions::speedup(std::string id, std::function<void(action_answer)> done) {
   asio::post(ctx_.strand, [this, id = std::move(id), done = std::move(done), keep = ctx_.shared_from_this()] {
     order_record* r = ctx_.lookup(id);
-    if (r == nullptr) return done(fail(id, "order not found"));
-    if (r->service == nullptr) return done(fail(id, "service is not configured"));
+    if (r == nullptr) return done(not_found(id));
+    if (r->service == nullptr) return done(fail(id, result_code::not_eligible, "service is not configured"));
     const std::int64_t now = engine_context::now_s();
     const speedup_reason why = check_speedup(r->o, *r->service, ctx_.cfg.policy, now);
-    if (why != speedup_reason::eligible) return done(fail(id, std::string(to_string(why))));
+    if (why != speedup_reason::eligible)
+      return done(fail(id, result_code::not_eligible, std::string(to_string(why))));
     // One request per interval: held in memory at once, journaled (also after a restart).
     const std::int64_t before = r->o.last_speedup_at;
     r->o.last_speedup_at = now;
@@ -367,7 +398,7 @@ void order_actions::speedup(std::string id, std::function<void(action_answer)> d
     ctx_.note(std::move(n), [id, done, before](order_record* rec, bool ok) {
       if (ok) return done(succeed(id, "eligible"));
       if (rec != nullptr) rec->o.last_speedup_at = before;
-      done(fail(id, "the journal could not commit the speed-up request; retry"));
+      done(fail(id, result_code::unavailable, "the journal could not commit the speed-up request; retry"));
     });
   });
 }
@@ -377,17 +408,18 @@ void order_actions::resolve(resolution res, std::function<void(action_answer)> d
              [this, res = std::move(res), done = std::move(done), keep = ctx_.shared_from_this()] {
                const std::string& id = res.panel_order_id;
                order_record* r = ctx_.lookup(id);
-               if (r == nullptr) return done(fail(id, "order not found"));
-               if (r->busy) return done(fail(id, "order is changing state; retry"));
+               if (r == nullptr) return done(not_found(id));
+               if (r->busy) return done(fail(id, result_code::busy, "order is changing state; retry"));
                if (res.placed && res.provider_order_id.empty())
-                 return done(fail(id, "provider_order_id: required when placed"));
+                 return done(fail(id, result_code::invalid, "provider_order_id: required when placed"));
                order_event e;
                e.kind = res.placed     ? event_kind::resolve_placed
                         : res.canceled ? event_kind::resolve_cancel
                                        : event_kind::resolve_absent;
                const order_plan plan = ctx_.plan(*r, e);
                if (plan.kind != plan_kind::change)
-                 return done(fail(id, "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
+                 return done(fail(id, result_code::not_eligible,
+                                  "order is " + std::string(to_string(r->o.state)) + ", not unknown"));
                plan_detail d;
                d.note = lifecycle_note_text(plan.note);
                if (res.placed) {
@@ -398,7 +430,8 @@ void order_actions::resolve(resolution res, std::function<void(action_answer)> d
                const std::string result = std::string(to_string(plan.next));
                ctx_.log->info("order {}: {}", r->panel_order_id, d.note);
                ctx_.carry_out(*r, plan, e, std::move(d), [id, done, result](order_record*, bool ok) {
-                 done(ok ? succeed(id, result) : fail(id, "the journal could not commit; retry"));
+                 done(ok ? succeed(id, result)
+                         : fail(id, result_code::unavailable, "the journal could not commit; retry"));
                });
              });
 }
@@ -468,9 +501,11 @@ void order_actions::history(std::string panel_order_id, std::function<void(order
                // show), written as "#123" or as a bare number.
                if (r == nullptr) r = lookup_daemon_id(id);
                if (r == nullptr) {
+                 h.code = result_code::not_found;
                  h.error = "order not found";  // as a panel order id nor as a daemon order id
                  return done(std::move(h));
                }
+               h.code = result_code::ok;
                h.panel_order_id = r->panel_order_id;
                h.order = make_view(ctx_, *r);
                for (const auto& e : ctx_.reader->order_events(r->id)) h.events.push_back(to_view(e));

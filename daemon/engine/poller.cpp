@@ -373,7 +373,7 @@ asio::awaitable<void> poller::check_balance(std::shared_ptr<engine_context> keep
   if (key_refused) {
     if (!p.paused) {
       keep->log->error("provider {} paused: invalid key ({})", p.cfg->name, res.error);
-      keep->providers.pause(provider, "invalid key: " + res.error);
+      keep->providers.pause(provider, "invalid key: " + res.error, true);
       p.recheck_ms = keep->opts.paused_recheck.count();
     }
   } else if (res.ok() && res.value.balance) {

@@ -29,7 +29,7 @@ std::int64_t unix_now() {
 
 // The kind a pause is journaled as (provider_pauses.kind).
 std::string automatic_kind(const provider_entry& e) {
-  if (e.pause_reason.rfind("invalid key", 0) == 0) return "invalid_key";
+  if (e.key_refused) return "invalid_key";
   if (e.funds_needed) return "funds";
   return "other";
 }
@@ -131,9 +131,10 @@ int provider_set::first_paused(const service_def& svc, std::size_t min_hop) cons
   return -1;
 }
 
-void provider_set::pause(std::size_t i, std::string reason) {
+void provider_set::pause(std::size_t i, std::string reason, bool key_refused) {
   entries_[i].paused = true;
   entries_[i].pause_reason = std::move(reason);
+  entries_[i].key_refused = key_refused;
   entries_[i].paused_since = unix_now();
   journal_automatic(i);
   publish();
@@ -143,6 +144,7 @@ void provider_set::resume(std::size_t i) {
   entries_[i].paused = false;
   journal_automatic(i);  // the row keeps the pause's reason and kind, no longer paused
   entries_[i].pause_reason.clear();
+  entries_[i].key_refused = false;
   publish();
 }
 
@@ -205,6 +207,7 @@ void provider_set::restore(std::size_t i, const store::provider_pause_row& row) 
     auto& e = entries_[i];
     e.paused = true;
     e.pause_reason = row.reason;
+    e.key_refused = row.kind == "invalid_key";  // the kind journal_automatic wrote
     e.paused_since = row.since;
     if (row.funds_needed_micros) e.funds_needed = money::from_micros(*row.funds_needed_micros);
     e.next_balance_ms = 0;  // checked at once, then with the usual backoff

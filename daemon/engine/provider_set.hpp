@@ -26,6 +26,7 @@ struct provider_entry {
   std::unique_ptr<providers::provider_client> client;
   bool paused = false;
   std::string pause_reason;
+  bool key_refused = false;          ///< the automatic pause is for our key, refused by the provider
   std::size_t adds_in_flight = 0;    ///< adds journaled as sending and not answered yet
   std::deque<std::int64_t> pending;  ///< routed here, waiting for an in-flight slot
   std::size_t status_calls = 0;      ///< multi-status calls in flight
@@ -74,8 +75,8 @@ class provider_set {
   int first_paused(const service_def& svc, std::size_t min_hop) const;
 
   /// The daemon's own pause (out of funds, invalid key ...) and its lifting, journaled (the
-  /// kind follows from the reason and funds_needed).
-  void pause(std::size_t i, std::string reason);
+  /// kind follows from `key_refused` and funds_needed).
+  void pause(std::size_t i, std::string reason, bool key_refused);
   void resume(std::size_t i);
   /// Journals the daemon's pause again after its funds_needed went down (an add in flight when
   /// the pause came was refused for a smaller charge): a restart resumes at the same balance.

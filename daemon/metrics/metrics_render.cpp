@@ -177,6 +177,30 @@ void render_api(prometheus_writer& w, const apiv2::api_figures& a) {
   }
   w.family("smm_dispatch_api_connections", metric_type::gauge, "Open connections to the API v2 endpoint.");
   w.sample({}, a.connections);
+  w.family("smm_dispatch_api_unauthenticated_connections", metric_type::gauge,
+           "Open API v2 connections that have not yet presented a valid key.");
+  w.sample({}, a.unauthenticated);
+  w.family("smm_dispatch_api_connections_closed_total", metric_type::counter,
+           "API v2 connections the daemon closed on a limit, by reason.");
+  for (std::size_t r = 0; r < apiv2::api_close_count; ++r)
+    w.sample({{"reason", apiv2::api_close_names[r]}}, a.closes[r]);
+}
+
+void render_panel_hellos(prometheus_writer& w, const panel::hello_figures& h) {
+  w.family("smm_dispatch_panel_hellos_total", metric_type::counter,
+           "Hellos on the panel socket by outcome (ok, wrong_key, throttled).");
+  for (std::size_t o = 0; o < panel::hello_outcome_count; ++o)
+    w.sample({{"outcome", panel::hello_outcome_names[o]}}, h.hellos[o]);
+  w.family("smm_dispatch_panel_hello_required_total", metric_type::counter,
+           "Panel socket requests refused because their connection had not said hello.");
+  w.sample({}, h.hello_required);
+}
+
+void render_panel_closes(prometheus_writer& w, const panel::panel_close_figures& c) {
+  w.family("smm_dispatch_panel_connections_closed_total", metric_type::counter,
+           "Panel socket connections the daemon closed on a per-connection limit, by reason.");
+  for (std::size_t r = 0; r < panel::panel_close_count; ++r)
+    w.sample({{"reason", panel::panel_close_names[r]}}, c.closes[r]);
 }
 
 }  // namespace
@@ -186,6 +210,8 @@ std::string render_metrics(const metrics_snapshot& snapshot) {
   render_engine(w, snapshot.engine);
   render_providers(w, snapshot.providers);
   if (snapshot.api) render_api(w, *snapshot.api);
+  if (snapshot.panel_hellos) render_panel_hellos(w, *snapshot.panel_hellos);
+  if (snapshot.panel_closes) render_panel_closes(w, *snapshot.panel_closes);
   return w.take();
 }
 

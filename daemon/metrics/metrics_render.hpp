@@ -1,7 +1,8 @@
 #pragma once
 // Renders a metrics_snapshot as Prometheus text (format 0.0.4). Names start with
 // `smm_dispatch_`; durations are in seconds, money in the currency's units printed as exact
-// decimals; the only labels are bounded sets (state, outcome, action, finding, provider name).
+// decimals; the only labels are bounded sets (state, outcome, action, finding, reason, provider
+// name).
 #include <string>
 
 #include "daemon/metrics/metrics_snapshot.hpp"
@@ -37,6 +38,10 @@ inline constexpr const char* metrics_content_type = "text/plain; version=0.0.4; 
 ///                                                        (closed, open, half_open), 0 for the others
 ///   smm_dispatch_provider_paused{provider}              gauge 0/1
 ///   smm_dispatch_provider_balance{provider}             gauge (only providers with a known balance)
+///   smm_dispatch_api_connections_closed_total{reason}   counter (header_limit, body_limit, bad_http,
+///                                                        request_timeout, idle_timeout, evicted)
+///   smm_dispatch_api_unauthenticated_connections        gauge
+///   smm_dispatch_panel_connections_closed_total{reason} counter (output_limit, timeout)
 std::string render_metrics(const metrics_snapshot& snapshot);
 
 }  // namespace smm::daemon::metrics

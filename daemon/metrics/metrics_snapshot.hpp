@@ -9,6 +9,8 @@
 
 #include "daemon/apiv2/api_figures.hpp"
 #include "daemon/engine_figures.hpp"
+#include "daemon/panel/hello_figures.hpp"
+#include "daemon/panel/panel_close_figures.hpp"
 #include "dispatch/money.hpp"
 #include "dispatch/order_state.hpp"
 #include "providers/client/client_figures.hpp"
@@ -27,7 +29,10 @@ struct provider_metrics {
 struct metrics_snapshot {
   engine_figures engine;
   std::vector<provider_metrics> providers;
-  std::optional<apiv2::api_figures> api;  ///< absent when the API v2 endpoint is not serving
+  std::optional<apiv2::api_figures> api;             ///< absent when the API v2 endpoint is not serving
+  std::optional<panel::hello_figures> panel_hellos;  ///< the panel socket's hellos; absent: not serving
+  std::optional<panel::panel_close_figures>
+      panel_closes;  ///< panel socket closes on a limit; absent: not serving
 };
 
 }  // namespace smm::daemon::metrics

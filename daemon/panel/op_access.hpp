@@ -28,7 +28,7 @@ bool is_admin_op(op o);
 
 /// Whether a socket of `role` serves `o`:
 /// - both: ping, status, refill_status, services, providers, subscribe, unsubscribe (reads);
-/// - panel only: add, cancel, refill, speedup (a panel's own orders);
+/// - panel only: add, cancel, refill, speedup (a panel's own orders), hello (panel keys);
 /// - admin only: the admin ops (is_admin_op).
 bool serves(socket_role role, op o);
 

@@ -24,7 +24,9 @@ struct panel_listener::impl {
         log(logging::logger(std::string(to_string(face.role)))),
         hooks(
             std::make_shared<admin_hooks>(admin_hooks{std::move(reload), std::chrono::steady_clock::now()})),
-        access(std::make_shared<session_access>(session_access{face.role, face.other_socket})),
+        // Hello is the panel socket's; the admin socket is authorized by its file's permissions.
+        access(std::make_shared<session_access>(session_access{
+            face.role, face.other_socket, face.role == socket_role::panel ? face.hello : nullptr, closes})),
         net(std::move(executor),
             net::listener_options{std::string(to_string(face.role)), limits.max_connections,
                                   limits.stop_grace},
@@ -36,6 +38,8 @@ struct panel_listener::impl {
   socket_face face;
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<const admin_hooks> hooks;
+  // Before `access`, which hands it to the sessions.
+  std::shared_ptr<panel_close_counters> closes = std::make_shared<panel_close_counters>();
   std::shared_ptr<const session_access> access;
   net::listener net;
 };
@@ -65,5 +69,7 @@ void panel_listener::start() {
 void panel_listener::stop() { impl_->net.stop(); }
 
 std::size_t panel_listener::session_count() const { return impl_->net.connection_count(); }
+
+panel_close_figures panel_listener::close_figures() const { return impl_->closes->figures(); }
 
 }  // namespace smm::daemon::panel

@@ -13,6 +13,8 @@
 #include "daemon/order_service.hpp"
 #include "daemon/panel/admin_hooks.hpp"
 #include "daemon/panel/op_access.hpp"
+#include "daemon/panel/panel_close_figures.hpp"
+#include "daemon/panel/panel_identity.hpp"
 #include "daemon/panel/panel_limits.hpp"
 
 namespace smm::daemon::panel {
@@ -26,6 +28,10 @@ struct socket_face {
   std::string other_socket;
   /// The socket file's group (the process must be a member); unset: the process's own group.
   std::optional<gid_t> group;
+  /// panel: the hello rules (panel keys shared with API v2, whether hello is required); null:
+  /// every hello is a wrong key and none is required. Ignored on the admin socket, which
+  /// refuses hello (its file's permissions authorize it).
+  std::shared_ptr<hello_policy> hello;
 };
 
 /// The mode a socket of `face` gets: the panel's 0660; the admin's 0600, or 0660 with a group.
@@ -53,6 +59,8 @@ class panel_listener {
   void stop();
   /// Sessions currently open (for metrics and tests).
   std::size_t session_count() const;
+  /// Connections closed on a per-connection limit, by reason (for metrics). Any thread.
+  panel_close_figures close_figures() const;
 
  private:
   struct impl;

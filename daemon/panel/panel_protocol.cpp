@@ -50,6 +50,8 @@ std::string_view to_string(op o) {
       return "resume";
     case op::reload:
       return "reload";
+    case op::hello:
+      return "hello";
   }
   return "?";
 }
@@ -80,6 +82,20 @@ std::string_view to_string(failure_code c) {
       return "forbidden";
     case failure_code::internal:
       return "internal";
+    case failure_code::output_limit:
+      return "output_limit";
+    case failure_code::timeout:
+      return "timeout";
+    case failure_code::busy:
+      return "busy";
+    case failure_code::provider_refused:
+      return "provider_refused";
+    case failure_code::hello_required:
+      return "hello_required";
+    case failure_code::unauthorized:
+      return "unauthorized";
+    case failure_code::throttled:
+      return "throttled";
   }
   return "?";
 }
@@ -346,11 +362,12 @@ enum field_index : std::size_t {
   f_limit,
   f_provider,
   f_reason,
+  f_key,
   f_count
 };
 constexpr std::array<std::string_view, f_count> top_fields = {
     "id",       "op",    "order",    "orders", "current_count", "after_seq", "placed", "provider_order_id",
-    "canceled", "state", "after_id", "limit",  "provider",      "reason"};
+    "canceled", "state", "after_id", "limit",  "provider",      "reason",    "key"};
 
 // Bit mask of the optional/required fields each op accepts (besides id and op).
 constexpr std::uint32_t bit(field_index f) { return std::uint32_t{1} << f; }
@@ -376,6 +393,8 @@ std::uint32_t allowed_fields(op o) {
       return bit(f_after_seq);
     case op::resolve:
       return bit(f_order) | bit(f_placed) | bit(f_provider_order_id) | bit(f_canceled);
+    case op::hello:
+      return bit(f_key);
     case op::unsubscribe:
     case op::services:
     case op::providers:
@@ -424,7 +443,12 @@ std::string read_id(od::value& v) {
            (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
       token.remove_suffix(1);
     od::number n;
-    if (v.get_number().get(n)) fail("id: expected a string or a number");
+    if (v.get_number().get(n)) {
+      // A number that parses as no double or integer (1e400): too big to echo faithfully.
+      if (token.find_first_not_of("+-.0123456789eE") == std::string_view::npos)
+        fail("id: number out of range (send a string or a smaller number)");
+      fail("id: malformed number");
+    }
     return std::string(token);
   }
   fail("id: expected a string or a number");
@@ -547,6 +571,11 @@ void parse_body(od::document& doc, parse_result& r) {
         if (req.reason.size() > max_pause_reason_bytes)
           fail("reason: longer than " + std::to_string(max_pause_reason_bytes) + " bytes");
         break;
+      case f_key:
+        // Any string: whether it is a panel's key is for the key ring to say (in constant time).
+        // Errors name the field, never its value.
+        req.key = read_string(v, "key");
+        break;
     }
   }
 
@@ -581,6 +610,9 @@ void parse_body(od::document& doc, parse_result& r) {
       if (!req.placed && seen.has(f_provider_order_id))
         fail("provider_order_id: only allowed when placed is true");
       if (req.placed && req.canceled) fail("canceled: only allowed when placed is false");
+      break;
+    case op::hello:
+      if (!seen.has(f_key)) fail("missing field \"key\"");
       break;
     default:
       break;

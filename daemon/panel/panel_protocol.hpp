@@ -47,28 +47,37 @@ enum class op : std::uint8_t {
   pause,     ///< stop sending to a provider
   resume,    ///< send to a paused provider again
   reload,    ///< re-read the config file (the daemon's hook)
+  // Panel identity.
+  hello,  ///< a panel names itself with its key; its orders are then scoped to it
 };
 
 /// The last op (for iterating over all of them).
-inline constexpr op last_op = op::reload;
+inline constexpr op last_op = op::hello;
 
 /// Wire name ("refill_status").
 std::string_view to_string(op o);
 
 /// Error codes of a failed request (the "code" of an error response).
 enum class failure_code : std::uint8_t {
-  bad_request,     ///< malformed JSON, wrong type, unknown or missing field, NUL, invalid UTF-8
-  unknown_op,      ///< "op" names no operation
-  too_large,       ///< the line exceeds the cap
-  conflict,        ///< the request contradicts the state (same panel id, other content; second subscribe)
-  invalid,         ///< the engine refused the order's content; reload: the config file is bad
-  duplicate_link,  ///< policy: a running order on the same link
-  unavailable,     ///< the journal could not commit: safe to retry
-  not_found,       ///< no such order (or provider)
-  rejected,        ///< an action the order is not eligible for (the message names the rule)
-  not_supported,   ///< this daemon does not offer the op (reload without a reload hook)
-  forbidden,       ///< the op is not served on this socket (the message names the one that serves it)
-  internal,        ///< a bug on our side, contained to this request
+  bad_request,       ///< malformed JSON, wrong type, unknown or missing field, NUL, invalid UTF-8
+  unknown_op,        ///< "op" names no operation
+  too_large,         ///< the line exceeds the cap
+  conflict,          ///< the request contradicts the state (same panel id, other content; second subscribe)
+  invalid,           ///< the engine refused the order's content; reload: the config file is bad
+  duplicate_link,    ///< policy: a running order on the same link
+  unavailable,       ///< nothing changed, it may work later (journal, provider unreachable or unsure)
+  not_found,         ///< no such order (for this panel), provider, or refill of the order
+  rejected,          ///< an action the order is not eligible for (the message names the rule)
+  not_supported,     ///< this daemon does not offer the op (reload without a reload hook)
+  forbidden,         ///< the op is not served on this socket (the message names the one that serves it)
+  internal,          ///< a bug on our side, contained to this request
+  output_limit,      ///< the client left more unsent output than the cap: the connection closes
+  timeout,           ///< a request line was not finished in time: the connection closes
+  busy,              ///< the order is changing state, or a request for it is on its way: retry shortly
+  provider_refused,  ///< the provider said no (the message is its text)
+  hello_required,    ///< this connection must say hello (with a panel key) before this op
+  unauthorized,      ///< hello with a key that is no panel's
+  throttled,         ///< hello refused: too many wrong keys from this client; try again later
 };
 
 /// Wire name ("bad_request").
@@ -93,6 +102,8 @@ struct request {
   std::size_t limit = default_page_limit;     ///< orders: 1..max_page_limit
   std::string provider;                       ///< pause, resume
   std::string reason;                         ///< pause (a default when not given)
+  /// hello: the panel key as presented. A secret: never logged, echoed or put in a message.
+  std::string key;
 };
 
 /// The outcome of parsing one line.

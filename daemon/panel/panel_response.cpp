@@ -49,24 +49,6 @@ bool taken(add_status s) {
   return s == add_status::accepted || s == add_status::held || s == add_status::replayed;
 }
 
-failure_code code_for(add_status s) {
-  switch (s) {
-    case add_status::conflict:
-      return failure_code::conflict;
-    case add_status::duplicate_link:
-      return failure_code::duplicate_link;
-    case add_status::unavailable:
-      return failure_code::unavailable;
-    default:
-      return failure_code::invalid;
-  }
-}
-
-// The engine says "order not found" for ids it does not know; everything else is a rule.
-failure_code code_for_action(std::string_view error) {
-  return error == "order not found" ? failure_code::not_found : failure_code::rejected;
-}
-
 void add_answer_object(json_writer& w, const add_answer& a) {
   w.begin_object().member("panel_order_id", a.panel_order_id).member("status", status_name(a.status));
   if (taken(a.status)) {
@@ -128,6 +110,51 @@ std::int64_t count(std::uint64_t v) {
 
 }  // namespace
 
+failure_code failure_for(result_code c) {
+  switch (c) {
+    case result_code::not_found:
+      return failure_code::not_found;
+    case result_code::not_eligible:
+      return failure_code::rejected;
+    case result_code::busy:
+      return failure_code::busy;
+    case result_code::invalid:
+      return failure_code::invalid;
+    case result_code::conflict:
+      return failure_code::conflict;
+    case result_code::unavailable:
+      return failure_code::unavailable;
+    case result_code::provider_refused:
+      return failure_code::provider_refused;
+    case result_code::ok:  // an answer marked ok is no error: reaching here is a bug
+    case result_code::internal:
+      return failure_code::internal;
+  }
+  return failure_code::internal;
+}
+
+failure_code failure_for(add_status s) {
+  switch (s) {
+    case add_status::conflict:
+      return failure_code::conflict;
+    case add_status::duplicate_link:
+      return failure_code::duplicate_link;
+    case add_status::unavailable:
+      return failure_code::unavailable;
+    case add_status::invalid:
+      return failure_code::invalid;
+    case add_status::accepted:  // taken: never an error
+    case add_status::held:
+    case add_status::replayed:
+      break;
+  }
+  return failure_code::internal;
+}
+
+void write_hello(std::string& out, std::string_view id_json, std::string_view panel) {
+  write_ok(out, id_json, [&](json_writer& w) { w.begin_object().member("panel", panel).end_object(); });
+}
+
 std::string_view status_name(add_status s) {
   switch (s) {
     case add_status::accepted:
@@ -167,7 +194,7 @@ void write_add(std::string& out, std::string_view id_json, bool single, std::spa
     begin_line(w, id_json, false)
         .key("error")
         .begin_object()
-        .member("code", to_string(code_for(a.status)))
+        .member("code", to_string(failure_for(a.status)))
         .member("message", a.error)
         .member("panel_order_id", a.panel_order_id)
         .end_object()
@@ -191,7 +218,9 @@ void write_status(std::string& out, std::string_view id_json, bool single,
   if (single && answers.size() == 1) {
     const auto& a = answers[0];
     if (!a.order) {
-      write_error(out, id_json, failure_code::not_found, a.error.empty() ? "order not found" : a.error);
+      // No order and no reason given is the engine's bug, not a missing order.
+      write_error(out, id_json, failure_for(a.code == result_code::ok ? result_code::internal : a.code),
+                  a.error.empty() ? "order not found" : a.error);
       return;
     }
     write_ok(out, id_json, [&](json_writer& w) { order_view_object(w, *a.order); });
@@ -203,7 +232,12 @@ void write_status(std::string& out, std::string_view id_json, bool single,
       if (a.order)
         order_view_object(w, *a.order);
       else
-        w.begin_object().member("panel_order_id", a.panel_order_id).member("error", a.error).end_object();
+        w.begin_object()
+            .member("panel_order_id", a.panel_order_id)
+            .member("code",
+                    to_string(failure_for(a.code == result_code::ok ? result_code::internal : a.code)))
+            .member("error", a.error)
+            .end_object();
     }
     w.end_array().end_object();
   });
@@ -213,8 +247,8 @@ void write_actions(std::string& out, std::string_view id_json, bool single,
                    std::span<const action_answer> answers) {
   if (single && answers.size() == 1) {
     const auto& a = answers[0];
-    if (!a.ok) {
-      write_error(out, id_json, code_for_action(a.error), a.error);
+    if (!a.ok()) {
+      write_error(out, id_json, failure_for(a.code), a.error);
       return;
     }
     write_ok(out, id_json, [&](json_writer& w) {
@@ -225,11 +259,11 @@ void write_actions(std::string& out, std::string_view id_json, bool single,
   write_ok(out, id_json, [&](json_writer& w) {
     w.begin_object().key("orders").begin_array();
     for (const auto& a : answers) {
-      w.begin_object().member("panel_order_id", a.panel_order_id).member("ok", a.ok);
-      if (a.ok)
+      w.begin_object().member("panel_order_id", a.panel_order_id).member("ok", a.ok());
+      if (a.ok())
         w.member("result", a.result);
       else
-        w.member("error", a.error);
+        w.member("code", to_string(failure_for(a.code))).member("error", a.error);
       w.end_object();
     }
     w.end_array().end_object();
@@ -360,7 +394,8 @@ void write_order_page(std::string& out, std::string_view id_json, order_state st
 
 void write_history(std::string& out, std::string_view id_json, const order_history& h) {
   if (!h.order) {
-    write_error(out, id_json, failure_code::not_found, h.error.empty() ? "order not found" : h.error);
+    write_error(out, id_json, failure_for(h.code == result_code::ok ? result_code::internal : h.code),
+                h.error.empty() ? "order not found" : h.error);
     return;
   }
   write_ok(out, id_json, [&](json_writer& w) {

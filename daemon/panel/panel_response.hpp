@@ -16,6 +16,17 @@ namespace smm::daemon::panel {
 /// Wire name of an add status ("duplicate_link").
 std::string_view status_name(add_status s);
 
+/// The `code` of an error answer for an engine result (never ok): not_found, busy, invalid,
+/// conflict, unavailable, provider_refused and internal keep their names; not_eligible is
+/// `rejected` (the name panels have always seen for a rule that refuses an action).
+failure_code failure_for(result_code c);
+
+/// The `code` of an add answer that was not taken (conflict, invalid, duplicate_link, unavailable).
+failure_code failure_for(add_status s);
+
+/// {"result":{"panel":"<name>"}}: the connection now speaks for this panel.
+void write_hello(std::string& out, std::string_view id_json, std::string_view panel);
+
 /// An error line.
 void write_error(std::string& out, std::string_view id_json, failure_code code, std::string_view message);
 
@@ -24,12 +35,12 @@ void write_error(std::string& out, std::string_view id_json, failure_code code, 
 /// unavailable). Otherwise {"orders":[answer...]} with a "status" per order.
 void write_add(std::string& out, std::string_view id_json, bool single, std::span<const add_answer> answers);
 
-/// The answer to `status`: the order view (single) or {"orders":[view or {panel_order_id,error}]}.
+/// The answer to `status`: the order view (single) or {"orders":[view or {panel_order_id,code,error}]}.
 void write_status(std::string& out, std::string_view id_json, bool single,
                   std::span<const lookup_answer> answers);
 
 /// The answer to cancel/refill/refill_status/speedup/resolve: {"panel_order_id","result"} or an
-/// error (single), or {"orders":[{panel_order_id, ok, result|error}]}.
+/// error (single), or {"orders":[{panel_order_id, ok, result | code and error}]}.
 void write_actions(std::string& out, std::string_view id_json, bool single,
                    std::span<const action_answer> answers);
 

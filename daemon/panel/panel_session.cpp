@@ -29,6 +29,9 @@ bool expected_end(const error_code& ec) {
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
+// What one order's add answer takes at most, about (a line of it is some 150 bytes).
+constexpr std::size_t answer_bytes_per_order = 256;
+
 // Keeps big one-off buffers from staying allocated on an idle connection.
 void release_if_large(std::string& s) {
   if (s.capacity() > (std::size_t{1} << 20)) std::string().swap(s);
@@ -49,8 +52,10 @@ panel_session::panel_session(socket_type socket, order_service& service, const p
       log_(std::move(log)),
       hooks_(hooks ? std::move(hooks) : std::make_shared<const admin_hooks>()),
       access_(access ? std::move(access) : std::make_shared<const session_access>()),
+      identity_(access_->hello),
       wake_(socket_.get_executor()),
-      partial_timer_(socket_.get_executor()) {}
+      partial_timer_(socket_.get_executor()),
+      close_timer_(socket_.get_executor()) {}
 
 void panel_session::start() {
   auto self = shared_from_this();
@@ -105,13 +110,20 @@ void panel_session::post_contained(Fn&& fn) {
 }
 
 asio::awaitable<void> panel_session::read_loop() {
-  while (!stopping_ && !closed_) {
-    // Back-pressure: the client reads its answers slower than it sends requests.
-    while (reading_paused() && !stopping_ && !closed_) {
+  while (!stopping_ && !closed_ && !failing_) {
+    // Back-pressure: the client reads its answers slower than it sends requests, or sends
+    // them faster than the engine takes them; the kernel holds the rest meanwhile.
+    while (reading_paused() && !stopping_ && !closed_ && !failing_) {
+      // Our pause, not the client's slowness: a half line's clock stops meanwhile.
+      if (partial_armed_) {
+        partial_armed_ = false;
+        partial_timer_.cancel();
+      }
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(tuple_awaitable);
     }
-    if (stopping_ || closed_) break;
+    if (stopping_ || closed_ || failing_) break;
+    update_partial_timer(false);  // a half line left from before a pause: its clock starts again
     // in_ holds at most max_line_bytes here (handle_input cuts longer), so room >= 1; the
     // cap of max_line_bytes + 1 unterminated bytes is what detects a too-large line.
     const std::size_t old = in_.size();
@@ -155,7 +167,7 @@ void panel_session::handle_input() {
     discarding_ = false;
     consumed_line = true;
   }
-  while (pos < size) {
+  while (pos < size && !failing_ && !closed_) {
     const void* nl = std::memchr(data + pos, '\n', size - pos);
     if (!nl) break;
     const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
@@ -163,6 +175,7 @@ void panel_session::handle_input() {
     pos = end + 1;
     consumed_line = true;
   }
+  if (failing_ || closed_) return;  // an answer went over the output cap: nothing more is read
   if (size - pos > limits_.max_line_bytes) {
     // Answer now, then skip the rest of the line whenever it comes; the connection stays.
     std::string text;
@@ -170,6 +183,7 @@ void panel_session::handle_input() {
                 "request line is over the " + std::to_string(limits_.max_line_bytes) + "-byte limit");
     complete(new_slot(), std::move(text));
     log_->warn("panel request line over {} bytes: discarded", limits_.max_line_bytes);
+    if (failing_ || closed_) return;
     in_.clear();
     discarding_ = true;
   } else {
@@ -197,7 +211,57 @@ void panel_session::accept_line(std::string_view line) {
     complete(slot, std::move(text));
     return;
   }
-  waiting_.push_back(pending{slot, std::move(r.id_json), std::move(*r.req)});
+  // Identity takes effect in line order: a hello applies to the lines after it.
+  if (r.req->kind == op::hello) {
+    say_hello(*r.req, slot, r.id_json);
+    return;
+  }
+  if (auto refused = identity_.admit(*r.req)) {
+    if (!hello_required_logged_) {  // once per connection, as for forbidden ops
+      hello_required_logged_ = true;
+      log_->warn("{}: op {} refused: no hello on this connection", peer(), to_string(r.req->kind));
+    }
+    std::string text;
+    write_error(text, r.id_json, refused->code, refused->message);
+    complete(slot, std::move(text));
+    return;
+  }
+  waiting_.push_back(pending{slot, std::move(r.id_json), std::move(*r.req), line.size()});
+  waiting_bytes_ += line.size();
+}
+
+void panel_session::say_hello(const request& req, std::uint64_t slot, const std::string& id_json) {
+  // The gate counts wrong keys per client: the peer's uid, as on the API v2 unix socket, so a
+  // key search spread over both faces is counted once. Without credentials all such peers
+  // share one count (API v2 says "uid:?" too).
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  const bool known = ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+  const hello_result r = identity_.hello(req, known ? gate_client(cred.uid) : std::string("uid:?"));
+  std::string text;
+  if (!r.error) {
+    log_->info("{}: hello as panel \"{}\"", peer(), r.panel);
+    write_hello(text, id_json, r.panel);
+    complete(slot, std::move(text));
+    return;
+  }
+  // Never the key, not even a part of it.
+  if (r.outcome == hello_outcome::wrong_key)
+    log_->warn("{}: hello with an invalid panel key", peer());
+  else if (r.outcome == hello_outcome::throttled)
+    log_->warn("{}: hello refused: too many wrong panel keys from this client", peer());
+  else
+    log_->debug("{}: second hello on one connection refused", peer());
+  write_error(text, id_json, r.error->code, r.error->message);
+  if (r.delay.count() <= 0) {
+    complete(slot, std::move(text));
+    return;
+  }
+  // A key search is slowed down: the answer waits (the lines after it are read and answered
+  // meanwhile, in order behind it).
+  auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), r.delay);
+  timer->async_wait([self = shared_from_this(), timer, slot, text = std::move(text)](
+                        const error_code&) mutable { self->complete(slot, std::move(text)); });
 }
 
 bool panel_session::admitted(const request& req, std::uint64_t slot, const std::string& id_json) {
@@ -224,26 +288,35 @@ bool panel_session::admitted(const request& req, std::uint64_t slot, const std::
 }
 
 void panel_session::pump() {
-  while (!engine_busy_ && !waiting_.empty() && !closed_) {
+  // While the client leaves its answers unread, no request starts: the answers of those
+  // already started are all that can still pile up.
+  while (!engine_busy_ && !waiting_.empty() && !closed_ && !failing_ && !output_backed_up()) {
     if (waiting_.front().req.kind == op::add) {
       dispatch_add();
     } else {
       pending p = std::move(waiting_.front());
       waiting_.pop_front();
+      waiting_bytes_ -= p.bytes;
       dispatch_one(std::move(p));
     }
   }
+  if (!reading_paused()) wake_.cancel();
 }
 
 void panel_session::dispatch_add() {
-  // Merge the run of consecutive adds at the front into one engine call (one commit).
+  // Merge the run of consecutive adds at the front into one engine call (one commit). Its
+  // answers (about answer_bytes_per_order each) stay under the output pause threshold, so a
+  // client that reads its answers never meets the output cap however small it is set.
+  const std::size_t max_orders = std::clamp<std::size_t>(
+      limits_.max_output_bytes / 4 / answer_bytes_per_order, 1, limits_.max_batch_orders);
   std::vector<panel_order> orders;
   std::vector<add_part> parts;
   while (!waiting_.empty() && waiting_.front().req.kind == op::add) {
     pending& p = waiting_.front();
-    if (!orders.empty() && orders.size() + p.req.orders.size() > limits_.max_batch_orders) break;
+    if (!orders.empty() && orders.size() + p.req.orders.size() > max_orders) break;
     parts.push_back(add_part{p.slot, std::move(p.id_json), p.req.single, p.req.orders.size()});
     std::move(p.req.orders.begin(), p.req.orders.end(), std::back_inserter(orders));
+    waiting_bytes_ -= p.bytes;
     waiting_.pop_front();
   }
   engine_busy_ = true;
@@ -266,6 +339,7 @@ void panel_session::dispatch_add() {
 
 void panel_session::on_add_answers(const std::vector<add_part>& parts, std::vector<add_answer> answers) {
   engine_busy_ = false;
+  if (const auto* scope = identity_.scope()) to_panel_ids(std::span<add_answer>(answers), *scope);
   std::size_t at = 0;
   for (const auto& part : parts) {
     std::string text;
@@ -290,7 +364,8 @@ void panel_session::dispatch_one(pending p) {
   auto self = shared_from_this();
   // Actions on one order answer with one action_answer; all finish the same way.
   auto action_done = [self, slot, id = p.id_json](action_answer a) {
-    self->post_contained([slot, id, a = std::move(a)](panel_session& s) {
+    self->post_contained([slot, id, a = std::move(a)](panel_session& s) mutable {
+      if (const auto* scope = s.identity_.scope()) to_panel_ids(std::span<action_answer>(&a, 1), *scope);
       std::string out;
       write_actions(out, id, true, std::span<const action_answer>(&a, 1));
       s.engine_busy_ = false;
@@ -305,7 +380,9 @@ void panel_session::dispatch_one(pending p) {
         engine_busy_ = true;
         service_.status(std::move(p.req.ids), [self, slot, id = p.id_json,
                                                single = p.req.single](std::vector<lookup_answer> answers) {
-          self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) {
+          self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) mutable {
+            if (const auto* scope = s.identity_.scope())
+              to_panel_ids(std::span<lookup_answer>(answers), *scope);
             std::string out;
             write_status(out, id, single, answers);
             s.engine_busy_ = false;
@@ -319,7 +396,9 @@ void panel_session::dispatch_one(pending p) {
         engine_busy_ = true;
         service_.cancel(std::move(p.req.ids), [self, slot, id = p.id_json,
                                                single = p.req.single](std::vector<action_answer> answers) {
-          self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) {
+          self->post_contained([slot, id, single, answers = std::move(answers)](panel_session& s) mutable {
+            if (const auto* scope = s.identity_.scope())
+              to_panel_ids(std::span<action_answer>(answers), *scope);
             std::string out;
             write_actions(out, id, single, answers);
             s.engine_busy_ = false;
@@ -368,7 +447,12 @@ void panel_session::dispatch_one(pending p) {
             auto s = weak.lock();
             if (!s || s->closed_ || !s->sub_ || s->sub_gen_ != gen) return;
             std::string out;
-            write_events(out, events);
+            // An identified connection hears only of its panel's orders, in its own ids.
+            if (const auto* scope = s->identity_.scope())
+              write_events(out, own_events(events, *scope));
+            else
+              write_events(out, events);
+            if (out.empty()) return;
             s->push_events(std::move(out));
           });
         });
@@ -400,6 +484,7 @@ void panel_session::dispatch_one(pending p) {
         break;
       case op::add:
       case op::ping:
+      case op::hello:
         break;  // handled before dispatch
     }
   } catch (const std::exception& ex) {
@@ -482,28 +567,39 @@ std::uint64_t panel_session::new_slot() {
 }
 
 void panel_session::complete(std::uint64_t slot, std::string text) {
-  if (closed_ || slot < slot_base_) return;
+  // Failing: the slots are gone, and so are the answers still owed to them.
+  if (closed_ || failing_ || slot < slot_base_) return;
+  slot_bytes_ += text.size();
   slots_[slot - slot_base_] = std::move(text);
   flush();
 }
 
 void panel_session::push_events(std::string text) {
-  if (slots_.empty())
+  if (failing_) return;
+  if (slots_.empty()) {
     out_pending_ += text;
-  else
+  } else {
+    slot_bytes_ += text.size();
     slots_.emplace_back(std::move(text));  // after every answer already owed
+  }
   flush();
 }
 
 void panel_session::flush() {
   while (!slots_.empty() && slots_.front()) {
+    slot_bytes_ -= slots_.front()->size();
     out_pending_ += *slots_.front();
     slots_.pop_front();
     ++slot_base_;
   }
-  if (sub_ && queued_bytes() > limits_.max_subscriber_backlog_bytes) {
-    log_->warn("panel subscriber {} bytes behind: disconnecting (it resumes by seq)", queued_bytes());
-    close_now("subscriber too slow");
+  if (queued_bytes() > limits_.max_output_bytes) {
+    // A client that never reads (a subscriber, most often) must not grow our memory.
+    fail(failure_code::output_limit,
+         "more than " + std::to_string(limits_.max_output_bytes) +
+             " bytes of answers and events not taken by the client (panel_limits.max_output_bytes): "
+             "closing the connection" +
+             (sub_ ? "; subscribe again with after_seq to resume" : ""),
+         true);
     return;
   }
   start_write();
@@ -529,12 +625,20 @@ void panel_session::on_written(const error_code& ec) {
     return;
   }
   start_write();
+  if (failing_ && !writing_) {
+    close_now("closed after its error line");
+    return;
+  }
+  pump();  // requests held back while the output was backed up
   if (!reading_paused()) wake_.cancel();
   maybe_close();
 }
 
 bool panel_session::reading_paused() const {
-  return queued_bytes() > limits_.max_output_bytes || slots_.size() > limits_.max_pending_requests;
+  if (output_backed_up() || slots_.size() > limits_.max_pending_requests) return true;
+  // The engine is behind this client: read again once it has taken some. Only with requests
+  // waiting, so a half line alone (at most max_line_bytes) can always be completed.
+  return !waiting_.empty() && waiting_bytes_ + in_.size() >= limits_.max_input_bytes;
 }
 
 void panel_session::update_partial_timer(bool consumed_line) {
@@ -557,9 +661,38 @@ void panel_session::update_partial_timer(bool consumed_line) {
   partial_timer_.expires_after(limits_.partial_line_timeout);
   partial_timer_.async_wait([self = shared_from_this(), gen](const error_code& ec) {
     if (ec || self->closed_ || !self->partial_armed_ || self->partial_gen_ != gen) return;
-    self->log_->warn("panel client left a half-written line for {} ms: closing",
-                     self->limits_.partial_line_timeout.count());
-    self->close_now("half-written line timed out");
+    self->fail(failure_code::timeout,
+               "request line not finished within " +
+                   std::to_string(self->limits_.partial_line_timeout.count()) +
+                   " ms (panel_limits.partial_line_timeout_ms): closing the connection",
+               false);
+  });
+}
+
+void panel_session::fail(failure_code code, std::string message, bool drop_output) {
+  if (closed_ || failing_) return;
+  failing_ = true;
+  if (access_->closes)
+    access_->closes->count(code == failure_code::timeout ? panel_close::timeout : panel_close::output_limit);
+  log_->warn("{} client {}: {}", to_string(access_->role), peer(), message);
+  cancel_subscription();
+  read_cancel_.emit(asio::cancellation_type::terminal);
+  wake_.cancel();
+  partial_armed_ = false;
+  partial_timer_.cancel();
+  // Requests read but not started were never acknowledged: dropped. Answers of an engine call
+  // in flight are dropped when they come (complete() ignores them from now on).
+  waiting_.clear();
+  waiting_bytes_ = 0;
+  slots_.clear();
+  slot_bytes_ = 0;
+  if (drop_output) std::string().swap(out_pending_);
+  write_error(out_pending_, {}, code, message);
+  start_write();
+  // A client that does not read gets its error line only this long; then the socket closes.
+  close_timer_.expires_after(limits_.stop_grace);
+  close_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->close_now("its error line was not taken in time");
   });
 }
 
@@ -596,8 +729,11 @@ void panel_session::close_now(std::string_view why) {
   socket_.close(ignored);
   wake_.cancel();
   partial_timer_.cancel();
+  close_timer_.cancel();
   waiting_.clear();
+  waiting_bytes_ = 0;
   slots_.clear();
+  slot_bytes_ = 0;
   std::string().swap(out_pending_);
   std::string().swap(in_);
   lease_.release();

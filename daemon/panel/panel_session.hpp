@@ -18,6 +18,8 @@
 #include "daemon/order_service.hpp"
 #include "daemon/panel/admin_hooks.hpp"
 #include "daemon/panel/op_access.hpp"
+#include "daemon/panel/panel_close_figures.hpp"
+#include "daemon/panel/panel_identity.hpp"
 #include "daemon/panel/panel_limits.hpp"
 #include "daemon/panel/panel_protocol.hpp"
 
@@ -31,6 +33,10 @@ namespace smm::daemon::panel {
 struct session_access {
   socket_role role = socket_role::panel;
   std::string other_socket;  ///< the path named in `forbidden` answers
+  /// The panel socket's hello rules (keys shared with API v2); null: no hello (the admin socket).
+  std::shared_ptr<hello_policy> hello;
+  /// Closes on a per-connection limit, counted for the metrics; null: not counted.
+  std::shared_ptr<panel_close_counters> closes;
 };
 
 /// One client connection. Thread safety: everything runs on the socket's strand; stop(),
@@ -60,6 +66,7 @@ class panel_session : public net::connection, public std::enable_shared_from_thi
     std::uint64_t slot = 0;
     std::string id_json;
     request req;
+    std::size_t bytes = 0;  // the request line's length, counted in waiting_bytes_
   };
   // The slice of a merged add call that belongs to one request line.
   struct add_part {
@@ -75,6 +82,9 @@ class panel_session : public net::connection, public std::enable_shared_from_thi
   /// Whether this socket serves `req`; if not, answers `forbidden` in `slot`. Logs every
   /// request on the admin socket (op, what it names, peer uid and pid).
   bool admitted(const request& req, std::uint64_t slot, const std::string& id_json);
+  /// hello: checks the key (the shared gate) and answers in `slot`, a wrong key only after the
+  /// gate's delay. Logs the outcome with the peer's credentials, never the key.
+  void say_hello(const request& req, std::uint64_t slot, const std::string& id_json);
   void pump();
   void dispatch_add();
   void dispatch_one(pending p);
@@ -91,7 +101,16 @@ class panel_session : public net::connection, public std::enable_shared_from_thi
   void on_written(const boost::system::error_code& ec);
 
   bool reading_paused() const;
-  std::size_t queued_bytes() const { return out_pending_.size() + out_writing_.size(); }
+  /// Output not yet taken by the client: answers and events written, queued, or waiting
+  /// behind an earlier request's answer.
+  std::size_t queued_bytes() const { return out_pending_.size() + out_writing_.size() + slot_bytes_; }
+  /// Above a quarter of the output cap no request starts and nothing is read.
+  bool output_backed_up() const { return queued_bytes() > limits_.max_output_bytes / 4; }
+  /// Ends the connection over a per-connection limit: nothing more is read, started or
+  /// streamed; one error line (`code`, `message`) goes after the write in progress (after
+  /// the answers already queued, unless `drop_output`), then the connection closes, at the
+  /// latest after limits_.stop_grace.
+  void fail(failure_code code, std::string message, bool drop_output);
   void update_partial_timer(bool consumed_line);
   void begin_stop();
   const std::string& peer();
@@ -109,6 +128,8 @@ class panel_session : public net::connection, public std::enable_shared_from_thi
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<const admin_hooks> hooks_;
   std::shared_ptr<const session_access> access_;
+  panel_identity identity_;  // which panel this connection speaks for, after a hello
+  bool hello_required_logged_ = false;
   std::string peer_;  // "uid 1000 pid 4242" (SO_PEERCRED), read once when first needed
   bool forbidden_logged_ = false;
 
@@ -120,20 +141,24 @@ class panel_session : public net::connection, public std::enable_shared_from_thi
   bool partial_armed_ = false;
   std::uint64_t partial_gen_ = 0;
 
-  std::deque<pending> waiting_;  // parsed, in order, not yet given to the engine
-  bool engine_busy_ = false;     // one engine call at a time keeps requests in order
+  std::deque<pending> waiting_;    // parsed, in order, not yet given to the engine
+  std::size_t waiting_bytes_ = 0;  // their request lines' bytes
+  bool engine_busy_ = false;       // one engine call at a time keeps requests in order
 
   // Answers in request order: slot n is slots_[n - slot_base_]; empty until answered.
   std::deque<std::optional<std::string>> slots_;
   std::uint64_t slot_base_ = 0;
-  std::string out_pending_;  // answered, in order, not yet handed to a write
-  std::string out_writing_;  // the bytes of the write in progress
+  std::size_t slot_bytes_ = 0;  // bytes of the answers and events in slots_
+  std::string out_pending_;     // answered, in order, not yet handed to a write
+  std::string out_writing_;     // the bytes of the write in progress
   bool writing_ = false;
 
   std::unique_ptr<subscription> sub_;
   std::uint64_t sub_gen_ = 0;  // events of an older subscription are dropped
 
   bool input_done_ = false;
+  bool failing_ = false;                   // fail(): only its error line is still to be written
+  boost::asio::steady_timer close_timer_;  // bounds how long that line may take
   bool stopping_ = false;
   bool closed_ = false;
 };

@@ -116,6 +116,32 @@ reconcile_interval_s = 0
   expect_error(r, text, "daemon.retention_days", "retention_days", "must be in 1..3650, got 0");
 }
 
+TEST(ConfigErrors, ConnectionLimitsOutOfRangeOrInconsistent) {
+  const std::string text = minimal_config() + R"(
+[daemon.panel_limits]
+max_line_bytes = 2097152
+max_input_bytes = 1048576
+max_output_bytes = 10
+partial_line_timeout = 5
+
+[daemon.api_limits]
+max_connections = 16
+max_unauthenticated_connections = 17
+unauthenticated_timeout_ms = 0
+)";
+  const auto r = load(text);
+  expect_error(r, text, "daemon.panel_limits.max_input_bytes", "max_input_bytes",
+               "max_input_bytes (1048576) must be at least max_line_bytes (2097152)");
+  expect_error(r, text, "daemon.panel_limits.max_output_bytes", "max_output_bytes",
+               "must be in 65536..1073741824, got 10");
+  expect_error(r, text, "daemon.panel_limits.partial_line_timeout", "partial_line_timeout",
+               "did you mean 'partial_line_timeout_ms'?");
+  expect_error(r, text, "daemon.api_limits.max_unauthenticated_connections",
+               "max_unauthenticated_connections", "must be at most max_connections (16), got 17");
+  expect_error(r, text, "daemon.api_limits.unauthenticated_timeout_ms", "unauthenticated_timeout_ms",
+               "must be in 100..600000, got 0");
+}
+
 TEST(ConfigErrors, ChoiceNotOfferedSuggestsTheClosest) {
   const std::string text = minimal_config() + R"(
 [policy]

@@ -137,6 +137,69 @@ TEST(ConfigDefaults, AbsentKeysTakeSchemaDefaultsEqualToDomainDefaults) {
   EXPECT_EQ(d.reconcile_interval, daemon_config{}.reconcile_interval);
 }
 
+TEST(ConfigLimits, AbsentTablesKeepTheDefaults) {
+  const auto r = load(minimal_config());
+  ASSERT_TRUE(r) << to_string(r.errors);
+  const panel_limits_config& p = r.value->daemon.panel_limits;
+  EXPECT_EQ(p, panel_limits_config{});
+  EXPECT_EQ(p.max_connections, 1024u);
+  EXPECT_EQ(p.max_line_bytes, 1048576u);
+  EXPECT_EQ(p.max_input_bytes, 4194304u);
+  EXPECT_EQ(p.max_output_bytes, 16777216u);
+  EXPECT_EQ(p.partial_line_timeout, std::chrono::milliseconds(60000));
+  const api_limits_config& a = r.value->daemon.api_limits;
+  EXPECT_EQ(a, api_limits_config{});
+  EXPECT_EQ(a.max_connections, 256u);
+  EXPECT_EQ(a.max_unauthenticated_connections, 32u);  // an eighth of max_connections
+  EXPECT_EQ(a.unauthenticated_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(a.idle_timeout, std::chrono::milliseconds(60000));
+  EXPECT_EQ(a.request_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(a.max_header_bytes, 8192u);
+  EXPECT_EQ(a.max_body_bytes, 1048576u);
+}
+
+TEST(ConfigLimits, EveryKeyIsReadAndTheUnauthenticatedShareFollowsTheCap) {
+  auto r = load(minimal_config() + R"(
+[daemon.panel_limits]
+max_connections = 2000
+max_line_bytes = 65536
+max_input_bytes = 131072
+max_output_bytes = 262144
+partial_line_timeout_ms = 2500
+
+[daemon.api_limits]
+max_connections = 100
+unauthenticated_timeout_ms = 1500
+idle_timeout_ms = 30000
+request_timeout_ms = 4000
+max_header_bytes = 4096
+max_body_bytes = 65536
+)");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  const panel_limits_config& p = r.value->daemon.panel_limits;
+  EXPECT_EQ(p.max_connections, 2000u);
+  EXPECT_EQ(p.max_line_bytes, 65536u);
+  EXPECT_EQ(p.max_input_bytes, 131072u);
+  EXPECT_EQ(p.max_output_bytes, 262144u);
+  EXPECT_EQ(p.partial_line_timeout, std::chrono::milliseconds(2500));
+  const api_limits_config& a = r.value->daemon.api_limits;
+  EXPECT_EQ(a.max_connections, 100u);
+  EXPECT_EQ(a.max_unauthenticated_connections, 12u);  // unset: 100 / 8
+  EXPECT_EQ(a.unauthenticated_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(a.idle_timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(a.request_timeout, std::chrono::milliseconds(4000));
+  EXPECT_EQ(a.max_header_bytes, 4096u);
+  EXPECT_EQ(a.max_body_bytes, 65536u);
+
+  r = load(minimal_config() +
+           "[daemon.api_limits]\nmax_connections = 4\nmax_unauthenticated_connections = 4\n");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_EQ(r.value->daemon.api_limits.max_unauthenticated_connections, 4u);
+  r = load(minimal_config() + "[daemon.api_limits]\nmax_connections = 7\n");
+  ASSERT_TRUE(r) << to_string(r.errors);
+  EXPECT_EQ(r.value->daemon.api_limits.max_unauthenticated_connections, 1u);  // never 0
+}
+
 TEST(ConfigReconcile, ProviderFlagsAndTheIntervalAreRead) {
   const auto r = load(minimal_config() + R"(
 [[providers]]
@@ -332,6 +395,30 @@ route = [{ provider = "alpha", service = "101" }]
   ASSERT_TRUE(r) << to_string(r.errors);
   EXPECT_EQ(r.value->services.at(0).category, "Instagram Followers");
   EXPECT_EQ(r.value->daemon.api_currency, "EUR");
+}
+
+TEST(ConfigDaemon, RequirePanelHelloIsOffByDefaultAndNeedsPanelKeys) {
+  const auto defaults = load(minimal_config());
+  ASSERT_TRUE(defaults) << to_string(defaults.errors);
+  EXPECT_FALSE(defaults.value->daemon.require_panel_hello);
+  EXPECT_EQ(defaults.value->daemon.require_panel_hello, daemon_config{}.require_panel_hello);
+
+  const auto on = load(R"(
+[daemon]
+require_panel_hello = true
+panel_keys = [{ name = "shop", key = "key-shop" }]
+)" + minimal_config());
+  ASSERT_TRUE(on) << to_string(on.errors);
+  EXPECT_TRUE(on.value->daemon.require_panel_hello);
+
+  // No panel could ever say hello: refused, naming the key.
+  const std::string text = "[daemon]\nrequire_panel_hello = true\n" + minimal_config();
+  const auto none = load(text);
+  ASSERT_FALSE(none);
+  const config_error* e = test::error_for(none, "daemon.require_panel_hello");
+  ASSERT_NE(e, nullptr) << to_string(none.errors);
+  EXPECT_EQ(e->line, test::line_of(text, "require_panel_hello"));
+  EXPECT_NE(e->message.find("no panel_keys"), std::string::npos) << e->message;
 }
 
 }  // namespace

@@ -51,6 +51,10 @@ TEST(ConfigSchema, MarkdownHasARowPerKey) {
   EXPECT_THAT(md, HasSubstr("| `providers[].request_style` | one of form, get, json | `\"form\"` |"));
   EXPECT_THAT(md, HasSubstr("| `daemon.panel_keys[].key_env` |"));
   EXPECT_THAT(md, HasSubstr("| `policy.claim_window_days` | integer 1..3650 | `14` |"));
+  EXPECT_THAT(
+      md, HasSubstr("| `daemon.panel_limits.max_output_bytes` | integer 65536..1073741824 | `16777216` |"));
+  EXPECT_THAT(
+      md, HasSubstr("| `daemon.api_limits.max_unauthenticated_connections` | integer 1..65536 | unset |"));
 }
 
 TEST(ConfigSchema, ChoicesMatchFolded) {

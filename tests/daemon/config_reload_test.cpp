@@ -37,6 +37,11 @@ TEST(restart_needed, nothing_for_an_identical_or_live_only_change) {
   const config a = load(base_text());
   EXPECT_TRUE(restart_needed(a, load(base_text())).empty());
   EXPECT_TRUE(restart_needed(a, load(base_text("0.90", "debug", "10", "rotated-key"))).empty());
+  // Requiring hello on the panel socket applies at once too.
+  std::string hello = base_text();
+  hello.insert(hello.find("journal_path"), "require_panel_hello = true\n");
+  EXPECT_TRUE(load(hello).daemon.require_panel_hello);
+  EXPECT_TRUE(restart_needed(a, load(hello)).empty());
 }
 
 TEST(restart_needed, names_the_changed_providers_services_and_addresses) {
@@ -56,6 +61,11 @@ TEST(restart_needed, names_the_changed_providers_services_and_addresses) {
   fewer.erase(fewer.find("[[providers]]\nname = \"beta\""),
               fewer.find("[[services]]") - fewer.find("[[providers]]\nname = \"beta\""));
   EXPECT_EQ(restart_needed(a, load(fewer)), std::vector<std::string>{"providers (beta removed)"});
+  // The connection caps are read when the sockets open.
+  EXPECT_EQ(
+      restart_needed(a, load(base_text() + "\n[daemon.panel_limits]\nmax_output_bytes = 1048576\n"
+                                           "\n[daemon.api_limits]\nunauthenticated_timeout_ms = 2000\n")),
+      (std::vector<std::string>{"daemon.panel_limits", "daemon.api_limits"}));
 }
 
 class reload_file : public ::testing::Test {

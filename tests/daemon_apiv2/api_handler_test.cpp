@@ -7,6 +7,7 @@
 
 #include <regex>
 
+#include "daemon/auth/panel_scope.hpp"
 #include "tests/daemon_apiv2/fake_order_service.hpp"
 
 namespace smm::daemon::apiv2 {
@@ -27,8 +28,9 @@ class ApiV2Handler : public ::testing::Test {
     if (!r) return {};
     std::string out;
     int calls = 0;
-    handler_.handle(*r.req, panel, [&](std::string b) {
-      out = std::move(b);
+    handler_.handle(*r.req, panel, [&](api_reply reply) {
+      out = std::move(reply.body);
+      last_outcome_ = reply.outcome;
       ++calls;
     });
     EXPECT_EQ(calls, 1) << "done runs exactly once";
@@ -48,14 +50,15 @@ class ApiV2Handler : public ::testing::Test {
   fake_order_service svc_;
   api_handler handler_{svc_, "USD"};
   simdjson::dom::parser parser_;
+  api_outcome last_outcome_ = api_outcome::bad_request;  ///< of the last call()
 };
 
 TEST_F(ApiV2Handler, PanelOrderIdsAreRandomAndNamedByPanel) {
-  const std::string a = new_panel_order_id("shop");
-  const std::string b = new_panel_order_id("shop");
+  const std::string a = auth::new_panel_order_id("shop");
+  const std::string b = auth::new_panel_order_id("shop");
   EXPECT_TRUE(std::regex_match(a, std::regex("v2:shop:[0-9a-f]{32}"))) << a;
   EXPECT_NE(a, b);
-  EXPECT_EQ(panel_prefix("shop"), "v2:shop:");
+  EXPECT_EQ(auth::panel_prefix("shop"), "v2:shop:");
 }
 
 TEST_F(ApiV2Handler, AddAnswersTheDaemonOrderId) {
@@ -79,9 +82,19 @@ TEST_F(ApiV2Handler, AddAnswersTheDaemonOrderId) {
 
 TEST_F(ApiV2Handler, AddRefusalsInTheTemplatesWords) {
   svc_.next_add_error = "quantity: required";
+  svc_.next_add_reason = invalid_reason::missing_field;
+  svc_.next_add_field = "quantity";
   EXPECT_EQ(str(parse(call("action=add&service=1&link=l"))["error"]), "Missing required parameter: quantity");
+  EXPECT_EQ(last_outcome_, api_outcome::error);
   svc_.next_add_error = "service: no service 9";
+  svc_.next_add_reason = invalid_reason::unknown_service;
+  svc_.next_add_field = "service";
   EXPECT_EQ(str(parse(call("action=add&service=9&link=l&quantity=1"))["error"]), "Incorrect service ID");
+  // The reason decides, not the words: a bad value is shown as the engine said it.
+  svc_.next_add_error = "quantity: required";
+  svc_.next_add_reason = invalid_reason::bad_value;
+  svc_.next_add_field = "quantity";
+  EXPECT_EQ(str(parse(call("action=add&service=1&link=l"))["error"]), "quantity: required");
   svc_.next_add_status = add_status::duplicate_link;
   svc_.next_add_error = "a running order (7) has this link";
   EXPECT_EQ(str(parse(call("action=add&service=1&link=l&quantity=100"))["error"]),
@@ -145,6 +158,7 @@ TEST_F(ApiV2Handler, RefillIsNamedByItsOrderAndRefillStatusFollowsIt) {
   const auto a = svc_.put("v2:shop:a", order_state::completed, m("1"));
   const auto b = svc_.put("v2:shop:b", order_state::completed, m("1"));
   svc_.at(b).refill_error = "not_completed";
+  svc_.at(b).refill_code = result_code::not_eligible;
   const auto foreign = svc_.put("v2:other:c", order_state::completed, m("1"));
 
   // Single refill, as the PHP client sends it (no action): {"refill": "<order id>"}.
@@ -183,6 +197,7 @@ TEST_F(ApiV2Handler, CancelAnswersAList) {
   const auto a = svc_.put("v2:shop:a", order_state::in_progress, m("1"));
   const auto b = svc_.put("v2:shop:b", order_state::completed, m("1"));
   svc_.at(b).cancel_error = "order is final (completed)";
+  svc_.at(b).cancel_code = result_code::not_eligible;
   const auto foreign = svc_.put("other", order_state::in_progress, m("1"));
   const auto arr = parse(call("action=cancel&orders=" + std::to_string(a) + "," + std::to_string(b) + "," +
                               std::to_string(foreign)));
@@ -195,6 +210,58 @@ TEST_F(ApiV2Handler, CancelAnswersAList) {
   // A single `order` is answered as a one-element list.
   const auto one = parse(call("action=cancel&order=" + std::to_string(a)));
   ASSERT_EQ(one.get_array().size(), 1u);
+}
+
+// Every code the engine can give for each action, and the template's words for it: decided by
+// the code alone. The messages are deliberately misleading ("order not found" on a provider's
+// refusal, an unrelated text on not_found): a face that read them would fail here.
+TEST_F(ApiV2Handler, EveryResultCodeMapsToTheTemplateByCodeNotByText) {
+  struct row {
+    result_code code;
+    std::string cancel;         ///< the cancel entry's error
+    std::string refill;         ///< the single refill's error
+    std::string refill_status;  ///< the single refill_status's error
+  };
+  const std::string msg = "order not found";  // what the old faces matched on
+  const std::vector<row> table{
+      {result_code::not_found, "Incorrect order ID", "Incorrect order ID", "Refill not found"},
+      {result_code::not_eligible, msg, "Order not eligible for refill: " + msg, msg},
+      {result_code::busy, msg, msg, msg},
+      {result_code::invalid, msg, msg, msg},
+      {result_code::conflict, msg, msg, msg},
+      {result_code::unavailable, msg, msg, msg},
+      {result_code::provider_refused, msg, msg, msg},
+      {result_code::internal, msg, msg, msg},
+  };
+  const auto id = svc_.put("v2:shop:t", order_state::completed, m("1"));
+  auto& o = svc_.at(id);
+  o.refill_status = "Pending";
+  for (const auto& r : table) {
+    SCOPED_TRACE(std::string(to_string(r.code)));
+    o.cancel_error = o.refill_error = o.refill_status_error = r.code == result_code::not_found ? "gone" : msg;
+    o.cancel_code = o.refill_code = o.refill_status_code = r.code;
+    const auto cancel = parse(call("action=cancel&orders=" + std::to_string(id)));
+    EXPECT_EQ(str(cancel.at(0)["cancel"]["error"]), r.cancel);
+    EXPECT_EQ(last_outcome_, api_outcome::ok) << "a list answer is not an error answer";
+    EXPECT_EQ(str(parse(call("action=refill&order=" + std::to_string(id)))["error"]), r.refill);
+    EXPECT_EQ(last_outcome_, api_outcome::error);
+    EXPECT_EQ(str(parse(call("action=refill_status&refill=" + std::to_string(id)))["error"]),
+              r.refill_status);
+    EXPECT_EQ(last_outcome_, api_outcome::error);
+  }
+  // ok: no error, and the outcome counts as ok.
+  o.cancel_error.clear();
+  o.refill_error.clear();
+  o.refill_status_error.clear();
+  EXPECT_EQ(int64_t(parse(call("action=cancel&orders=" + std::to_string(id))).at(0)["cancel"]), 1);
+  EXPECT_EQ(last_outcome_, api_outcome::ok);
+  EXPECT_EQ(str(parse(call("action=refill_status&refill=" + std::to_string(id)))["status"]), "Pending");
+  EXPECT_EQ(last_outcome_, api_outcome::ok);
+  // status: found or not, by the lookup's code.
+  EXPECT_EQ(str(parse(call("action=status&order=" + std::to_string(id)))["status"]), "Completed");
+  EXPECT_EQ(last_outcome_, api_outcome::ok);
+  EXPECT_EQ(str(parse(call("action=status&order=424242"))["error"]), "Incorrect order ID");
+  EXPECT_EQ(last_outcome_, api_outcome::error);
 }
 
 TEST_F(ApiV2Handler, BalanceSumsProvidersInTheApiCurrency) {

@@ -278,16 +278,22 @@ TEST_F(ApiV2Render, BalanceWithFiveDecimalsRoundedDown) {
   EXPECT_EQ(fixed_decimals(m("1.123456"), 6), "1.123456");
 }
 
-TEST_F(ApiV2Render, EngineErrorsBecomeTemplateTexts) {
-  EXPECT_EQ(add_error_text("quantity: required"), "Missing required parameter: quantity");
-  EXPECT_EQ(add_error_text("link: required"), "Missing required parameter: link");
-  EXPECT_EQ(add_error_text("comments: required for custom comments"), "Missing required parameter: comments");
-  EXPECT_EQ(add_error_text("missing 'username' for this service type"),
+TEST_F(ApiV2Render, EngineReasonsBecomeTemplateTexts) {
+  // The reason decides; the message is shown only when the template has no words of its own.
+  using r = invalid_reason;
+  EXPECT_EQ(add_error_text(r::missing_field, "quantity", "quantity: required"),
+            "Missing required parameter: quantity");
+  EXPECT_EQ(add_error_text(r::missing_field, "comments", "comments: required for custom comments"),
+            "Missing required parameter: comments");
+  EXPECT_EQ(add_error_text(r::missing_field, "username", "missing 'username' for this service type"),
             "Missing required parameter: username");
-  EXPECT_EQ(add_error_text("service: no service 42"), "Incorrect service ID");
-  EXPECT_EQ(add_error_text("quantity: 5 outside [10, 100]"), "quantity: 5 outside [10, 100]");
-  EXPECT_EQ(refill_error_text("not_completed"), "Order not eligible for refill: not_completed");
-  EXPECT_EQ(refill_error_text("Order not eligible for refill."), "Order not eligible for refill.");
+  EXPECT_EQ(add_error_text(r::unknown_service, "service", "service: no service 42"), "Incorrect service ID");
+  EXPECT_EQ(add_error_text(r::bad_value, "quantity", "quantity: 5 outside [10, 100]"),
+            "quantity: 5 outside [10, 100]");
+  // Text that looks like a rule is not read: a bad value that says "required" stays as it is.
+  EXPECT_EQ(add_error_text(r::bad_value, "link", "link: required"), "link: required");
+  EXPECT_EQ(add_error_text(r::missing_field, "", "something missing"), "something missing");
+  EXPECT_EQ(refill_not_eligible_text("not_completed"), "Order not eligible for refill: not_completed");
 }
 
 }  // namespace

@@ -90,7 +90,16 @@ TEST(ApiV2Decode, JsonBodyErrorsNameTheProblem) {
   auto bad = [](std::string_view body) {
     return decode_input({"POST", "/api/v2", "application/json", body, {}, {}}).error;
   };
-  EXPECT_EQ(bad(R"({"key":)"), "Invalid JSON body");
+  EXPECT_EQ(bad(R"({"key":)"),
+            "Invalid JSON body: The JSON document has an improper structure: missing or superfluous commas, "
+            "braces, missing keys, etc.");
+  EXPECT_EQ(bad(std::string(5000, '[') + std::string(5000, ']')),
+            "Invalid JSON body: The JSON document was too deep (too many nested objects and arrays)");
+  EXPECT_EQ(bad(R"({"quantity":1e400})"), "Invalid JSON body: a number is out of range or malformed");
+  EXPECT_EQ(bad(R"({"quantity":99999999999999999999})"),
+            "Invalid JSON body: a number is out of range or malformed");
+  EXPECT_EQ(bad("{\"link\":\"a\tb\"}"), "Invalid JSON body: a string holds an unescaped control character");
+  EXPECT_EQ(bad("{\"link\":\"\xC3\x28\"}"), "Invalid JSON body: The input is not valid UTF-8");
   EXPECT_EQ(bad(R"([1,2])"), "Invalid JSON body: expected an object of parameters");
   EXPECT_EQ(bad(R"({"link":{"a":1}})"), "Invalid parameter: link must be a string or a number");
   EXPECT_EQ(bad(R"({"orders":[[1]]})"), "Invalid parameter: orders must be a list of strings or numbers");
@@ -99,6 +108,25 @@ TEST(ApiV2Decode, JsonBodyErrorsNameTheProblem) {
       {"POST", "/", "application/json", R"({"action":"add","service":1,"quantity":1.5})", {}, {}});
   ASSERT_TRUE(d.error.empty()) << d.error;
   EXPECT_EQ(parse_request(d.params).error, "Invalid parameter: quantity must be an integer");
+}
+
+TEST(ApiV2Decode, ValuesMustBeUtf8AndIntegersInRange) {
+  auto form = [](std::string_view body) {
+    return decode_input({"POST", "/api/v2", "application/x-www-form-urlencoded", body, {}, {}}).error;
+  };
+  // Percent-decoded bytes that are not UTF-8 would reach the journal, the provider and every
+  // JSON answer.
+  EXPECT_EQ(form("action=add&link=https%3A%2F%2Fx.y%2F%C3%28"), "Invalid parameter: link is not valid UTF-8");
+  EXPECT_EQ(form("action=add&comments=a%C0%AFb"), "Invalid parameter: comments is not valid UTF-8");
+  EXPECT_EQ(form("%C3%28=1&action=balance"), "Invalid parameter name: not valid UTF-8");
+  EXPECT_EQ(form("key=%C3%28&action=balance"), "") << "the key is only compared, never stored";
+  EXPECT_EQ(form("action=add&comments=caf%C3%A9"), "");
+  EXPECT_EQ(parse_form("action=add&service=1&quantity=99999999999999999999").error,
+            "Invalid parameter: quantity is out of range");
+  EXPECT_EQ(parse_form("action=add&service=1&quantity=-99999999999999999999").error,
+            "Invalid parameter: quantity is out of range");
+  EXPECT_EQ(parse_form("action=add&service=1&quantity=1e400").error,
+            "Invalid parameter: quantity must be an integer");
 }
 
 TEST(ApiV2Decode, RepeatedKeys) {

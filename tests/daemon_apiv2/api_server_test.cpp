@@ -4,7 +4,9 @@
 #include "daemon/apiv2/api_server.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <simdjson.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -278,7 +280,9 @@ TEST_F(ApiV2Server, GarbageGets400AndTheServerKeepsServing) {
         "5\r\n\r\n{\"a\":");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->result(), http::status::bad_request);
-    EXPECT_EQ(error_of(*r), "Invalid JSON body");
+    EXPECT_EQ(error_of(*r),
+              "Invalid JSON body: The JSON document has an improper structure: missing or "
+              "superfluous commas, braces, missing keys, etc.");
   }
   auto u = unix_client();
   auto r = u.call(post("key=good-key&action=balance"));
@@ -288,7 +292,7 @@ TEST_F(ApiV2Server, GarbageGets400AndTheServerKeepsServing) {
 
 TEST_F(ApiV2Server, ASlowClientIsCutOffWhileOthersAreServed) {
   api_server_options o;
-  o.read_timeout = 300ms;
+  o.unauthenticated_timeout = 300ms;
   start(o);
   auto slow = tcp_client();
   ASSERT_TRUE(slow.send("POST /api/v2 HTTP/1.1\r\nHost: x\r\nContent-Le"));  // and never more
@@ -296,8 +300,127 @@ TEST_F(ApiV2Server, ASlowClientIsCutOffWhileOthersAreServed) {
   auto r = u.call(post("key=good-key&action=balance"));
   ASSERT_TRUE(r);
   EXPECT_EQ(balance_of(*r), "12.50000");
+  // A request begun and not finished in time is told so, then closed.
+  const auto cut = slow.read();
+  ASSERT_TRUE(cut) << slow.last_error().message();
+  EXPECT_EQ(cut->result(), http::status::request_timeout);
+  EXPECT_EQ(error_of(*cut), "Request not complete within 300 ms");
+  EXPECT_FALSE(cut->keep_alive());
   EXPECT_TRUE(slow.closed_by_peer());
   r = u.call(post("key=good-key&action=balance"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(balance_of(*r), "12.50000");
+}
+
+TEST_F(ApiV2Server, ASlowlorisClientIsCutAtTheDeadlineOfItsWholeRequest) {
+  api_server_options o;
+  o.unauthenticated_timeout = 500ms;
+  start(o);
+  auto slow = tcp_client();
+  // A byte every 50 ms: every read makes progress, the request as a whole never arrives.
+  const std::string request = post("key=good-key&action=balance") + std::string(4096, ' ');
+  std::size_t sent = 0;
+  while (sent < request.size() && slow.send(std::string_view(request).substr(sent, 1))) {
+    ++sent;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_LT(sent, request.size()) << "never cut off";
+  const auto cut = slow.read();
+  ASSERT_TRUE(cut) << slow.last_error().message();
+  EXPECT_EQ(cut->result(), http::status::request_timeout);
+  EXPECT_EQ(error_of(*cut), "Request not complete within 500 ms");
+  EXPECT_EQ(server_->figures().closes[static_cast<std::size_t>(api_close::request_timeout)], 1u);
+}
+
+TEST_F(ApiV2Server, IdleWithoutAKeyIsClosedAtTheShortDeadlineWithAKeyKeptAlive) {
+  api_server_options o;
+  o.unauthenticated_timeout = 300ms;
+  start(o);
+  auto idle = tcp_client();
+  auto panel = tcp_client();
+  ASSERT_TRUE(panel.call(post("key=good-key&action=balance")));
+  // Nothing of a request came: closed without an answer.
+  EXPECT_TRUE(idle.closed_by_peer());
+  EXPECT_EQ(server_->figures().closes[static_cast<std::size_t>(api_close::idle_timeout)], 1u);
+  // Served with a valid key, the panel's connection waits the normal keep-alive time.
+  std::this_thread::sleep_for(600ms);
+  auto r = panel.call(post("key=good-key&action=balance"));
+  ASSERT_TRUE(r) << panel.last_error().message();
+  EXPECT_EQ(balance_of(*r), "12.50000");
+  // A wrong key does not take a connection off probation.
+  auto guesser = tcp_client();
+  r = guesser.call(post("key=bad-key&action=balance"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(error_of(*r), "Invalid API key");
+  EXPECT_TRUE(guesser.closed_by_peer());
+}
+
+TEST_F(ApiV2Server, ConnectionsWithoutAKeyHaveTheirShareAndTheOldestMakesRoom) {
+  api_server_options o;
+  o.max_connections = 10;
+  o.max_unauthenticated_connections = 2;
+  start(o);
+  auto a = tcp_client();
+  auto b = tcp_client();
+  auto c = tcp_client();  // the share is full: the oldest (a) makes room
+  EXPECT_TRUE(a.closed_by_peer());
+  // A panel still gets in (b makes room) and is served; its connection leaves probation.
+  auto panel = tcp_client();
+  auto r = panel.call(post("key=good-key&action=balance"));
+  ASSERT_TRUE(r) << panel.last_error().message();
+  EXPECT_EQ(balance_of(*r), "12.50000");
+  EXPECT_TRUE(b.closed_by_peer());
+  // c was never evicted: it is served too.
+  r = c.call(post("key=good-key&action=balance"));
+  ASSERT_TRUE(r) << c.last_error().message();
+  // Connections with a key are not counted in the share: more of them than its size all stay.
+  auto p2 = unix_client();
+  auto p3 = unix_client();
+  ASSERT_TRUE(p2.call(post("key=good-key&action=balance")));
+  ASSERT_TRUE(p3.call(post("key=good-key&action=balance")));
+  for (auto* p : {&panel, &c}) ASSERT_TRUE(p->call(post("key=good-key&action=balance")));
+  for (auto* p : {&p2, &p3}) ASSERT_TRUE(p->call(post("key=good-key&action=balance")));
+  const api_figures f = server_->figures();
+  EXPECT_EQ(f.closes[static_cast<std::size_t>(api_close::evicted)], 2u);
+  EXPECT_EQ(f.unauthenticated, 0u);
+  EXPECT_EQ(f.connections, 4u);
+}
+
+TEST_F(ApiV2Server, AClientThatNeverReadsItsAnswersIsCutNotBuffered) {
+  api_server_options o;
+  o.write_timeout = 300ms;
+  o.max_requests_per_connection = 10'000'000;  // not the reason it ends
+  start(o);
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  const int small = 4096;  // a small window: the answers back up soon
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(server_->tcp_port());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  // Requests pipelined without end, no answer ever read: the server holds one answer at a
+  // time and cuts the connection once one has waited write_timeout for the client.
+  const std::string request = post("key=good-key&action=balance");
+  std::size_t offset = 0;
+  bool cut = false;
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (!cut && std::chrono::steady_clock::now() < until) {
+    const ssize_t n =
+        ::send(fd, request.data() + offset, request.size() - offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      offset = (offset + static_cast<std::size_t>(n)) % request.size();
+    } else if (errno == EPIPE || errno == ECONNRESET) {
+      cut = true;
+    } else {
+      std::this_thread::sleep_for(10ms);  // the server is not reading: it waits on its answer
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(cut) << "the connection was never cut";
+  auto u = unix_client();
+  auto r = u.call(post("key=good-key&action=balance"));
   ASSERT_TRUE(r);
   EXPECT_EQ(balance_of(*r), "12.50000");
 }

@@ -17,9 +17,13 @@ class fake_order_service : public order_service {
  public:
   struct stored {
     order_view view;
-    std::string refill_error;   ///< refill refused with this (empty: accepted)
-    std::string refill_status;  ///< empty: no refill requested
-    std::string cancel_error;   ///< cancel refused with this (empty: requested)
+    std::string refill_error;                             ///< refill refused with this (empty: accepted)
+    result_code refill_code = result_code::not_eligible;  ///< ... and this code
+    std::string refill_status;                            ///< empty: no refill requested
+    std::string refill_status_error;  ///< refill_status refused with this (empty: answered)
+    result_code refill_status_code = result_code::busy;   ///< ... and this code
+    std::string cancel_error;                             ///< cancel refused with this (empty: requested)
+    result_code cancel_code = result_code::not_eligible;  ///< ... and this code
   };
 
   /// Puts an order in, as if added earlier; returns its daemon id.
@@ -48,6 +52,8 @@ class fake_order_service : public order_service {
         if (!next_add_error.empty()) {
           a.status = next_add_status;
           a.error = next_add_error;
+          a.reason = next_add_reason;
+          a.field = next_add_field;
         } else {
           a.status = add_status::accepted;
           a.order_id = next_id++;
@@ -80,10 +86,13 @@ class fake_order_service : public order_service {
       for (const auto& id : ids) {
         lookup_answer a;
         a.panel_order_id = id;
-        if (const stored* s = by_panel_id(id))
+        if (const stored* s = by_panel_id(id)) {
           a.order = s->view;
-        else
+          a.code = result_code::ok;
+        } else {
+          a.code = result_code::not_found;
           a.error = "order not found";
+        }
         out.push_back(std::move(a));
       }
     }
@@ -100,11 +109,13 @@ class fake_order_service : public order_service {
         a.panel_order_id = id;
         const stored* s = by_panel_id(id);
         if (s == nullptr) {
+          a.code = result_code::not_found;
           a.error = "order not found";
         } else if (!s->cancel_error.empty()) {
+          a.code = s->cancel_code;
           a.error = s->cancel_error;
         } else {
-          a.ok = true;
+          a.code = result_code::ok;
           a.result = "cancel requested";
         }
         out.push_back(std::move(a));
@@ -121,11 +132,13 @@ class fake_order_service : public order_service {
       refill_calls.push_back(id);
       stored* s = by_panel_id(id);
       if (s == nullptr) {
+        a.code = result_code::not_found;
         a.error = "order not found";
       } else if (!s->refill_error.empty()) {
+        a.code = s->refill_code;
         a.error = s->refill_error;
       } else {
-        a.ok = true;
+        a.code = result_code::ok;
         a.result = "provider-refill-77";
         s->refill_status = "Pending";
       }
@@ -140,11 +153,16 @@ class fake_order_service : public order_service {
       std::lock_guard lock(mu);
       const stored* s = by_panel_id(id);
       if (s == nullptr) {
+        a.code = result_code::not_found;
         a.error = "order not found";
+      } else if (!s->refill_status_error.empty()) {
+        a.code = s->refill_status_code;
+        a.error = s->refill_status_error;
       } else if (s->refill_status.empty()) {
+        a.code = result_code::not_found;
         a.error = "no refill requested";
       } else {
-        a.ok = true;
+        a.code = result_code::ok;
         a.result = s->refill_status;
       }
     }
@@ -220,7 +238,9 @@ class fake_order_service : public order_service {
   std::vector<provider_view> provider_views;
   std::vector<service_def> service_defs;
   add_status next_add_status = add_status::invalid;
-  std::string next_add_error;  ///< non-empty: the next adds fail with it
+  std::string next_add_error;                             ///< non-empty: the next adds fail with it
+  invalid_reason next_add_reason = invalid_reason::none;  ///< ... with this reason (invalid)
+  std::string next_add_field;                             ///< ... about this field
 
  private:
   stored* by_panel_id(const std::string& id) {

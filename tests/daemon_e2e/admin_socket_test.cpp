@@ -35,6 +35,9 @@ class admin_socket : public daemon_env {
       std::ofstream(config_path_) << s;
     }
     start_daemon();
+    // start_daemon() waits for the panel socket; the admin socket comes up after it. Its
+    // first connect succeeds once it listens, which is after its group and mode are set.
+    admin();
   }
   struct stat stat_of(const std::string& path) {
     struct stat st {};

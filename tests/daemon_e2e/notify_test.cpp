@@ -123,7 +123,7 @@ TEST_F(notify, a_reloaded_log_level_reaches_every_subsystem_logger) {
   ASSERT_TRUE(
       eventually([&] { return daemon_log().find("reloaded " + config_path_) != std::string::npos; }, 10s));
   one_round("d");
-  for (const std::string expected :
+  for (const std::string& expected :
        {admin_line, std::string("panel: panel connection closed"), std::string("engine: order d2 released")})
     EXPECT_TRUE(eventually([&] { return daemon_log().find(expected) != std::string::npos; }, 10s))
         << "missing after the reload: " << expected << "\n"

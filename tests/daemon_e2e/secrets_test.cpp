@@ -1,14 +1,11 @@
 // Keys never leave the daemon: the real smm-dispatchd with distinctive keys is driven through
 // the error paths that carry outside text (mock providers that echo the request, key and key
 // headers included, in JSON errors and HTML pages; a wrong provider key; a panel with a wrong
-// API v2 key; config errors naming URLs with credentials), then everything it wrote is searched
-// for the keys: its stdout/stderr log, the journal's bytes, panel and API v2 answers, the event
-// stream, /metrics, smm-dispatchctl's output and --check-config's. Zero hits, and no piece
-// (first or last 10 characters) either, which an excerpt cut inside a key would keep.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
+// API v2 key; kill -9 and an abort, each followed by a restart; config errors naming URLs with
+// credentials), then everything it wrote is searched for the keys: its stdout/stderr log, the
+// journal's bytes, panel and API v2 answers, the event stream, /metrics, smm-dispatchctl's
+// output and --check-config's. Zero hits, and no piece (first or last 10 characters) either,
+// which an excerpt cut inside a key would keep.
 
 #include <algorithm>
 #include <filesystem>
@@ -254,6 +251,23 @@ TEST_F(secrets, no_key_in_anything_the_daemon_writes) {
     EXPECT_EQ(ctl({"show", id}).exit_code, 0) << id;
     ctl({"--json", "show", id});
   }
+
+  // Crashes: kill -9 with an add unanswered (a black hole), then a restart whose recovery and
+  // reconciliation notes pass the same scrubbing; then an abort (SIGABRT) and another restart.
+  ma.fault("kind=black_hole&action=add&count=1");
+  ASSERT_EQ(add("a-crash", 1, "https://instagram.com/secrets_crash", 100).status, "accepted");
+  ASSERT_TRUE(wait_state("a-crash", {"sending"})) << status("a-crash").state;
+  const int killed = stop_daemon(SIGKILL);
+  EXPECT_TRUE(WIFSIGNALED(killed) && WTERMSIG(killed) == SIGKILL) << killed;
+  start_daemon();
+  EXPECT_TRUE(wait_state("a-crash", {"unknown"})) << status("a-crash").state;
+  panel_call(R"({"id":"st2","op":"status","orders":["a-crash","a-echo","a-ok"]})");
+  ctl({"--json", "show", "a-crash"});
+  ctl({"orders", "--state", "unknown", "--all"});
+  const int aborted = stop_daemon(SIGABRT);
+  EXPECT_TRUE(WIFSIGNALED(aborted) && WTERMSIG(aborted) == SIGABRT) << aborted;
+  start_daemon();
+  panel_call(R"({"id":"st3","op":"status","orders":["a-crash"]})");
 
   // Config errors naming URLs with credentials: --check-config, a start, a reload.
   std::string bad = good;

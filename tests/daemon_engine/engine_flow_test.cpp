@@ -149,7 +149,7 @@ TEST(engine_flow, duplicate_link_reject_names_the_running_order_and_frees_the_li
   // Cancel the running one at the provider; once final, the link takes a new order.
   ASSERT_TRUE(h.wait_for("dup-a", [](const order_view& v) { return !v.provider_order_id.empty(); }));
   const auto c = h.cancel({"dup-a"});
-  ASSERT_TRUE(c[0].ok) << c[0].error;
+  ASSERT_TRUE(c[0].ok()) << c[0].error;
   EXPECT_EQ(c[0].result, "cancel requested");
   ASSERT_TRUE(h.wait_for("dup-a", final_view));
   const auto va = *h.status("dup-a");
@@ -468,7 +468,7 @@ TEST(engine_flow, refill_goes_to_the_provider_only_when_the_rules_allow_it) {
   EXPECT_EQ(h.refill("rf", *v.start_count + v.quantity).error, "count_not_dropped");
   EXPECT_EQ(alpha.read_audit().count("refill"), 0);
   const auto r = h.refill("rf");
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_FALSE(r.result.empty());
   EXPECT_EQ(h.refill("rf").error, "refill_in_progress");  // rule 6: one at a time
   EXPECT_EQ(alpha.read_audit().count("refill"), 1);

@@ -83,9 +83,9 @@ TEST(engine_recovery, a_sending_order_becomes_unknown_and_is_never_sent) {
   EXPECT_EQ(h.add_one(followers("r-queued", "recov-queued", 500)).status, add_status::conflict);
 
   // Only an operator sends it again: proven absent -> queued -> placed, exactly once.
-  EXPECT_FALSE(h.resolve({"r-queued", false, ""}).ok);  // not unknown
+  EXPECT_FALSE(h.resolve({"r-queued", false, ""}).ok());  // not unknown
   const auto r = h.resolve({"r-send", false, ""});
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error;
   ASSERT_TRUE(h.wait_for("r-send", [](const order_view& v) { return !v.provider_order_id.empty(); }));
   EXPECT_EQ(adds_on(alpha, "recov-send"), 1);
 }
@@ -117,9 +117,9 @@ TEST(engine_recovery, resolve_placed_takes_the_operators_provider_order_id) {
   }
   engine_harness h(text, dir.path());
   h.start();
-  EXPECT_FALSE(h.resolve({"lost", true, ""}).ok);  // placed needs the provider's id
+  EXPECT_FALSE(h.resolve({"lost", true, ""}).ok());  // placed needs the provider's id
   const auto r = h.resolve({"lost", true, upstream_id});
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error;
   ASSERT_TRUE(h.wait_for("lost", [](const order_view& v) { return v.state == order_state::completed; }));
   EXPECT_EQ(h.status("lost")->provider_order_id, upstream_id);
   EXPECT_EQ(audit_adds(alpha).size(), 1u);  // only the one made by hand above

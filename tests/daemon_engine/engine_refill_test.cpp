@@ -78,7 +78,7 @@ TEST(engine_refill, two_requests_at_the_same_moment_send_exactly_one_upstream) {
     auto f = p.get_future();
     ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
     const auto a = f.get();
-    if (a.ok) ++ok;
+    if (a.ok()) ++ok;
     if (a.error == "refill_in_progress") ++in_progress;
   }
   EXPECT_EQ(ok, 1);
@@ -104,10 +104,10 @@ TEST(engine_refill, a_refill_is_followed_and_answered_the_same_after_a_restart) 
     ASSERT_TRUE(h.wait_for("kept", completed));
     EXPECT_EQ(h.refill_status("kept").error, "no refill requested");
     const auto r = h.refill("kept");
-    ASSERT_TRUE(r.ok) << r.error;
+    ASSERT_TRUE(r.ok()) << r.error;
     refill_id = r.result;
     const auto s = h.refill_status("kept");
-    ASSERT_TRUE(s.ok) << s.error;
+    ASSERT_TRUE(s.ok()) << s.error;
     before = s.result;
     EXPECT_EQ(before, "Pending");
     EXPECT_TRUE(h.eng().stop(5s));
@@ -117,7 +117,7 @@ TEST(engine_refill, a_refill_is_followed_and_answered_the_same_after_a_restart) 
   EXPECT_EQ(rep.refills_followed, 1);
   // Rule 6 and refill_status as before the restart; nothing asked upstream twice.
   const auto s = h.refill_status("kept");
-  ASSERT_TRUE(s.ok) << s.error;
+  ASSERT_TRUE(s.ok()) << s.error;
   EXPECT_EQ(s.result, before);
   EXPECT_EQ(h.refill("kept").error, "refill_in_progress");
   EXPECT_EQ(h.status("kept")->refill, "refill_in_progress");
@@ -149,12 +149,12 @@ TEST(engine_refill, a_refill_the_provider_ended_cancelled_no_longer_blocks_a_new
   ASSERT_EQ(h.add_one(followers("ended", "ended", 200)).status, add_status::accepted);
   ASSERT_TRUE(h.wait_for("ended", completed));
   const auto first = h.refill("ended");
-  ASSERT_TRUE(first.ok) << first.error;
+  ASSERT_TRUE(first.ok()) << first.error;
   ASSERT_TRUE(wait_refill_state(h, "ended", refill_state::rejected));
   EXPECT_EQ(journaled_refill(h, "ended")->raw_status, "Cancelled");
   EXPECT_EQ(h.refill_status("ended").result, "Cancelled");
   const auto second = h.refill("ended");
-  EXPECT_TRUE(second.ok) << second.error;
+  EXPECT_TRUE(second.ok()) << second.error;
   EXPECT_EQ(alpha.read_audit().count("refill"), 2);
   EXPECT_EQ(journaled_refill(h, "ended")->attempt, 2);
 }
@@ -171,7 +171,7 @@ TEST(engine_refill, a_refill_whose_answer_is_lost_is_unknown_and_never_resent) {
     // The provider creates the refill, the connection drops before its answer.
     alpha.fault("kind=reset&action=refill&apply=after&count=1");
     const auto r = h.refill("lost");
-    EXPECT_FALSE(r.ok);
+    EXPECT_FALSE(r.ok());
     EXPECT_NE(r.error.find("refill outcome unknown"), std::string::npos) << r.error;
     const auto row = journaled_refill(h, "lost");
     ASSERT_TRUE(row);
@@ -242,6 +242,73 @@ TEST(engine_refill, a_newer_order_on_the_link_still_voids_the_refill_after_a_res
   EXPECT_EQ(h.refill("older").error, "newer_order_on_link");
   EXPECT_EQ(h.status("newer")->refill, "eligible");
   EXPECT_EQ(alpha.read_audit().count("refill"), 0);
+}
+
+// The provider's refusal of a refill is read once, in providers/ (error_category): a private
+// account is rule 7's private_account, "not eligible" the provider's not_eligible; the engine
+// journals that category and the panel hears provider_refused with the provider's words.
+TEST(engine_refill, a_refusal_is_journaled_with_the_category_of_the_providers_answer) {
+  temp_dir dir;
+  mock_process alpha(refill_mock_flags("60000"));
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("priv", "priv", 200)).status, add_status::accepted);
+  ASSERT_EQ(h.add_one(followers("pub", "pub", 200)).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("priv", completed));
+  ASSERT_TRUE(h.wait_for("pub", completed));
+
+  // Seed 003's words, as a provider sends them for a private account.
+  alpha.fault(
+      "kind=error&action=refill&count=1&message=Private%20accounts%20do%20not%20qualify%20for%20refund%21");
+  const auto refused = h.refill("priv");
+  EXPECT_EQ(refused.code, result_code::provider_refused) << refused.error;
+  EXPECT_NE(refused.error.find("Private accounts do not qualify"), std::string::npos) << refused.error;
+  ASSERT_TRUE(wait_refill_state(h, "priv", refill_state::refused));
+  EXPECT_EQ(journaled_refill(h, "priv")->refusal, static_cast<std::uint8_t>(refill_refusal::private_account));
+  // Rule 7 from now on: the daemon refuses it itself, as not_eligible.
+  const auto again = h.refill("priv");
+  EXPECT_EQ(again.code, result_code::not_eligible) << again.error;
+  EXPECT_EQ(h.refill_status("priv").code, result_code::provider_refused);
+
+  alpha.fault("kind=error&action=refill&count=1&message=Order%20not%20eligible%20for%20refill.");
+  EXPECT_EQ(h.refill("pub").code, result_code::provider_refused);
+  ASSERT_TRUE(wait_refill_state(h, "pub", refill_state::refused));
+  EXPECT_EQ(journaled_refill(h, "pub")->refusal, static_cast<std::uint8_t>(refill_refusal::not_eligible));
+}
+
+// Every answer of the engine carries the code of what happened, set where it is built; the
+// faces map the code (panel_response, api_handler), never the message.
+TEST(engine_refill, answers_carry_the_code_of_what_happened) {
+  temp_dir dir;
+  mock_process alpha(refill_mock_flags("60000"));
+  engine_harness h(config_text({{"alpha", &alpha}}, "allow", dir.path()), dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("done", "done-link", 200)).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("done", completed));
+
+  EXPECT_FALSE(h.status("nope"));
+  EXPECT_EQ(h.refill("nope").code, result_code::not_found);
+  EXPECT_EQ(h.refill_status("nope").code, result_code::not_found);
+  EXPECT_EQ(h.speedup("nope").code, result_code::not_found);
+  EXPECT_EQ(h.cancel({"nope"}).at(0).code, result_code::not_found);
+  EXPECT_EQ(h.resolve({"nope", false, ""}).code, result_code::not_found);
+  EXPECT_EQ(h.refill_status("done").code, result_code::not_found) << "no refill of it exists";
+  EXPECT_EQ(history(h, "nope").code, result_code::not_found);
+  EXPECT_EQ(history(h, "done").code, result_code::ok);
+
+  const auto v = *h.status("done");
+  const auto no_drop = h.refill("done", *v.start_count + v.quantity);
+  EXPECT_EQ(no_drop.code, result_code::not_eligible);
+  EXPECT_EQ(no_drop.error, "count_not_dropped");
+  EXPECT_EQ(h.cancel({"done"}).at(0).code, result_code::not_eligible);
+  EXPECT_EQ(h.resolve({"done", false, ""}).code, result_code::not_eligible);
+  EXPECT_EQ(h.resolve({"done", true, ""}).code, result_code::invalid) << "placed needs the provider's id";
+
+  const auto asked = h.refill("done");
+  EXPECT_EQ(asked.code, result_code::ok) << asked.error;
+  EXPECT_TRUE(asked.ok());
+  EXPECT_EQ(h.refill("done").code, result_code::not_eligible);  // refill_in_progress
+  EXPECT_EQ(h.refill_status("done").code, result_code::ok);
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ TEST(engine_restart, orders_waiting_on_a_paused_provider_count_in_its_queued) {
   ASSERT_TRUE(wait_providers(h.eng(), [](const auto& v) { return view_of(v, "alpha").queued == 3; }))
       << view_of(h.eng().providers(), "alpha").queued;
   const auto canceled = h.cancel({"q2"});
-  ASSERT_TRUE(canceled.at(0).ok) << canceled.at(0).error;
+  ASSERT_TRUE(canceled.at(0).ok()) << canceled.at(0).error;
   ASSERT_TRUE(wait_providers(h.eng(), [](const auto& v) { return view_of(v, "alpha").queued == 2; }))
       << view_of(h.eng().providers(), "alpha").queued;
   ASSERT_TRUE(h.eng().set_provider_paused("alpha", false, ""));
@@ -206,7 +206,7 @@ TEST(engine_restart, the_speedup_interval_holds_across_a_restart) {
     engine_harness h(cfg, dir.path());
     h.start();
     const auto first = h.speedup("sp");
-    EXPECT_TRUE(first.ok) << first.error;
+    EXPECT_TRUE(first.ok()) << first.error;
     EXPECT_EQ(h.speedup("sp").error, "too_soon");
   }
   age_orders(dir.path());  // still stuck after this run's polls, whatever they journaled
@@ -229,7 +229,7 @@ TEST(engine_restart, a_cancel_request_sent_upstream_is_in_the_history_after_a_re
     ASSERT_EQ(h.add_one(followers("cx", "cx")).status, add_status::accepted);
     ASSERT_TRUE(h.wait_for("cx", [](const order_view& v) { return v.state == order_state::pending; }));
     const auto a = h.cancel({"cx"});
-    ASSERT_TRUE(a.at(0).ok) << a.at(0).error;
+    ASSERT_TRUE(a.at(0).ok()) << a.at(0).error;
     const auto hist = history(h.eng(), "cx");
     EXPECT_TRUE(has_note(hist, "cancel requested of alpha")) << notes(hist);
     EXPECT_TRUE(has_note(hist, "alpha accepted the cancel request")) << notes(hist);

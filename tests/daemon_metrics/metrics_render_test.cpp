@@ -77,6 +77,8 @@ metrics_snapshot full_snapshot() {
   b.paused = true;
   s.providers.push_back(b);
   s.api = apiv2::api_figures{};
+  s.panel_closes = panel::panel_close_figures{};
+  s.panel_hellos = panel::hello_figures{};
   return s;
 }
 
@@ -163,7 +165,7 @@ TEST(MetricsRender, FullSnapshotPassesTheFormatChecks) {
   for (const auto& s : ex.samples)
     for (const auto& [k, v] : s.labels)
       EXPECT_TRUE(k == "state" || k == "outcome" || k == "provider" || k == "action" || k == "finding" ||
-                  k == "le")
+                  k == "reason" || k == "le")
           << k;
 }
 
@@ -294,14 +296,48 @@ TEST(MetricsRender, ApiEndpointRequestsByActionAndOutcome) {
   a.requests[apiv2::api_action_slot(providers::action::add)]
             [static_cast<std::size_t>(apiv2::api_outcome::ok)] = 7;
   a.connections = 2;
+  a.unauthenticated = 1;
+  a.closes[static_cast<std::size_t>(apiv2::api_close::evicted)] = 5;
   s.api = a;
   const std::string text = render_metrics(s);
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_unauthenticated_connections 1"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_connections_closed_total{reason=\"evicted\"} 5"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_api_connections_closed_total{reason=\"request_timeout\"} 0"));
+  EXPECT_EQ(count_prefix(text, "smm_dispatch_api_connections_closed_total{"), apiv2::api_close_count);
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"none\",outcome=\"unauthorized\"} 3"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"add\",outcome=\"ok\"} 7"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_requests_total{action=\"balance\",outcome=\"throttled\"} 0"));
   EXPECT_TRUE(has_line(text, "smm_dispatch_api_connections 2"));
   EXPECT_EQ(count_prefix(text, "smm_dispatch_api_requests_total{"),
             apiv2::api_action_slots * apiv2::api_outcome_count);
+  EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
+}
+
+TEST(MetricsRender, PanelSocketClosesByReason) {
+  metrics_snapshot s;
+  EXPECT_EQ(render_metrics(s).find("smm_dispatch_panel_connections_closed_total"), std::string::npos);
+  panel::panel_close_figures c;
+  c.closes[static_cast<std::size_t>(panel::panel_close::output_limit)] = 2;
+  s.panel_closes = c;
+  const std::string text = render_metrics(s);
+  EXPECT_TRUE(has_line(text, "smm_dispatch_panel_connections_closed_total{reason=\"output_limit\"} 2"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_panel_connections_closed_total{reason=\"timeout\"} 0"));
+  EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
+}
+
+TEST(MetricsRender, PanelSocketHellosByOutcome) {
+  metrics_snapshot s;
+  EXPECT_EQ(render_metrics(s).find("smm_dispatch_panel_hello"), std::string::npos);
+  panel::hello_figures h;
+  h.hellos[static_cast<std::size_t>(panel::hello_outcome::ok)] = 4;
+  h.hellos[static_cast<std::size_t>(panel::hello_outcome::wrong_key)] = 2;
+  h.hello_required = 9;
+  s.panel_hellos = h;
+  const std::string text = render_metrics(s);
+  EXPECT_TRUE(has_line(text, "smm_dispatch_panel_hellos_total{outcome=\"ok\"} 4"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_panel_hellos_total{outcome=\"wrong_key\"} 2"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_panel_hellos_total{outcome=\"throttled\"} 0"));
+  EXPECT_TRUE(has_line(text, "smm_dispatch_panel_hello_required_total 9"));
   EXPECT_TRUE(check_exposition(text).errors.empty()) << text;
 }
 

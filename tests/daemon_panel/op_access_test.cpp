@@ -23,6 +23,7 @@ TEST(OpAccess, EveryOpHasItsSocket) {
       {"unsubscribe", {true, true}}, {"ping", {true, true}},      {"overview", {false, true}},
       {"orders", {false, true}},     {"history", {false, true}},  {"pause", {false, true}},
       {"resume", {false, true}},     {"resolve", {false, true}},  {"reload", {false, true}},
+      {"hello", {true, false}},  // keys on the panel socket; the admin socket's file mode authorizes
   };
   std::size_t seen = 0;
   for (auto o = static_cast<int>(op::add); o <= static_cast<int>(last_op); ++o) {

@@ -111,6 +111,24 @@ TEST(PanelProtocol, SubscribeResolveAndBareOps) {
   }
 }
 
+TEST(PanelProtocol, HelloCarriesTheKeyAndNoErrorEverShowsIt) {
+  auto r = ok(R"({"id":1,"op":"hello","key":"s3cret-Key"})");
+  EXPECT_EQ(r.req->kind, op::hello);
+  EXPECT_EQ(r.req->key, "s3cret-Key");
+  r = ok(R"({"id":1,"op":"hello","key":""})");  // the gate judges it (a wrong key), not the parser
+  EXPECT_EQ(r.req->key, "");
+  expect_error(R"({"id":1,"op":"hello"})", failure_code::bad_request, "missing field \"key\"", "1");
+  expect_error(R"({"id":1,"op":"hello","key":12345})", failure_code::bad_request, "key: expected a string",
+               "1");
+  expect_error(R"({"id":1,"op":"hello","key":"s3cret-Key","order":"a"})", failure_code::bad_request,
+               "unknown field \"order\" for op hello", "1");
+  // "key" belongs to hello only; the message names the field, never the value.
+  const parse_result p = parse_request(R"({"id":1,"op":"status","order":"a","key":"s3cret-Key"})");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.message, "unknown field \"key\" for op status");
+  EXPECT_EQ(p.message.find("s3cret"), std::string::npos);
+}
+
 TEST(PanelProtocol, IdIsEchoedAsJson) {
   EXPECT_EQ(ok(R"({"id":"a\"b\u00e9","op":"ping"})").id_json, "\"a\\\"b\xC3\xA9\"");
   EXPECT_EQ(ok(R"({"id":12.50 ,"op":"ping"})").id_json, "12.50");
@@ -118,6 +136,8 @@ TEST(PanelProtocol, IdIsEchoedAsJson) {
   EXPECT_EQ(ok("{\"id\":1,\"op\":\"ping\"}\r").id_json, "1");
   expect_error(R"({"id":{"x":1},"op":"ping"})", failure_code::bad_request,
                "id: expected a string or a number");
+  expect_error(R"({"id":1e400,"op":"ping"})", failure_code::bad_request,
+               "id: number out of range (send a string or a smaller number)");
 }
 
 TEST(PanelProtocol, MalformedJsonKeepsTheIdWhenItWasRead) {

@@ -127,8 +127,8 @@ TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
   v.speedup = "not stuck";
   v.created_at = 100;
   v.updated_at = 200;
-  lookup_answer found{"p1", v, ""};
-  lookup_answer missing{"zz", std::nullopt, "order not found"};
+  lookup_answer found{"p1", v, result_code::ok, ""};
+  lookup_answer missing{"zz", std::nullopt, result_code::not_found, "order not found"};
   std::string out;
   write_status(out, "1", true, std::span<const lookup_answer>(&found, 1));
   EXPECT_EQ(
@@ -143,13 +143,14 @@ TEST(PanelResponse, StatusViewHasNamesAndMoneyStrings) {
   const std::vector<lookup_answer> two{missing, found};
   write_status(out, "1", false, two);
   EXPECT_EQ(string_at(out, "/result/orders/0/error"), "order not found");
+  EXPECT_EQ(string_at(out, "/result/orders/0/code"), "not_found");
   EXPECT_EQ(string_at(out, "/result/orders/1/refund"), "0.375");
 }
 
 TEST(PanelResponse, ActionsSingleAndBatch) {
-  action_answer yes{"p1", true, "cancel requested", ""};
-  action_answer no{"p2", false, "", "refill window over"};
-  action_answer gone{"p3", false, "", "order not found"};
+  action_answer yes{"p1", result_code::ok, "cancel requested", ""};
+  action_answer no{"p2", result_code::not_eligible, "", "refill window over"};
+  action_answer gone{"p3", result_code::not_found, "", "order not found"};
   std::string out;
   write_actions(out, "1", true, std::span<const action_answer>(&yes, 1));
   EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"panel_order_id":"p1","result":"cancel requested"}})"
@@ -167,8 +168,66 @@ TEST(PanelResponse, ActionsSingleAndBatch) {
   write_actions(out, "1", false, both);
   EXPECT_EQ(
       out,
-      R"({"id":1,"ok":true,"result":{"orders":[{"panel_order_id":"p1","ok":true,"result":"cancel requested"},{"panel_order_id":"p2","ok":false,"error":"refill window over"}]}})"
+      R"({"id":1,"ok":true,"result":{"orders":[{"panel_order_id":"p1","ok":true,"result":"cancel requested"},{"panel_order_id":"p2","ok":false,"code":"rejected","error":"refill window over"}]}})"
       "\n");
+}
+
+// Every engine result code and the `code` the panel sees, for each answer that carries one
+// (a single action, a batch entry, a status lookup, history). Decided by the code alone: the
+// message is the same misleading text in every row, so a face that read it would fail here.
+TEST(PanelResponse, EveryResultCodeMapsToItsWireCode) {
+  const std::vector<std::pair<result_code, std::string_view>> table{
+      {result_code::not_found, "not_found"},
+      {result_code::not_eligible, "rejected"},
+      {result_code::busy, "busy"},
+      {result_code::invalid, "invalid"},
+      {result_code::conflict, "conflict"},
+      {result_code::unavailable, "unavailable"},
+      {result_code::provider_refused, "provider_refused"},
+      {result_code::internal, "internal"},
+  };
+  std::size_t errors = 0;
+  for (const result_code c : all_result_codes) errors += c == result_code::ok ? 0 : 1;
+  ASSERT_EQ(table.size(), errors) << "a result code without a row";
+  const std::string msg = "order not found";
+  for (const auto& [code, wire] : table) {
+    SCOPED_TRACE(std::string(to_string(code)));
+    EXPECT_EQ(to_string(failure_for(code)), wire);
+    const action_answer a{"p1", code, "", msg};
+    std::string out;
+    write_actions(out, "1", true, std::span<const action_answer>(&a, 1));
+    EXPECT_EQ(string_at(out, "/error/code"), wire) << out;
+    EXPECT_EQ(string_at(out, "/error/message"), msg) << "the message stays as the engine wrote it";
+    out.clear();
+    const std::vector<action_answer> batch{a, a};
+    write_actions(out, "1", false, batch);
+    EXPECT_EQ(string_at(out, "/result/orders/1/code"), wire) << out;
+    EXPECT_EQ(string_at(out, "/result/orders/1/error"), msg);
+    out.clear();
+    const lookup_answer l{"p1", std::nullopt, code, msg};
+    write_status(out, "1", true, std::span<const lookup_answer>(&l, 1));
+    EXPECT_EQ(string_at(out, "/error/code"), wire) << out;
+    out.clear();
+    write_history(out, "1", order_history{"p1", std::nullopt, {}, code, msg});
+    EXPECT_EQ(string_at(out, "/error/code"), wire) << out;
+  }
+  // An answer without an order that claims ok is the engine's bug: internal, never a success.
+  const lookup_answer odd{"p1", std::nullopt, result_code::ok, ""};
+  std::string out;
+  write_status(out, "1", true, std::span<const lookup_answer>(&odd, 1));
+  EXPECT_EQ(string_at(out, "/error/code"), "internal") << out;
+  // Add answers that were not taken map by their status.
+  EXPECT_EQ(to_string(failure_for(add_status::conflict)), "conflict");
+  EXPECT_EQ(to_string(failure_for(add_status::invalid)), "invalid");
+  EXPECT_EQ(to_string(failure_for(add_status::duplicate_link)), "duplicate_link");
+  EXPECT_EQ(to_string(failure_for(add_status::unavailable)), "unavailable");
+}
+
+TEST(PanelResponse, HelloNamesThePanel) {
+  std::string out;
+  write_hello(out, "1", "shop");
+  EXPECT_EQ(out, R"({"id":1,"ok":true,"result":{"panel":"shop"}})"
+                 "\n");
 }
 
 TEST(PanelResponse, EventsOneLineEachRefundOnlyWhenOwed) {
@@ -328,7 +387,7 @@ TEST(PanelResponse, HistoryIsTheOrderAndItsEventsOrNotFound) {
       std::string::npos)
       << out;
   out.clear();
-  write_history(out, "3", order_history{"zz", std::nullopt, {}, "order not found"});
+  write_history(out, "3", order_history{"zz", std::nullopt, {}, result_code::not_found, "order not found"});
   EXPECT_EQ(out, R"({"id":3,"ok":false,"error":{"code":"not_found","message":"order not found"}})"
                  "\n");
 }

@@ -4,6 +4,7 @@
 // Loopback only (a unix socket in a temp dir). Waits are bounded safety nets (a hung test
 // fails), never timing assertions.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <simdjson.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -70,31 +71,32 @@ class scripted_service : public order_service {
   }
   void status(std::vector<std::string> ids, std::function<void(std::vector<lookup_answer>)> done) override {
     std::vector<lookup_answer> out;
-    for (auto& id : ids) out.push_back(lookup_answer{id, std::nullopt, "order not found"});
+    for (auto& id : ids)
+      out.push_back(lookup_answer{id, std::nullopt, result_code::not_found, "order not found"});
     note("status");
     done(std::move(out));
   }
   void cancel(std::vector<std::string> ids, std::function<void(std::vector<action_answer>)> done) override {
     std::vector<action_answer> out;
-    for (auto& id : ids) out.push_back(action_answer{id, true, "cancel requested", ""});
+    for (auto& id : ids) out.push_back(action_answer{id, result_code::ok, "cancel requested", ""});
     note("cancel");
     done(std::move(out));
   }
   void refill(std::string id, std::optional<std::int64_t>, std::function<void(action_answer)> done) override {
     note("refill");
-    done(action_answer{id, false, "", "refill window over"});
+    done(action_answer{id, result_code::not_eligible, "", "refill window over"});
   }
   void refill_status(std::string id, std::function<void(action_answer)> done) override {
     note("refill_status");
-    done(action_answer{id, true, "Completed", ""});
+    done(action_answer{id, result_code::ok, "Completed", ""});
   }
   void speedup(std::string id, std::function<void(action_answer)> done) override {
     note("speedup");
-    done(action_answer{id, true, "eligible", ""});
+    done(action_answer{id, result_code::ok, "eligible", ""});
   }
   void resolve(resolution r, std::function<void(action_answer)> done) override {
     note("resolve");
-    done(action_answer{r.panel_order_id, true, "resolved", ""});
+    done(action_answer{r.panel_order_id, result_code::ok, "resolved", ""});
   }
   std::unique_ptr<subscription> subscribe(std::int64_t after_seq,
                                           std::function<void(std::vector<event_view>)> on_events) override {
@@ -141,6 +143,7 @@ class scripted_service : public order_service {
     order_history h;
     h.panel_order_id = id;
     if (id == "known") {
+      h.code = result_code::ok;
       h.order = order_view{};
       h.order->panel_order_id = id;
       event_view e;
@@ -148,6 +151,7 @@ class scripted_service : public order_service {
       e.panel_order_id = id;
       h.events.push_back(e);
     } else {
+      h.code = result_code::not_found;
       h.error = "order not found";
     }
     done(std::move(h));
@@ -281,6 +285,29 @@ class client {
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
+  }
+  // Sends what the socket takes without blocking; the bytes taken.
+  std::size_t send_some(std::string_view data) {
+    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  // Sends all of `data` while reading whatever comes back into the line buffer, so a server
+  // that holds back reading until its answers are taken never deadlocks the test.
+  bool send_while_reading(std::string_view data) {
+    const auto until = std::chrono::steady_clock::now() + safety_net;
+    while (!data.empty()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      pollfd p{fd_, POLLIN | POLLOUT, 0};
+      if (::poll(&p, 1, 1000) < 0) return false;
+      if (p.revents & POLLIN) {
+        char chunk[65536];
+        const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n == 0) return false;
+        if (n > 0) buf_.append(chunk, static_cast<std::size_t>(n));
+      }
+      if (p.revents & POLLOUT) data.remove_prefix(send_some(data));
+    }
+    return true;
   }
 
  private:
@@ -575,7 +602,7 @@ class PanelSocketNamingAdmin : public PanelSocket {
           ++reload_calls_;
           return reload_outcome{true, "reloaded"};
         },
-        socket_face{socket_role::panel, "/run/test/admin.sock", std::nullopt});
+        socket_face{socket_role::panel, "/run/test/admin.sock", std::nullopt, nullptr});
   }
   std::atomic<int> reload_calls_{0};
 };
@@ -603,7 +630,7 @@ TEST_F(PanelSocketNamingAdmin, RefusesEveryAdminOpAsForbiddenNamingTheAdminSocke
 class AdminSocket : public PanelSocket {
  protected:
   void SetUp() override {
-    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt});
+    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt, nullptr});
   }
 };
 
@@ -739,7 +766,7 @@ class AdminSocketWithGroup : public PanelSocket {
  protected:
   // The process's own primary group: one it is a member of, so chown succeeds unprivileged.
   void SetUp() override {
-    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", ::getgid()});
+    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", ::getgid(), nullptr});
   }
 };
 
@@ -763,7 +790,7 @@ class AdminSocketAudit : public PanelSocket {
     auto l = std::make_shared<spdlog::logger>("admin", sink);
     l->set_level(spdlog::level::info);
     spdlog::register_logger(l);
-    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt});
+    start_server({}, {}, socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt, nullptr});
   }
   void TearDown() override {
     PanelSocket::TearDown();
@@ -795,7 +822,7 @@ class AdminSocketWithReload : public PanelSocket {
                      ? reload_outcome{true, "reloaded config.toml"}
                      : reload_outcome{false, "config.toml:3: daemon.log_level: expected one of trace, debug"};
         },
-        socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt});
+        socket_face{socket_role::admin, "/run/test/panel.sock", std::nullopt, nullptr});
   }
   std::atomic<int> reload_calls_{0};
   std::atomic<bool> next_ok_{true};
@@ -828,6 +855,14 @@ TEST_F(PanelSocketShortTimeout, HalfWrittenLineTooOldClosesTheConnection) {
   client c(path_);
   c.send("{\"id\":1,\"op\":\"ping\"}\n{\"id\":2,");
   EXPECT_EQ(field(c.line(), "/id"), "1");
+  // One line saying why, then the end.
+  const std::string l = c.line();
+  EXPECT_EQ(field(l, "/error/code"), "timeout") << l;
+  EXPECT_EQ(field(l, "/error/message"),
+            "request line not finished within 100 ms (panel_limits.partial_line_timeout_ms): closing the "
+            "connection")
+      << l;
+  EXPECT_EQ(field(l, "/id"), "<missing>");
   EXPECT_TRUE(c.at_eof());
 }
 
@@ -838,6 +873,148 @@ TEST_F(PanelSocketShortTimeout, IdleConnectionWithoutHalfLineStaysOpen) {
   std::this_thread::sleep_for(300ms);  // three timeouts' worth of idleness
   c.send("{\"id\":2,\"op\":\"ping\"}\n");
   EXPECT_EQ(field(c.line(), "/id"), "2");
+}
+
+// Small caps, so a test reaches them with little data.
+class PanelSocketSmallCaps : public PanelSocket {
+ protected:
+  static constexpr std::size_t cap = 64 * 1024;
+  void SetUp() override {
+    panel_limits limits;
+    limits.max_line_bytes = 4096;
+    limits.max_input_bytes = cap;
+    limits.max_output_bytes = cap;
+    start_server(limits);
+  }
+};
+
+std::string status_line(int id) {
+  return "{\"id\":" + std::to_string(id) + ",\"op\":\"status\",\"order\":\"order-" + std::to_string(id) +
+         "\"}\n";
+}
+
+TEST_F(PanelSocketSmallCaps, ASubscriberThatNeverReadsGetsOneOutputLimitLineAndIsClosed) {
+  client c(path_);
+  c.send("{\"id\":1,\"op\":\"subscribe\"}\n");
+  EXPECT_EQ(field(c.line(), "/result/subscribed"), "true");
+  ASSERT_TRUE(service_.wait_subscribed());
+  // Far more than the cap and the kernel's buffers, while the client reads nothing.
+  constexpr int count = 20000;
+  std::vector<event_view> events;
+  for (int i = 1; i <= count; ++i) {
+    event_view e;
+    e.seq = i;
+    e.panel_order_id = "order-" + std::to_string(i);
+    e.new_state = order_state::completed;
+    events.push_back(e);
+  }
+  ASSERT_TRUE(service_.push_events(events));
+  // What was on the wire already (events in seq order, perhaps none), one error line, the end.
+  std::int64_t last_seq = 0;
+  std::vector<std::string> errors;
+  for (std::string l = c.line(); !l.empty(); l = c.line()) {
+    if (field(l, "/ok") == "false") {
+      errors.push_back(l);
+      continue;
+    }
+    ASSERT_TRUE(errors.empty()) << "a line after the error line: " << l;
+    ASSERT_EQ(field(l, "/event/seq"), std::to_string(last_seq + 1)) << l;
+    ++last_seq;
+  }
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(field(errors[0], "/error/code"), "output_limit") << errors[0];
+  EXPECT_EQ(
+      field(errors[0], "/error/message"),
+      "more than 65536 bytes of answers and events not taken by the client "
+      "(panel_limits.max_output_bytes): closing the connection; subscribe again with after_seq to resume");
+  EXPECT_LT(last_seq, count);
+  EXPECT_TRUE(service_.sub_canceled());
+  EXPECT_TRUE(wait_sessions(0));
+  // Others are served as before.
+  client d(path_);
+  d.send("{\"id\":2,\"op\":\"ping\"}\n");
+  EXPECT_EQ(field(d.line(), "/id"), "2");
+}
+
+TEST_F(PanelSocketSmallCaps, APipeliningClientThatReadsLateIsHeldBackNotCut) {
+  // Many times the output cap in answers: while they are not taken, the session stops
+  // reading and starting requests instead of queueing answers past the cap.
+  constexpr int count = 20000;
+  std::string lines;
+  for (int i = 1; i <= count; ++i) lines += status_line(i);
+  client c(path_);
+  std::string_view rest = lines;
+  rest.remove_prefix(c.send_some(rest));
+  while (!rest.empty()) {
+    const std::size_t n = c.send_some(rest);
+    if (n == 0) break;  // the kernel's buffers are full: the session is not reading
+    rest.remove_prefix(n);
+  }
+  ASSERT_FALSE(rest.empty()) << "the session read every request although nobody took its answers";
+  ASSERT_TRUE(c.send_while_reading(rest));
+  for (int i = 1; i <= count; ++i) {
+    const std::string l = c.line();
+    ASSERT_EQ(field(l, "/id"), std::to_string(i)) << l;
+    ASSERT_EQ(field(l, "/error/code"), "not_found") << l;
+  }
+}
+
+class PanelSocketSmallCapsShortTimeout : public PanelSocket {
+ protected:
+  void SetUp() override {
+    panel_limits limits;
+    limits.max_line_bytes = 4096;
+    limits.max_input_bytes = 64 * 1024;
+    limits.max_output_bytes = 64 * 1024;
+    limits.partial_line_timeout = 100ms;
+    start_server(limits);
+  }
+};
+
+TEST_F(PanelSocketSmallCapsShortTimeout, AHalfLineWaitingOnTheSessionsOwnPauseIsNotCut) {
+  // Reads end mid-line; when the session then stops reading (its answers are not taken), the
+  // half line it holds waits on the session, not on the client: no timeout for it.
+  constexpr int count = 20000;
+  std::string lines;
+  for (int i = 1; i <= count; ++i) lines += status_line(i);
+  client c(path_);
+  std::string_view rest = lines;
+  for (std::size_t n = c.send_some(rest); n > 0; n = c.send_some(rest)) rest.remove_prefix(n);
+  ASSERT_FALSE(rest.empty());
+  std::this_thread::sleep_for(500ms);  // five timeouts' worth of the session's pause
+  ASSERT_TRUE(c.send_while_reading(rest));
+  for (int i = 1; i <= count; ++i) {
+    const std::string l = c.line();
+    ASSERT_EQ(field(l, "/id"), std::to_string(i)) << l;
+  }
+}
+
+TEST_F(PanelSocketSmallCaps, RequestsPileUpInTheKernelNotInTheSessionWhileTheEngineIsBehind) {
+  service_.hold_adds(true);
+  constexpr int count = 20000;  // about 2 MB of adds: far over the 64 KiB input cap
+  std::string lines;
+  for (int i = 1; i <= count; ++i) lines += add_line(std::to_string(i), "p" + std::to_string(i));
+  client c(path_);
+  std::string_view rest = lines;
+  std::size_t taken = 0;
+  for (std::size_t n = c.send_some(rest); n > 0; n = c.send_some(rest)) {
+    rest.remove_prefix(n);
+    taken += n;
+  }
+  ASSERT_TRUE(service_.wait_held(1));
+  // The session read up to its cap (and one read more), the kernel holds its buffers' worth;
+  // without the cap it would have read until 100,000 requests were pending.
+  EXPECT_LT(taken, std::size_t{1} << 20) << "the session kept reading past max_input_bytes";
+  ASSERT_FALSE(rest.empty());
+  service_.hold_adds(false);
+  service_.release();
+  ASSERT_TRUE(c.send_while_reading(rest));
+  for (int i = 1; i <= count; ++i) {
+    const std::string l = c.line();
+    ASSERT_EQ(field(l, "/id"), std::to_string(i)) << l;
+    ASSERT_NE(l.find("\"status\":\"accepted\""), std::string::npos) << l;
+  }
+  EXPECT_EQ(service_.total_orders(), static_cast<std::size_t>(count));
 }
 
 }  // namespace

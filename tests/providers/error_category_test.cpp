@@ -66,6 +66,16 @@ const row table[] = {
     // NotPanel-style
     {"Missing required parameter: service", ec::invalid_request},  // not a missing service
     {"Too Many Requests", ec::rate_limited},
+    // Private accounts: a refill refusal's reason (docs/rules.md Refill rule 7). The texts of
+    // ../shared/seeds: 003 (English terms), 000 (Indonesian, "if private the refill cannot be
+    // processed"); the provider's reply carries the same words.
+    {"Private accounts do not qualify for refund!", ec::private_account},
+    {"Pastikan akun tidak berstatus private, jika private refill tidak dapat diproses.", ec::private_account},
+    {"Misplaced or private account orders are not qualified for refund.", ec::private_account},
+    // Composites, for the table's order: the refusal's reason beats "not eligible"; an add's
+    // class beats it (an invalid link proves the add created nothing; "private" alone proves nothing).
+    {"Order not eligible for refill: profile is private", ec::private_account},
+    {"Invalid link: the account is private", ec::invalid_link},
     // Unrecognised texts: nothing is known, so an add answered with one is `unknown`
     {"Service temporarily unavailable", ec::other},
     {"Internal", ec::other},

@@ -148,6 +148,10 @@ TEST(panel_messages, status_subscribe_and_bare_lines_are_what_the_daemon_parses)
   r = panel::parse_request(without_newline(bare_line(3, "providers")));
   ASSERT_TRUE(r) << r.message;
   EXPECT_EQ(r.req->kind, panel::op::providers);
+  r = panel::parse_request(without_newline(hello_line(4, "k\"ey")));
+  ASSERT_TRUE(r) << r.message;
+  EXPECT_EQ(r.req->kind, panel::op::hello);
+  EXPECT_EQ(r.req->key, "k\"ey");
 }
 
 TEST(panel_messages, reads_the_daemons_add_answers) {
@@ -203,7 +207,9 @@ TEST(panel_messages, reads_errors_status_answers_and_events) {
   v.charge = m("0.9");
   v.remains = 25;
   v.refund = m("0.225");
-  const std::vector<daemon::lookup_answer> lookups{{"d-1", v, ""}, {"d-9", std::nullopt, "order not found"}};
+  const std::vector<daemon::lookup_answer> lookups{
+      {"d-1", v, daemon::result_code::ok, ""},
+      {"d-9", std::nullopt, daemon::result_code::not_found, "order not found"}};
   line.clear();
   panel::write_status(line, "10", false, lookups);
   p = mr.read(without_newline(line));

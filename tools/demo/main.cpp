@@ -34,6 +34,8 @@ namespace {
 struct options {
   std::string config_path;
   std::string socket_path;  // default: the config's daemon.socket_path
+  std::string panel;        // --panel: say hello as this [[daemon.panel_keys]] entry
+  std::string panel_key;    // its key, from the config (never printed)
   synthetic_spec spec;
   std::size_t batch = 100;
   std::size_t window = 16;
@@ -68,6 +70,7 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 // Request ids: 1 subscribe, add lines from add_id_base, status lines from status_id_base.
 constexpr std::int64_t subscribe_id = 1;
+constexpr std::int64_t hello_id = 2;
 constexpr std::int64_t add_id_base = 1000;
 constexpr std::int64_t status_id_base = 1'000'000'000;
 constexpr std::size_t status_batch = 500;
@@ -169,6 +172,21 @@ asio::awaitable<void> tick_progress(run_context& rc, const bool& stop, bool tty)
   std::cerr << (tty ? line : line.substr(1)) << "\n" << std::flush;
 }
 
+// With --panel, a fresh connection first says which panel it is (its orders are then that
+// panel's, as on API v2), and waits for the answer. Throws with the daemon's reason, which
+// never holds the key.
+asio::awaitable<void> say_hello(panel_connection& c, const options& opt) {
+  if (opt.panel_key.empty()) co_return;
+  co_await c.write(hello_line(hello_id, opt.panel_key));
+  const auto line = co_await c.read_line();
+  if (!line) throw std::runtime_error("the daemon closed the panel connection during hello");
+  message_reader mr;
+  const auto p = mr.read(*line);
+  if (p.kind != line_kind::answer || p.id != hello_id || !p.ok)
+    throw std::runtime_error("hello as panel \"" + opt.panel + "\" refused: " + p.error_code + ": " +
+                             p.message);
+}
+
 // `status` for every accepted order, a line of status_batch ids at a time.
 asio::awaitable<std::vector<status_item>> lookup(panel_connection& c, run_context& rc) {
   std::vector<status_item> out;
@@ -197,7 +215,9 @@ asio::awaitable<int> run(run_context& rc) {
 
   panel_connection feed(ex), req(ex);
   co_await feed.connect(opt.socket_path);
+  co_await say_hello(feed, opt);
   co_await req.connect(opt.socket_path);
+  co_await say_hello(req, opt);
   // Subscribe before the first add: the feed starts at seq 0 anyway, so nothing is missed.
   co_await feed.write(subscribe_line(subscribe_id, 0));
   task_state feed_task, adds_task, progress_task;
@@ -270,7 +290,10 @@ asio::awaitable<int> run(run_context& rc) {
     // With answers still outstanding on `req`, a fresh connection keeps the status lines apart.
     const bool reuse = adds_task.done && adds_task.error.empty() && rc.failure.empty();
     panel_connection ask(ex);
-    if (!reuse) co_await ask.connect(opt.socket_path);
+    if (!reuse) {
+      co_await ask.connect(opt.socket_path);
+      co_await say_hello(ask, opt);
+    }
     const auto items = co_await lookup(reuse ? req : ask, rc);
     ask.close();
     rc.fig.wall = clock_type::now() - rc.start;
@@ -305,6 +328,9 @@ int main(int argc, char** argv) {
   app.add_option("--config", opt.config_path, "the daemon's config (services to sell, socket path)")
       ->required();
   app.add_option("--socket", opt.socket_path, "panel socket (default: daemon.socket_path of the config)");
+  app.add_option("--panel", opt.panel,
+                 "say hello as this panel (a [[daemon.panel_keys]] name of the config; its key is read "
+                 "from there): the orders are then that panel's, as on API v2");
   app.add_option("--count", opt.spec.count, "synthetic orders")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
@@ -333,6 +359,15 @@ int main(int argc, char** argv) {
   }
   const config& cfg = *loaded.value;
   if (opt.socket_path.empty()) opt.socket_path = cfg.daemon.socket_path.string();
+  if (!opt.panel.empty()) {
+    for (const auto& k : cfg.daemon.panel_keys)
+      if (k.name == opt.panel) opt.panel_key = k.key.reveal();
+    if (opt.panel_key.empty()) {
+      std::cerr << "smm-demo: --panel " << opt.panel << ": no such entry in [[daemon.panel_keys]] of "
+                << opt.config_path << "\n";
+      return 2;
+    }
+  }
 
   int rc = 1;
   try {

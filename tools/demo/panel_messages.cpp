@@ -65,6 +65,14 @@ std::string subscribe_line(std::int64_t id, std::int64_t after_seq) {
   return out;
 }
 
+std::string hello_line(std::int64_t id, std::string_view key) {
+  std::string out;
+  json_writer w(out);
+  open_request(w, id, "hello").member("key", key).end_object();
+  out += '\n';
+  return out;
+}
+
 std::string bare_line(std::int64_t id, std::string_view op) {
   std::string out;
   json_writer w(out);

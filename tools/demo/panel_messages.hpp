@@ -26,6 +26,9 @@ std::string status_line(std::int64_t id, std::span<const std::string> panel_orde
 /// {"id":ID,"op":"subscribe","after_seq":N}\n
 std::string subscribe_line(std::int64_t id, std::int64_t after_seq);
 
+/// {"id":ID,"op":"hello","key":"<key>"}\n: the connection speaks for the panel with this key.
+std::string hello_line(std::int64_t id, std::string_view key);
+
 /// {"id":ID,"op":"<op>"}\n for ops without fields (ping, providers, services, unsubscribe).
 std::string bare_line(std::int64_t id, std::string_view op);
 

@@ -1,11 +1,11 @@
-#include "daemon/apiv2/api_auth.hpp"
+#include "daemon/auth/panel_gate.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 
-namespace smm::daemon::apiv2 {
+namespace smm::daemon::auth {
 
 namespace {
 
@@ -93,6 +93,11 @@ std::size_t attempt_limiter::failures(const std::string& client, clock::time_poi
   return it->second.failures;
 }
 
+std::size_t attempt_limiter::tracked() const {
+  std::lock_guard lock(mu_);
+  return clients_.size();
+}
+
 std::string failed_key_slot(std::string_view client, std::string_view presented_key) {
   static constexpr char hex[] = "0123456789abcdef";
   const auto d = digest_of(presented_key);
@@ -111,9 +116,33 @@ std::chrono::milliseconds failure_delay(std::size_t peer_failures, std::size_t f
   return std::min(std::chrono::milliseconds(100 << doublings), std::chrono::milliseconds(2000));
 }
 
-std::size_t attempt_limiter::tracked() const {
-  std::lock_guard lock(mu_);
-  return clients_.size();
+panel_gate::panel_gate(const std::vector<panel_key>& keys, std::size_t max_failed_attempts,
+                       std::chrono::seconds window)
+    : keys_(keys),
+      max_failed_attempts_(max_failed_attempts),
+      by_key_(max_failed_attempts, window),
+      by_peer_(max_failed_attempts, window) {}
+
+void panel_gate::set_keys(const std::vector<panel_key>& keys) { keys_.set(keys); }
+
+std::size_t panel_gate::key_count() const { return keys_.size(); }
+
+key_verdict panel_gate::check(const std::string& client, std::string_view key) {
+  key_verdict v;
+  v.panel = keys_.find(key);
+  if (v.panel) return v;
+  // A right key is always served; a wrong one is slowed down per peer, then refused per peer
+  // and key, so a panel on the same host is never locked out by another's mistakes.
+  const std::size_t peer_failures = by_peer_.failures(client);
+  by_peer_.failure(client);
+  v.delay = failure_delay(peer_failures, max_failed_attempts_);
+  const std::string slot = failed_key_slot(client, key);
+  if (by_key_.blocked(slot)) {
+    v.throttled = true;
+    return v;
+  }
+  by_key_.failure(slot);
+  return v;
 }
 
-}  // namespace smm::daemon::apiv2
+}  // namespace smm::daemon::auth

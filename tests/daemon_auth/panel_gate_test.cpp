@@ -1,11 +1,12 @@
-// Panel keys (found by exact key only, replaceable at run time) and the failed-attempt limit.
-#include "daemon/apiv2/api_auth.hpp"
+// Panel keys (found by exact key only, replaceable at run time), the failed-attempt limit, and
+// the gate that combines them for every face (API v2, the panel socket's hello).
+#include "daemon/auth/panel_gate.hpp"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-namespace smm::daemon::apiv2 {
+namespace smm::daemon::auth {
 namespace {
 
 using namespace std::chrono_literals;
@@ -16,7 +17,7 @@ std::vector<panel_key> keys(std::initializer_list<std::pair<const char*, const c
   return out;
 }
 
-TEST(ApiV2Keys, FoundOnlyByTheExactKey) {
+TEST(PanelKeys, FoundOnlyByTheExactKey) {
   key_ring ring(keys({{"alpha", "key-a"}, {"beta", "key-b"}}));
   EXPECT_EQ(ring.size(), 2u);
   EXPECT_EQ(ring.find("key-a"), "alpha");
@@ -27,7 +28,7 @@ TEST(ApiV2Keys, FoundOnlyByTheExactKey) {
   EXPECT_FALSE(ring.find(""));
 }
 
-TEST(ApiV2Keys, EmptyKeysNeverMatchAndAnEmptyRingRefusesAll) {
+TEST(PanelKeys, EmptyKeysNeverMatchAndAnEmptyRingRefusesAll) {
   key_ring ring(keys({{"blank", ""}}));
   EXPECT_EQ(ring.size(), 0u);
   EXPECT_FALSE(ring.find(""));
@@ -35,7 +36,7 @@ TEST(ApiV2Keys, EmptyKeysNeverMatchAndAnEmptyRingRefusesAll) {
   EXPECT_FALSE(none.find("anything"));
 }
 
-TEST(ApiV2Keys, ReplacedAtRunTimeWhileOthersLookUp) {
+TEST(PanelKeys, ReplacedAtRunTimeWhileOthersLookUp) {
   key_ring ring(keys({{"alpha", "old"}}));
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0};
@@ -59,7 +60,7 @@ TEST(ApiV2Keys, ReplacedAtRunTimeWhileOthersLookUp) {
   EXPECT_EQ(ring.find("new"), "alpha2");
 }
 
-TEST(ApiV2Limiter, BlocksAfterTheLimitUntilTheWindowEnds) {
+TEST(PanelKeyLimiter, BlocksAfterTheLimitUntilTheWindowEnds) {
   attempt_limiter limit(3, 60s);
   const auto t0 = attempt_limiter::clock::time_point{} + 1000s;
   EXPECT_FALSE(limit.blocked("ip:127.0.0.1", t0));
@@ -76,7 +77,7 @@ TEST(ApiV2Limiter, BlocksAfterTheLimitUntilTheWindowEnds) {
   EXPECT_FALSE(limit.blocked("ip:127.0.0.1", t0 + 61s));
 }
 
-TEST(ApiV2Limiter, MemoryIsBounded) {
+TEST(PanelKeyLimiter, MemoryIsBounded) {
   attempt_limiter limit(2, 60s, 100);
   const auto t0 = attempt_limiter::clock::time_point{} + 1000s;
   for (int i = 0; i < 1000; ++i)
@@ -88,9 +89,9 @@ TEST(ApiV2Limiter, MemoryIsBounded) {
 }
 
 }  // namespace
-}  // namespace smm::daemon::apiv2
+}  // namespace smm::daemon::auth
 
-namespace smm::daemon::apiv2 {
+namespace smm::daemon::auth {
 namespace {
 
 TEST(FailedKeys, SlotsTellPeersAndKeysApartWithoutTheKey) {
@@ -125,4 +126,73 @@ TEST(FailedKeys, TheLimiterCountsFailuresInTheWindow) {
 }
 
 }  // namespace
-}  // namespace smm::daemon::apiv2
+}  // namespace smm::daemon::auth
+
+namespace smm::daemon::auth {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<panel_key> two_panels() {
+  std::vector<panel_key> out;
+  out.push_back(panel_key{"shop", secret("key-shop")});
+  out.push_back(panel_key{"blog", secret("key-blog")});
+  return out;
+}
+
+TEST(PanelGate, ARightKeyNamesItsPanelAtOnceAndIsNeverCounted) {
+  panel_gate gate(two_panels(), 3, 60s);
+  for (int i = 0; i < 20; ++i) {
+    const key_verdict v = gate.check("uid:1000", "key-shop");
+    ASSERT_EQ(v.panel, "shop");
+    EXPECT_FALSE(v.throttled);
+    EXPECT_EQ(v.delay, 0ms);
+  }
+  EXPECT_EQ(gate.check("uid:1000", "key-blog").panel, "blog");
+  EXPECT_EQ(gate.key_count(), 2u);
+}
+
+TEST(PanelGate, WrongKeysAreSlowedThenTheRepeatedOneRefusedButNeverTheRightOne) {
+  panel_gate gate(two_panels(), 3, 60s);
+  // Below the limit: refused (no panel), not delayed, not throttled.
+  for (int i = 0; i < 3; ++i) {
+    const key_verdict v = gate.check("uid:1000", "stale-key");
+    EXPECT_FALSE(v.panel);
+    EXPECT_FALSE(v.throttled) << i;
+    EXPECT_EQ(v.delay, 0ms) << i;
+  }
+  // The same wrong key again: throttled, and this peer's wrong answers are now delayed.
+  const key_verdict fourth = gate.check("uid:1000", "stale-key");
+  EXPECT_TRUE(fourth.throttled);
+  EXPECT_EQ(fourth.delay, 100ms);
+  // Another wrong key from the same peer is its own slot (not throttled) but still slowed.
+  const key_verdict other = gate.check("uid:1000", "another-wrong-key");
+  EXPECT_FALSE(other.throttled);
+  EXPECT_EQ(other.delay, 200ms);
+  // Another peer is untouched, and the right key is served at once, whoever asks.
+  EXPECT_EQ(gate.check("uid:1001", "stale-key").delay, 0ms);
+  EXPECT_FALSE(gate.check("uid:1001", "stale-key").throttled);
+  const key_verdict right = gate.check("uid:1000", "key-shop");
+  EXPECT_EQ(right.panel, "shop");
+  EXPECT_EQ(right.delay, 0ms);
+}
+
+TEST(PanelGate, KeysRotateAndCountsStay) {
+  panel_gate gate(two_panels(), 2, 60s);
+  gate.check("uid:7", "key-new");
+  gate.check("uid:7", "key-new");
+  std::vector<panel_key> next;
+  next.push_back(panel_key{"shop", secret("key-new")});
+  gate.set_keys(next);
+  EXPECT_EQ(gate.key_count(), 1u);
+  EXPECT_EQ(gate.check("uid:7", "key-new").panel, "shop");  // right now: served despite the count
+  EXPECT_FALSE(gate.check("uid:7", "key-shop").panel);      // the old key is gone
+}
+
+TEST(PanelGate, AnEmptyKeyIsAWrongKey) {
+  panel_gate gate(two_panels());
+  EXPECT_FALSE(gate.check("uid:1", "").panel);
+}
+
+}  // namespace
+}  // namespace smm::daemon::auth

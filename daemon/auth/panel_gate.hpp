@@ -1,9 +1,13 @@
 #pragma once
-// Authentication of the API v2 endpoint: panel keys and a limit on failed attempts.
+// Who a panel is, for every face that panels use (the API v2 endpoint and the NDJSON panel
+// socket's `hello`): the panel keys of `[[daemon.panel_keys]]` and the limit on wrong keys.
 //
 // Keys are kept only as SHA-256 digests and a presented key is compared, digest against
 // digest with CRYPTO_memcmp, with every configured key (no early exit), so neither the
-// comparison time nor a log line tells anything about a key. Pure (OpenSSL's libcrypto only).
+// comparison time nor a log line tells anything about a key. A client (a unix peer's uid, a
+// TCP peer's address) that presents wrong keys is slowed down, then refused per presented key,
+// on both faces together: one gate serves them all. A right key is always served.
+// Pure (OpenSSL's libcrypto only).
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -17,7 +21,7 @@
 
 #include "config/config.hpp"
 
-namespace smm::daemon::apiv2 {
+namespace smm::daemon::auth {
 
 /// The panel keys. Thread safety: every method may be called from any thread; set() swaps
 /// the whole set atomically (a config reload).
@@ -87,4 +91,36 @@ std::string failed_key_slot(std::string_view client, std::string_view presented_
 /// before any refusal, and a right key is never delayed.
 std::chrono::milliseconds failure_delay(std::size_t peer_failures, std::size_t free_failures);
 
-}  // namespace smm::daemon::apiv2
+/// What the gate says about one presented key.
+struct key_verdict {
+  std::optional<std::string> panel;    ///< the panel whose key it is: serve it, at once
+  bool throttled = false;              ///< wrong, and this client repeated it too often: refuse it
+  std::chrono::milliseconds delay{0};  ///< wrong: hold the answer this long first
+};
+
+/// The panel keys with the wrong-key limits, shared by every face. Thread safety: every
+/// method may be called from any thread.
+class panel_gate {
+ public:
+  /// `max_failed_attempts` wrong keys per client and presented key in `window`, then that key
+  /// is refused until the window ends; beyond that many wrong keys of any kind, the client's
+  /// wrong-key answers are delayed (failure_delay).
+  explicit panel_gate(const std::vector<panel_key>& keys, std::size_t max_failed_attempts = 10,
+                      std::chrono::seconds window = std::chrono::seconds(60));
+
+  /// Replaces the keys (config reload); the failure counts stay.
+  void set_keys(const std::vector<panel_key>& keys);
+  /// Keys in use.
+  std::size_t key_count() const;
+  /// Checks `key` for `client` ("uid:1000", "ip:127.0.0.1": the same client on every face) and
+  /// counts it when wrong. The key is never kept, logged or put in the verdict.
+  key_verdict check(const std::string& client, std::string_view key);
+
+ private:
+  key_ring keys_;
+  std::size_t max_failed_attempts_;
+  attempt_limiter by_key_;   ///< per client and presented key: refuses a repeated wrong key
+  attempt_limiter by_peer_;  ///< per client, any wrong key: how much to slow its answers down
+};
+
+}  // namespace smm::daemon::auth
