@@ -87,6 +87,7 @@ route = [{ provider = "mock", service = 1 }]
 [policy]
 duplicate_link = "reject"
 TOML
+chmod 600 "$tmp/soak.toml"  # it holds a key: readable by others, the daemon would warn
 "$daemon" --check-config "$tmp/soak.toml" >/dev/null
 "$daemon" --config "$tmp/soak.toml" >"$tmp/daemon.log" 2>&1 &
 daemon_pid=$!
