@@ -14,8 +14,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -729,6 +731,9 @@ TEST_F(bad_input_matrix, every_bad_input_gets_a_precise_error_and_nothing_accept
     EXPECT_TRUE(status == "Pending" || status == "In progress" || status == "Completed") << r->body();
   }
   EXPECT_TRUE(daemon_->running());
+  // And it still stops cleanly (under the sanitizers: without a leak either).
+  const int status = stop_daemon(SIGTERM, 30s);
+  EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
   std::printf(
       "bad inputs tried: %zu (NDJSON %zu, API v2 %zu, scenarios %zu); orders kept: %zu NDJSON, %zu API v2\n",
       tried, ndjson_rows.size(), http_rows.size(), scenarios.size(), ndjson_orders_.size(),
