@@ -90,7 +90,25 @@ enum class add_status : std::uint8_t {
   duplicate_link,  ///< policy reject: a running order on the same link (`error` says which)
   unavailable,     ///< the journal could not commit: nothing stored, safe to retry
 };
-std::string_view to_string(add_status s);
+constexpr std::string_view to_string(add_status s) {
+  switch (s) {
+    case add_status::accepted:
+      return "accepted";
+    case add_status::held:
+      return "held";
+    case add_status::replayed:
+      return "replayed";
+    case add_status::conflict:
+      return "conflict";
+    case add_status::invalid:
+      return "invalid";
+    case add_status::duplicate_link:
+      return "duplicate_link";
+    case add_status::unavailable:
+      return "unavailable";
+  }
+  return "invalid";
+}
 
 /// Which rule an `invalid` order broke, for faces that word it their own way (API v2's
 /// "Missing required parameter: quantity", "Incorrect service ID").

@@ -44,26 +44,6 @@ asio::awaitable<void> drain(std::shared_ptr<engine_context> c, std::shared_ptr<s
 
 }  // namespace
 
-std::string_view to_string(add_status s) {
-  switch (s) {
-    case add_status::accepted:
-      return "accepted";
-    case add_status::held:
-      return "held";
-    case add_status::replayed:
-      return "replayed";
-    case add_status::conflict:
-      return "conflict";
-    case add_status::invalid:
-      return "invalid";
-    case add_status::duplicate_link:
-      return "duplicate_link";
-    case add_status::unavailable:
-      return "unavailable";
-  }
-  return "invalid";
-}
-
 engine::engine(asio::io_context& io, const config& cfg, store::journal& journal, std::string journal_path,
                engine_options opts)
     : ctx_(std::make_shared<engine_context>(io, cfg, journal, std::move(journal_path), std::move(opts))),

@@ -50,7 +50,7 @@ bool taken(add_status s) {
 }
 
 void add_answer_object(json_writer& w, const add_answer& a) {
-  w.begin_object().member("panel_order_id", a.panel_order_id).member("status", status_name(a.status));
+  w.begin_object().member("panel_order_id", a.panel_order_id).member("status", to_string(a.status));
   if (taken(a.status)) {
     w.member("order_id", a.order_id).member("state", to_string(a.state));
     money_member(w, "charge", a.charge);
@@ -153,26 +153,6 @@ failure_code failure_for(add_status s) {
 
 void write_hello(std::string& out, std::string_view id_json, std::string_view panel) {
   write_ok(out, id_json, [&](json_writer& w) { w.begin_object().member("panel", panel).end_object(); });
-}
-
-std::string_view status_name(add_status s) {
-  switch (s) {
-    case add_status::accepted:
-      return "accepted";
-    case add_status::held:
-      return "held";
-    case add_status::replayed:
-      return "replayed";
-    case add_status::conflict:
-      return "conflict";
-    case add_status::invalid:
-      return "invalid";
-    case add_status::duplicate_link:
-      return "duplicate_link";
-    case add_status::unavailable:
-      return "unavailable";
-  }
-  return "invalid";
 }
 
 void write_error(std::string& out, std::string_view id_json, failure_code code, std::string_view message) {

@@ -13,9 +13,6 @@
 
 namespace smm::daemon::panel {
 
-/// Wire name of an add status ("duplicate_link").
-std::string_view status_name(add_status s);
-
 /// The `code` of an error answer for an engine result (never ok): not_found, busy, invalid,
 /// conflict, unavailable, provider_refused and internal keep their names; not_eligible is
 /// `rejected` (the name panels have always seen for a rule that refuses an action).
