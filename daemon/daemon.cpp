@@ -5,7 +5,9 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "config/config.hpp"
@@ -109,6 +111,14 @@ void check_fd_limit(const config& cfg, const std::shared_ptr<spdlog::logger>& lo
         soft, wanted, reserve);
 }
 
+// Waits (at most a second) until `ctx` has run every handler posted to it before this call.
+void wait_for_turn(asio::io_context& ctx) {
+  auto reached = std::make_shared<std::promise<void>>();
+  auto turn = reached->get_future();
+  asio::post(ctx, [reached] { reached->set_value(); });
+  turn.wait_for(std::chrono::seconds(1));
+}
+
 std::string render_metrics(engine& eng, const apiv2::api_server* api, const panel::hello_policy& hellos,
                            const panel::panel_listener& panel) {
   metrics::metrics_snapshot s;
@@ -157,25 +167,34 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     return 1;
   }
 
+  // Two threads with clear jobs: `io` carries the panel, admin, API v2 and metrics sockets
+  // (parsing, validation, answers); `engine_io` carries the engine's strand (order book,
+  // decisions), its provider clients and the poller, so a burst of provider replies never
+  // delays an acknowledgement and the two halves use both cores. They meet only through
+  // posts (order_service's contract) and the journal's queue.
   asio::io_context io(1);
+  asio::io_context engine_io(1);
   auto work = asio::make_work_guard(io);
-  std::thread io_thread([&io, log] {
+  auto engine_work = asio::make_work_guard(engine_io);
+  auto run_contained = [log](asio::io_context& ctx, const char* what) {
     for (;;) {
       try {
-        io.run();
+        ctx.run();
         return;
       } catch (const std::exception& e) {  // contained: one failed handler never stops the daemon
-        log->error("unhandled exception in the I/O thread: {}", e.what());
+        log->error("unhandled exception in the {} thread: {}", what, e.what());
       }
     }
-  });
+  };
+  std::thread io_thread([&] { run_contained(io, "I/O"); });
+  std::thread engine_thread([&] { run_contained(engine_io, "engine"); });
 
   int rc = 0;
   {
     engine_options opts;
     opts.on_dispatch_progress = watchdog_pinger();
     opts.scrubber = scrubber;
-    engine eng(io, cfg, *journal, journal_path, opts);
+    engine eng(engine_io, cfg, *journal, journal_path, opts);
     // SIGHUP and `smm-dispatchctl reload` share one reloader (one reload at a time).
     std::unique_ptr<apiv2::api_server> api_http;  // API v2 for existing panels (unix socket, optional TCP)
     // The panel keys and their wrong-key limits, one gate for API v2 and the panel socket's hello.
@@ -287,14 +306,21 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     admin_listener.stop();
     api_http->stop();
     if (metrics_http) metrics_http->stop();
+    // The stops above run on `io`: let them (socket files removed, sessions told) before the
+    // engine drains on its own thread, and the answers it produces meanwhile after it.
+    wait_for_turn(io);
     if (!eng.stop(grace))
       log->warn("stop: some adds were still on the wire after {} ms; they are unknown at next start",
                 grace.count());
+    wait_for_turn(io);
     work.reset();
+    engine_work.reset();
     io.stop();
+    engine_io.stop();
     io_thread.join();
+    engine_thread.join();
     // The journal commits what was submitted and goes before the engine: its last completions
-    // post to the engine's strand (on the stopped io_context, which outlives both).
+    // post to the engine's strand (on the stopped engine_io, which outlives both).
     journal.reset();
   }
   log->info("stopped");

@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache make
   libboost1.81-dev libsimdjson-dev libconcurrentqueue-dev libspdlog-dev
   libbenchmark-dev libgtest-dev libgmock-dev libsqlite3-dev libssl-dev
-  libtomlplusplus-dev libcli11-dev libsystemd-dev
+  libtomlplusplus-dev libcli11-dev libsystemd-dev libjemalloc-dev
   clang libclang-rt-14-dev
   openssl sqlite3 wrk curl php-cli php-curl systemd dpkg-dev file adduser init-system-helpers
   clang-format

@@ -4,7 +4,9 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -24,7 +26,16 @@ void configure(sqlite_db& db) {
   db.exec("PRAGMA busy_timeout=5000");
   db.exec("PRAGMA cache_size=-65536");  // 64 MiB page cache
   db.exec("PRAGMA temp_store=MEMORY");
+  // Checkpoints are the checkpointer thread's (journal::impl): never inside a commit, where
+  // copying the WAL back and fsyncing the database would delay every acknowledgement behind it.
+  db.exec("PRAGMA wal_autocheckpoint=0");
 }
+
+// WAL frames (pages) after which the checkpointer is woken: about 4 MiB, SQLite's own default.
+constexpr int checkpoint_frames = 1000;
+// Frames after which the writer checkpoints itself (passive: never waits for readers), should
+// the checkpointer fall far behind: the WAL never grows without bound.
+constexpr int writer_checkpoint_frames = 64 * checkpoint_frames;
 
 // A panel id that retention purged stays taken: the insert writes nothing, like a duplicate.
 constexpr const char* insert_order_sql =
@@ -108,6 +119,10 @@ struct journal::impl {
     migrate(db);
     st = std::make_unique<statements>(db);
     read_counts();
+    last_seq.store(db.query_int("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name='events'), 0)"),
+                   std::memory_order_relaxed);
+    sqlite3_wal_hook(db.get(), &impl::on_wal, this);
+    checkpointer = std::thread([this] { checkpoints(); });
     writer = std::thread([this] { run(); });
   }
 
@@ -115,6 +130,46 @@ struct journal::impl {
     stopping.store(true, std::memory_order_release);
     queue.enqueue(nullptr);  // wake the writer
     writer.join();
+    {
+      std::lock_guard lock(checkpoint_mutex);
+      checkpoint_stop = true;
+    }
+    checkpoint_wake.notify_one();
+    checkpointer.join();
+  }
+
+  // After each commit (writer thread): wakes the checkpointer once the WAL holds enough.
+  static int on_wal(void* self, sqlite3* handle, const char*, int frames) {
+    auto* i = static_cast<impl*>(self);
+    if (frames >= writer_checkpoint_frames) {
+      sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= checkpoint_frames) {
+      {
+        std::lock_guard lock(i->checkpoint_mutex);
+        i->checkpoint_due = true;
+      }
+      i->checkpoint_wake.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  // The checkpointer: passive checkpoints on its own connection, so they never block a commit
+  // (the next commit after a complete one restarts the WAL from its start).
+  void checkpoints() {
+    std::unique_ptr<sqlite_db> cp;
+    std::unique_lock lock(checkpoint_mutex);
+    for (;;) {
+      checkpoint_wake.wait(lock, [this] { return checkpoint_due || checkpoint_stop; });
+      if (checkpoint_stop) return;
+      checkpoint_due = false;
+      lock.unlock();
+      try {
+        if (!cp) cp = std::make_unique<sqlite_db>(options.path);
+        sqlite3_wal_checkpoint_v2(cp->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      } catch (const std::exception&) {  // retried at the next wake; the writer's bound still holds
+      }
+      lock.lock();
+    }
   }
 
   void run() {
@@ -132,17 +187,23 @@ struct journal::impl {
 
   void commit_group(pending** batches, std::size_t n) {
     std::string group_error;
+    const std::int64_t seq_before = group_seq;
     try {
       st->begin.run();
-      for (std::size_t i = 0; i < n; ++i) apply_batch(*batches[i]);
+      // Optimistic: the group without savepoints, since nearly every batch applies. Should
+      // one fail, the group is rolled back and written again with each batch isolated.
+      if (!apply_group(batches, n)) {
+        group_seq = seq_before;
+        st->begin.run();
+        for (std::size_t i = 0; i < n; ++i) apply_batch(*batches[i]);
+      }
       st->commit.run();
+      last_seq.store(group_seq, std::memory_order_release);
       read_counts();
     } catch (const std::exception& e) {
       group_error = e.what();
-      try {
-        st->rollback.run();
-      } catch (...) {  // no transaction left to roll back: nothing to undo
-      }
+      group_seq = seq_before;
+      rollback_quietly();
     }
     std::uint64_t ok_batches = 0, ok_ops = 0, failed = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -178,6 +239,33 @@ struct journal::impl {
     for (std::size_t i = 0; i < counts.size(); ++i) by_state[i].store(counts[i], std::memory_order_relaxed);
   }
 
+  void rollback_quietly() {
+    try {
+      st->rollback.run();
+    } catch (...) {  // no transaction left to roll back (SQLite ended it): nothing to undo
+    }
+  }
+
+  // Every batch of the group in the open transaction, without savepoints. False (and the
+  // transaction rolled back) when one failed: the caller writes the group again, isolated.
+  bool apply_group(pending** batches, std::size_t n) {
+    try {
+      for (std::size_t i = 0; i < n; ++i) {
+        commit_result& r = batches[i]->result;
+        r.outcomes.clear();
+        r.event_seq.clear();
+        r.outcomes.reserve(batches[i]->ops.size());
+        r.event_seq.reserve(batches[i]->ops.size());
+        for (auto& op : batches[i]->ops) std::visit([&](auto& o) { apply(o, r); }, op);
+        r.ok = true;
+      }
+      return true;
+    } catch (const std::exception&) {
+      rollback_quietly();
+      return false;
+    }
+  }
+
   // One submitted batch inside the group's transaction, isolated by a savepoint.
   void apply_batch(pending& p) {
     commit_result& r = p.result;
@@ -210,7 +298,8 @@ struct journal::impl {
     s.bind(5, raw_status).bind(6, charge).bind(7, remains).bind(8, refund);
     s.bind(9, std::int64_t{refill_eligible}).bind(10, note).bind(11, at);
     s.run();
-    return sqlite3_last_insert_rowid(db.get());
+    group_seq = sqlite3_last_insert_rowid(db.get());
+    return group_seq;
   }
 
   void apply(const order_insert& o, commit_result& r) {
@@ -380,6 +469,12 @@ struct journal::impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
   std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
+  std::int64_t group_seq = 0;              // writer only: the last event seq written
+  std::atomic<std::int64_t> last_seq{0};  // the last event seq committed
+  std::mutex checkpoint_mutex;
+  std::condition_variable checkpoint_wake;
+  bool checkpoint_due = false, checkpoint_stop = false;
+  std::thread checkpointer;
   std::thread writer;
 };
 
@@ -404,6 +499,8 @@ journal_stats journal::stats() const {
 }
 
 const std::string& journal::path() const { return impl_->options.path; }
+
+std::int64_t journal::last_event_seq() const { return impl_->last_seq.load(std::memory_order_acquire); }
 
 std::array<std::int64_t, journal::state_codes> journal::orders_by_state() const {
   std::array<std::int64_t, state_codes> out{};

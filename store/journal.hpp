@@ -6,8 +6,10 @@
 // one fsync. A batch's completion runs only after the commit that holds it: that is
 // the moment the daemon may acknowledge an order to a panel.
 //
-// Each submitted batch is isolated by a savepoint: a batch that fails (a constraint, a
-// bug) is rolled back alone and reported; the others in the same group still commit.
+// A group is written without savepoints, since nearly every batch applies; when one fails (a
+// constraint, a bug) the group is rolled back and written again with each batch isolated by
+// a savepoint, so the failed batch alone is reported and the others still commit.
+// Checkpoints run on a thread of their own, never inside a commit.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -56,6 +58,8 @@ class journal {
   commit_result submit_and_wait(std::vector<journal_op> ops);
 
   journal_stats stats() const;
+  /// The highest event seq committed so far (0: none). Any thread.
+  std::int64_t last_event_seq() const;
   const std::string& path() const;
 
   /// State codes orders_by_state() covers (the daemon uses fewer).

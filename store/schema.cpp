@@ -7,7 +7,7 @@ namespace smm::store {
 namespace {
 
 // Append only: never edit a migration that has shipped; add the next one instead.
-constexpr std::array<const char*, 5> migrations = {
+constexpr std::array<const char*, 6> migrations = {
     // v1: orders, their events (the panel's feed), refunds (one per order, ever).
     R"sql(
 CREATE TABLE orders (
@@ -168,6 +168,11 @@ CREATE TABLE provider_pauses (
     // a page costs its rows, never a scan of a million final orders.
     R"sql(
 CREATE INDEX orders_state_id ON orders(state, id);
+)sql",
+    // v6: no query looks an order up by its link key (the duplicate-link guard is the engine's
+    // link index, rebuilt from the rows at start), so its index only cost every insert.
+    R"sql(
+DROP INDEX IF EXISTS orders_link_key;
 )sql",
 };
 

@@ -10,9 +10,21 @@ namespace {
   throw sqlite_error(std::move(msg), rc);
 }
 
+// Before the first connection: no global memory statistics. With them on (SQLite's default)
+// every allocation takes a process-wide mutex, which the writer and the readers would share.
+// Every connection is used by one thread at a time (NOMUTEX below), so nothing else changes.
+void configure_sqlite_once() {
+  static const bool done = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize() == SQLITE_OK;
+  }();
+  (void)done;
+}
+
 }  // namespace
 
 sqlite_db::sqlite_db(const std::string& path, int flags) {
+  configure_sqlite_once();
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open journal " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));

@@ -85,6 +85,12 @@ std::vector<store::event_row> event_feed::read(std::int64_t after, std::int64_t 
 }
 
 void event_feed::pump() {
+  if (live_.empty()) {
+    // Nobody to deliver to: nothing to read back. A later subscriber catches up from the
+    // journal up to here, then follows live.
+    published_ = std::max(published_, ctx_.journal.last_event_seq());
+    return;
+  }
   for (;;) {
     auto rows = read(published_, -1);
     if (rows.empty()) break;

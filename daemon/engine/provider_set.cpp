@@ -60,6 +60,9 @@ providers::provider_client_options client_options(const provider_config& p) {
   o.transport.tls_verify = p.tls_verify;
   if (p.ca_file) o.transport.ca_file = p.ca_file->string();
   o.max_in_flight = static_cast<std::size_t>(std::max(1, p.max_in_flight));
+  // Every call slot keeps its connection between calls: with fewer idle ones kept, a busy
+  // provider would open (and its server accept) a fresh TCP connection for most calls.
+  o.transport.max_idle = o.max_in_flight;
   // A rate below 1/s becomes one token per 1/rate seconds (rounded up to the millisecond).
   if (p.requests_per_second >= 1.0) {
     o.rate_tokens = static_cast<std::uint32_t>(std::lround(p.requests_per_second));
