@@ -38,10 +38,13 @@ constexpr int checkpoint_frames = 1000;
 constexpr int writer_checkpoint_frames = 64 * checkpoint_frames;
 
 // A panel id that retention purged stays taken: the insert writes nothing, like a duplicate.
+// Two statements, not one INSERT ... SELECT ... WHERE NOT EXISTS: that form makes SQLite build
+// an ephemeral table for every row, which cost more than the insert itself.
+constexpr const char* purged_exists_sql = "SELECT 1 FROM purged_orders WHERE panel_order_id=?";
 constexpr const char* insert_order_sql =
     "INSERT INTO orders (id, panel_order_id, request_hash, service_id, link, link_key, quantity, params,"
-    " charge_micros, state, created_at, updated_at) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12"
-    " WHERE NOT EXISTS (SELECT 1 FROM purged_orders WHERE panel_order_id=?2) ON CONFLICT DO NOTHING";
+    " charge_micros, state, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+    " ON CONFLICT DO NOTHING";
 constexpr const char* insert_event_sql =
     "INSERT INTO events (order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains,"
     " refund_micros, refill_eligible, note, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
@@ -84,7 +87,8 @@ constexpr const char* insert_refund_sql =
 // The writer's prepared statements, built once.
 struct statements {
   explicit statements(sqlite_db& db)
-      : insert_order(db, insert_order_sql),
+      : purged_exists(db, purged_exists_sql),
+        insert_order(db, insert_order_sql),
         insert_event(db, insert_event_sql),
         update_order(db, update_order_sql),
         refund_exists(db, refund_exists_sql),
@@ -100,7 +104,7 @@ struct statements {
         savepoint(db, "SAVEPOINT batch"),
         release(db, "RELEASE batch"),
         rollback_to(db, "ROLLBACK TO batch") {}
-  sqlite_stmt insert_order, insert_event, update_order, refund_exists, insert_refund, order_of_refill,
+  sqlite_stmt purged_exists, insert_order, insert_event, update_order, refund_exists, insert_refund, order_of_refill,
       upsert_refill, note_order, upsert_pause, order_counts;
   sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
 };
@@ -303,11 +307,17 @@ struct journal::impl {
   }
 
   void apply(const order_insert& o, commit_result& r) {
+    auto& p = st->purged_exists;
+    p.bind(1, o.panel_order_id);
+    const bool purged = p.step();
+    p.reset();
     auto& s = st->insert_order;
-    s.bind(1, o.id).bind(2, o.panel_order_id).bind(3, o.request_hash).bind(4, o.service_id).bind(5, o.link);
-    s.bind(6, o.link_key).bind(7, o.quantity).bind(8, o.params).bind(9, o.charge_micros);
-    s.bind(10, std::int64_t{o.state}).bind(11, o.at).bind(12, o.at);
-    if (s.run() == 0) {
+    if (!purged) {
+      s.bind(1, o.id).bind(2, o.panel_order_id).bind(3, o.request_hash).bind(4, o.service_id).bind(5, o.link);
+      s.bind(6, o.link_key).bind(7, o.quantity).bind(8, o.params).bind(9, o.charge_micros);
+      s.bind(10, std::int64_t{o.state}).bind(11, o.at).bind(12, o.at);
+    }
+    if (purged || s.run() == 0) {
       r.outcomes.push_back(op_outcome::duplicate);
       r.event_seq.push_back(0);
       return;

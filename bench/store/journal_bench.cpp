@@ -1,6 +1,8 @@
 // Durable intake through the journal: orders/s committed with synchronous=FULL.
-// Baseline (same run, same disk): one transaction per order, the way a naive daemon
-// would write. Report group commit as a ratio against it.
+// Baselines (same run, same disk): one transaction per order, the way a naive daemon
+// would write; and raw SQLite at its best (BM_raw_sqlite_rows: 6-column rows, WAL,
+// synchronous=FULL, 1000-row transactions, one prepared insert), the ceiling the daemon's
+// durable intake is compared with (scripts/bench.sh, bench/RESULTS.md row 1).
 //   build/release/bench/store/store_journal_bench --benchmark_min_time=2
 // The journal file lives in $SMM_BENCH_DIR (default: the current directory), so the
 // figure is for a real disk, not tmpfs.
@@ -65,6 +67,36 @@ void BM_commit_per_order(benchmark::State& state) {
   remove_db(path);
 }
 BENCHMARK(BM_commit_per_order)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Raw SQLite, no journal: 6-column rows (as many columns as an order's essentials), WAL,
+// synchronous=FULL, 1000 rows per transaction through one prepared statement.
+void BM_raw_sqlite_rows(benchmark::State& state) {
+  constexpr int rows_per_transaction = 1000;
+  const auto path = fresh_path("bench-raw");
+  std::int64_t id = 0;
+  {
+    sqlite_db db(path);
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=FULL");
+    db.exec(
+        "CREATE TABLE rows (id INTEGER PRIMARY KEY, panel_order_id TEXT NOT NULL, "
+        "service_id INTEGER NOT NULL, link TEXT NOT NULL, quantity INTEGER NOT NULL, "
+        "charge_micros INTEGER NOT NULL)");
+    sqlite_stmt insert(db, "INSERT INTO rows VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (auto _ : state) {
+      db.exec("BEGIN");
+      for (int k = 0; k < rows_per_transaction; ++k) {
+        const auto o = make_order(++id);
+        insert.bind(1, o.id).bind(2, o.panel_order_id).bind(3, o.service_id).bind(4, o.link);
+        insert.bind(5, o.quantity).bind(6, o.charge_micros).run();
+      }
+      db.exec("COMMIT");
+    }
+  }
+  state.SetItemsProcessed(id);
+  remove_db(path);
+}
+BENCHMARK(BM_raw_sqlite_rows)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Intake as it runs: `clients` panel connections each submit batches of `batch` orders
 // without waiting; the writer takes whatever queued during the previous fsync.

@@ -3,8 +3,10 @@
 // at most --window unanswered lines per connection; figure: orders acknowledged per second) or
 // at a fixed --rate (orders/s, lines spread over the connections, no window, so a slow answer
 // never delays the next send; figure: per-order acknowledgement latency from the line's send to
-// its answer). Bounded by --count and --max-seconds; prints one line, and with --json a JSON
-// object on stdout as well.
+// its answer). With --admin-socket it also samples the daemon's placed-order counter every
+// --poll-ms (placed orders/s; --count 0 only watches, until --placed-target orders were placed);
+// with --daemon-pid, the daemon's CPU time per 1000 orders and its peak RSS. Bounded by --count
+// and --max-seconds; prints a table on stderr, and with --json a JSON object on stdout as well.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,17 +17,20 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
 #include <deque>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tools/demo/panel_connection.hpp"
 #include "tools/demo/panel_messages.hpp"
 #include "tools/loadgen/latency_stats.hpp"
+#include "tools/loadgen/placement_watch.hpp"
+#include "tools/loadgen/proc_stats.hpp"
+#include "tools/loadgen/run_report.hpp"
 
 namespace asio = boost::asio;
 using smm::demo::demo_order;
@@ -45,10 +50,15 @@ struct options {
   std::size_t window = 32;
   double max_seconds = 30;
   std::int64_t service = 1;
+  std::int64_t service_spread = 1;  // service ids service .. service + spread - 1, round robin
   std::int64_t quantity = 100;
   std::string id_prefix;
   std::string link_prefix = "https://instagram.com/lg";
   bool json = false;
+  std::string admin_socket;  // set: sample the placed counter there
+  int poll_ms = 100;
+  std::int64_t placed_target = 0;  // > 0: watch until this many more orders are placed
+  pid_t daemon_pid = 0;
 };
 
 struct sent_line {
@@ -76,6 +86,9 @@ struct run_state {
   std::vector<std::int64_t> latencies_ns;  // one per answered order
   std::string failure;
   bool hit_time_cap = false;
+  bool sending_over = false;  // every answer in (or given up on): the watch may stop
+  bool watch_done = false;
+  std::optional<double> cpu_at_start, cpu_at_end;  // the daemon's, around the sending
 };
 
 std::string add_line_for(const run_state& st, std::size_t k) {
@@ -86,7 +99,8 @@ std::string add_line_for(const run_state& st, std::size_t k) {
   for (std::size_t j = 0; j < n; ++j) {
     auto& d = orders[j];
     d.panel_order_id = o.id_prefix + std::to_string(first + j);
-    d.service_id = o.service;
+    d.service_id =
+        o.service + static_cast<std::int64_t>((first + j) % static_cast<std::size_t>(o.service_spread));
     d.link = o.link_prefix + std::to_string(first + j);  // unique: no duplicate-link refusals
     d.quantity = o.quantity;
   }
@@ -169,9 +183,32 @@ asio::awaitable<void> sleep_ms(int ms) {
   co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<void> run(run_state& st, std::vector<std::unique_ptr<connection>>& conns) {
+// Samples the placed counter every --poll-ms until the sending is over and, with a target,
+// until the target is placed or the deadline passed; then once more, so that without a target
+// the samples reach the end of the sending.
+asio::awaitable<void> watch_placement(run_state& st, smm::loadgen::placement_watch& w) {
+  const auto& o = st.opt;
+  for (;;) {
+    const bool target_met = o.placed_target > 0 && w.placed_since_first() >= o.placed_target;
+    if (!st.failure.empty() ||
+        (st.sending_over && (o.placed_target == 0 || target_met || clock_type::now() >= st.deadline)))
+      break;
+    co_await sleep_ms(o.poll_ms);
+    co_await w.sample();
+  }
+  if (st.failure.empty()) co_await w.sample();
+  st.watch_done = true;
+}
+
+asio::awaitable<void> run(run_state& st, std::vector<std::unique_ptr<connection>>& conns,
+                          smm::loadgen::placement_watch* watch) {
   auto ex = co_await asio::this_coro::executor;
   for (auto& c : conns) co_await c->conn.connect(st.opt.socket_path);
+  if (watch != nullptr) {
+    co_await watch->connect();
+    co_await watch->sample();
+  }
+  if (st.opt.daemon_pid > 0) st.cpu_at_start = smm::loadgen::process_cpu_seconds(st.opt.daemon_pid);
   st.start = clock_type::now();
   st.deadline = st.start + std::chrono::nanoseconds(std::llround(st.opt.max_seconds * 1e9));
   auto note = [&st](std::exception_ptr e) {
@@ -193,6 +230,12 @@ asio::awaitable<void> run(run_state& st, std::vector<std::unique_ptr<connection>
       note(e);
     });
   }
+  if (watch != nullptr) {
+    asio::co_spawn(ex, watch_placement(st, *watch), [&st, note](std::exception_ptr e) {
+      st.watch_done = true;
+      note(e);
+    });
+  }
   // Every writer done, then every answer in (or 5 s past the cap), then close and let the
   // readers end.
   const auto all = [&conns](auto pred) {
@@ -205,24 +248,44 @@ asio::awaitable<void> run(run_state& st, std::vector<std::unique_ptr<connection>
   while (st.failure.empty() && !all([](connection& c) { return c.pending.empty() || c.reader_done; }) &&
          clock_type::now() < grace)
     co_await sleep_ms(1);
+  if (st.opt.daemon_pid > 0) st.cpu_at_end = smm::loadgen::process_cpu_seconds(st.opt.daemon_pid);
+  st.sending_over = true;
   for (auto& c : conns) c->conn.close();
   while (!all([](connection& c) { return c.reader_done; })) co_await sleep_ms(5);
+  if (watch != nullptr) {
+    while (!st.watch_done) co_await sleep_ms(5);
+    watch->close();
+  }
 }
 
-double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+std::optional<smm::loadgen::placement_figures> placement_of(const smm::loadgen::placement_watch& w,
+                                                            std::int64_t target) {
+  const auto& samples = w.samples();
+  const auto window = smm::loadgen::placement_window_of(samples, target);
+  if (!window) return std::nullopt;
+  const auto& a = samples[window->first];
+  const auto& b = samples[window->last];
+  smm::loadgen::placement_figures p;
+  p.placed = b.placed - a.placed;
+  p.seconds = static_cast<double>(b.at_ns - a.at_ns) / 1e9;
+  p.per_s = smm::loadgen::placed_per_second(samples, *window);
+  if (a.cpu_s >= 0 && b.cpu_s >= 0) p.daemon_cpu_s = b.cpu_s - a.cpu_s;
+  return p;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   options opt;
+  int pid = 0;
   CLI::App app{"smm-loadgen: intake load on smm-dispatchd's panel socket"};
-  app.add_option("--socket", opt.socket_path, "the daemon's panel socket")->required();
+  app.add_option("--socket", opt.socket_path, "the daemon's panel socket (needed unless --count 0)");
   app.add_option("--connections", opt.connections, "client connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  app.add_option("--count", opt.count, "orders to send in all")
+  app.add_option("--count", opt.count, "orders to send in all; 0: send none, only watch placement")
       ->capture_default_str()
-      ->check(CLI::Range(1, 10'000'000));
+      ->check(CLI::Range(0, 10'000'000));
   app.add_option("--batch", opt.batch, "orders per add line")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
@@ -232,16 +295,42 @@ int main(int argc, char** argv) {
   app.add_option("--window", opt.window, "unanswered lines per connection (--rate 0 only)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  app.add_option("--max-seconds", opt.max_seconds, "stop sending after this long")
+  app.add_option("--max-seconds", opt.max_seconds, "stop sending (and watching) after this long")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 600.0));
-  app.add_option("--service", opt.service, "service id of every order")->capture_default_str();
+  app.add_option("--service", opt.service, "service id of every order (the first, with --service-spread)")
+      ->capture_default_str();
+  app.add_option("--service-spread", opt.service_spread,
+                 "spread orders round robin over service ids --service .. --service + N - 1")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   app.add_option("--quantity", opt.quantity, "quantity of every order")->capture_default_str();
   app.add_option("--id-prefix", opt.id_prefix, "panel order id prefix (default: lg-PID-TIME-)");
   app.add_option("--link-prefix", opt.link_prefix, "link prefix; the order number is appended")
       ->capture_default_str();
+  app.add_option(
+      "--admin-socket", opt.admin_socket,
+      "the daemon's admin socket: sample its placed-order counter (overview) to report placed orders/s");
+  app.add_option("--poll-ms", opt.poll_ms, "placement sampling period")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 10000));
+  app.add_option("--placed-target", opt.placed_target,
+                 "keep watching after the sending until this many more orders were placed (or --max-seconds)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
+  app.add_option("--daemon-pid", pid, "the daemon's pid: report its CPU time per 1000 orders and peak RSS")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--json", opt.json, "also print the result as one JSON object on stdout");
   CLI11_PARSE(app, argc, argv);
+  opt.daemon_pid = static_cast<pid_t>(pid);
+  if (opt.count > 0 && opt.socket_path.empty()) {
+    std::cerr << "smm-loadgen: --socket is required to send orders (--count 0 only watches)\n";
+    return 2;
+  }
+  if (opt.count == 0 && opt.admin_socket.empty()) {
+    std::cerr << "smm-loadgen: --count 0 watches placement: it needs --admin-socket\n";
+    return 2;
+  }
   if (opt.id_prefix.empty())
     opt.id_prefix = "lg-" + std::to_string(getpid()) + "-" + std::to_string(std::time(nullptr)) + "-";
   if (opt.link_prefix == "https://instagram.com/lg") opt.link_prefix += opt.id_prefix;
@@ -251,10 +340,12 @@ int main(int argc, char** argv) {
   st.latencies_ns.reserve(opt.count);
   asio::io_context io(1);
   std::vector<std::unique_ptr<connection>> conns;
-  for (std::size_t i = 0; i < opt.connections; ++i)
+  for (std::size_t i = 0; opt.count > 0 && i < opt.connections; ++i)
     conns.push_back(std::make_unique<connection>(io.get_executor()));
+  std::optional<smm::loadgen::placement_watch> watch;
+  if (!opt.admin_socket.empty()) watch.emplace(io.get_executor(), opt.admin_socket, opt.daemon_pid);
   int rc = 0;
-  asio::co_spawn(io, run(st, conns), [&](std::exception_ptr e) {
+  asio::co_spawn(io, run(st, conns, watch ? &*watch : nullptr), [&](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -266,31 +357,30 @@ int main(int argc, char** argv) {
   io.run();
   if (rc != 0) return rc;
 
+  smm::loadgen::run_figures f;
+  f.mode = opt.count == 0 ? "watch" : opt.rate > 0 ? "rate" : "max";
+  f.connections = conns.size();
+  f.batch = opt.batch;
+  f.target_per_s = opt.rate;
+  f.sent = st.sent;
+  f.answered = st.answered;
+  f.accepted = st.taken;
+  f.failed_lines = st.failed_lines;
   const auto took = st.last_answer > st.start ? st.last_answer - st.start : clock_type::duration{0};
-  const double secs = std::chrono::duration<double>(took).count();
-  const double per_s = secs > 0 ? static_cast<double>(st.answered) / secs : 0.0;
-  const auto lat = smm::loadgen::summarize(st.latencies_ns);
-  const char* mode = opt.rate > 0 ? "rate" : "max";
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "smm-loadgen: %s conns=%zu batch=%zu target=%.0f/s sent=%zu answered=%zu accepted=%zu "
-                "failed_lines=%zu in %.3f s = %.0f orders/s acked; ack latency ms p50=%.3f p90=%.3f p99=%.3f "
-                "max=%.3f%s",
-                mode, opt.connections, opt.batch, opt.rate, st.sent, st.answered, st.taken, st.failed_lines,
-                secs, per_s, ms(lat.p50_ns), ms(lat.p90_ns), ms(lat.p99_ns), ms(lat.max_ns),
-                st.hit_time_cap ? " (stopped by --max-seconds)" : "");
-  std::cerr << buf << "\n";
-  if (opt.json) {
-    std::snprintf(
-        buf, sizeof buf,
-        "{\"mode\":\"%s\",\"connections\":%zu,\"batch\":%zu,\"target_per_s\":%.1f,\"sent\":%zu,"
-        "\"answered\":%zu,\"accepted\":%zu,\"failed_lines\":%zu,\"seconds\":%.6f,\"acked_per_s\":%.1f,"
-        "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"time_capped\":%s}",
-        mode, opt.connections, opt.batch, opt.rate, st.sent, st.answered, st.taken, st.failed_lines, secs,
-        per_s, ms(lat.p50_ns), ms(lat.p90_ns), ms(lat.p99_ns), ms(lat.max_ns),
-        st.hit_time_cap ? "true" : "false");
-    std::cout << buf << "\n";
+  f.seconds = std::chrono::duration<double>(took).count();
+  f.acked_per_s = f.seconds > 0 ? static_cast<double>(st.answered) / f.seconds : 0.0;
+  f.latency = smm::loadgen::summarize(st.latencies_ns);
+  f.time_capped = st.hit_time_cap;
+  if (watch) f.placement = placement_of(*watch, opt.placed_target);
+  if (opt.daemon_pid > 0) {
+    smm::loadgen::daemon_figures d;
+    if (st.cpu_at_start && st.cpu_at_end && opt.count > 0) d.intake_cpu_s = *st.cpu_at_end - *st.cpu_at_start;
+    d.vmhwm_kib = smm::loadgen::process_status_kib(opt.daemon_pid, "VmHWM");
+    d.vmrss_kib = smm::loadgen::process_status_kib(opt.daemon_pid, "VmRSS");
+    f.daemon = d;
   }
+  std::cerr << smm::loadgen::table_of(f);
+  if (opt.json) std::cout << smm::loadgen::json_of(f) << "\n";
   if (!st.failure.empty()) {
     std::cerr << "smm-loadgen: " << st.failure << "\n";
     return 1;
