@@ -168,7 +168,12 @@ struct journal::impl {
       checkpoint_due = false;
       lock.unlock();
       try {
-        if (!cp) cp = std::make_unique<sqlite_db>(options.path);
+        if (!cp) {
+          cp = std::make_unique<sqlite_db>(options.path);
+          // A connection learns the file is in WAL mode only once it has read it: before
+          // that, a checkpoint does nothing.
+          cp->query_int("PRAGMA user_version");
+        }
         sqlite3_wal_checkpoint_v2(cp->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       } catch (const std::exception&) {  // retried at the next wake; the writer's bound still holds
       }

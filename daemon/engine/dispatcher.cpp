@@ -89,6 +89,7 @@ void dispatcher::pass() {
     due.push_back(waiting_.top().second);
     waiting_.pop();
   }
+  unpark(due);
   for (const std::int64_t id : due) {
     order_record* r = ctx_.book.find(id);
     if (r == nullptr || r->o.state != order_state::queued || r->held) {
@@ -108,6 +109,23 @@ void dispatcher::pass() {
   launch();
 }
 
+void dispatcher::unpark(std::vector<std::int64_t>& due) {
+  // A resumed provider's parked orders are routed again, a bounded share per pass so a large
+  // backlog never holds the strand at once; the rest follow on the next passes.
+  constexpr std::size_t per_pass = 4096;
+  bool more = false;
+  for (std::size_t i = 0; i < ctx_.providers.size(); ++i) {
+    auto& parked = ctx_.providers.at(i).parked;
+    if (parked.empty() || ctx_.providers.paused(i)) continue;
+    while (!parked.empty() && due.size() < per_pass) {
+      due.push_back(parked.front());
+      parked.pop_front();
+    }
+    more = more || !parked.empty();
+  }
+  if (more) kick();
+}
+
 void dispatcher::wait(order_record& r, std::int64_t delay_ms) {
   r.not_before_ms = engine_context::steady_ms() + delay_ms;
   waiting_.emplace(r.not_before_ms, r.id);
@@ -124,6 +142,12 @@ void dispatcher::route(order_record& r) {
   // Waiting only on paused providers: counted in the first paused hop's `queued`.
   ctx_.count_waiting(r, target || checking ? -1 : ctx_.providers.first_paused(*r.service, r.min_hop));
   if (!target) {
+    // Only paused hops: it waits on the first one, untouched until that provider resumes.
+    if (!checking && ctx_.providers.blocked_by_pauses(*r.service, r.min_hop)) {
+      ctx_.providers.at(static_cast<std::size_t>(ctx_.providers.first_paused(*r.service, r.min_hop)))
+          .parked.push_back(r.id);
+      return;
+    }
     // No usable provider: the order stays queued, never failed, and is tried again; soon
     // when its provider's key is being checked at start.
     wait(r, checking ? ctx_.opts.dispatch_tick.count() : ctx_.opts.retry_delay.count());

@@ -57,6 +57,8 @@ class dispatcher {
   void pass();
   void route(order_record& r);
   void wait(order_record& r, std::int64_t delay_ms);
+  /// Moves orders parked on providers that are no longer paused into `due` (bounded per pass).
+  void unpark(std::vector<std::int64_t>& due);
   void launch();
   void on_result(std::int64_t id, std::size_t provider, std::size_t hop,
                  const providers::call_result<providers::add_result>& res, bool journaled,

@@ -107,14 +107,42 @@ std::optional<std::size_t> provider_set::index_of(std::string_view name) const {
 bool provider_set::usable(std::size_t i) const {
   const auto& e = entries_[i];
   return !e.paused && !operator_paused_[i].load(std::memory_order_acquire) &&
-         e.client->figures().breaker != providers::breaker_state_view::open;
+         e.client->breaker() != providers::breaker_state_view::open;
+}
+
+bool provider_set::paused(std::size_t i) const {
+  return entries_[i].paused || operator_paused_[i].load(std::memory_order_acquire);
+}
+
+bool provider_set::blocked_by_pauses(const service_def& svc, std::size_t min_hop) const {
+  const auto& hops = hop_providers(svc);
+  bool any = false;
+  for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
+    if (hops[hop] < 0) continue;  // not configured: nothing will make it usable
+    if (!paused(static_cast<std::size_t>(hops[hop]))) return false;
+    any = true;
+  }
+  return any;
+}
+
+const std::vector<int>& provider_set::hop_providers(const service_def& svc) const {
+  auto& hops = hop_providers_[svc.id];
+  if (hops.size() != svc.route.size()) {  // first use (the engine's services never change after)
+    hops.clear();
+    for (const auto& hop : svc.route) {
+      const auto i = index_of(hop.provider);
+      hops.push_back(i ? static_cast<int>(*i) : -1);
+    }
+  }
+  return hops;
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const service_def& svc,
                                                                        std::size_t min_hop,
                                                                        bool* checking) const {
+  const auto& hops = hop_providers(svc);
   for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
-    const auto i = index_of(svc.route[hop].provider);
+    const auto i = hops[hop] < 0 ? std::nullopt : std::optional<std::size_t>(static_cast<std::size_t>(hops[hop]));
     if (!i || !usable(*i)) continue;
     if (!entries_[*i].key_checked) {
       if (checking != nullptr) *checking = true;
@@ -126,10 +154,12 @@ std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const ser
 }
 
 int provider_set::first_paused(const service_def& svc, std::size_t min_hop) const {
+  const auto& hops = hop_providers(svc);
   for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
-    const auto i = index_of(svc.route[hop].provider);
-    if (i && (entries_[*i].paused || operator_paused_[*i].load(std::memory_order_acquire)))
-      return static_cast<int>(*i);
+    const int i = hops[hop];
+    if (i >= 0 && (entries_[static_cast<std::size_t>(i)].paused ||
+                   operator_paused_[static_cast<std::size_t>(i)].load(std::memory_order_acquire)))
+      return i;
   }
   return -1;
 }
@@ -140,7 +170,7 @@ void provider_set::pause(std::size_t i, std::string reason, bool key_refused) {
   entries_[i].key_refused = key_refused;
   entries_[i].paused_since = unix_now();
   journal_automatic(i);
-  publish();
+  publish(true);
 }
 
 void provider_set::resume(std::size_t i) {
@@ -148,7 +178,7 @@ void provider_set::resume(std::size_t i) {
   journal_automatic(i);  // the row keeps the pause's reason and kind, no longer paused
   entries_[i].pause_reason.clear();
   entries_[i].key_refused = false;
-  publish();
+  publish(true);
 }
 
 void provider_set::funds_needed_changed(std::size_t i) {
@@ -218,14 +248,19 @@ void provider_set::restore(std::size_t i, const store::provider_pause_row& row) 
   publish();
 }
 
-void provider_set::publish() {
+void provider_set::publish(bool now) {
+  // At most ~10 times a second: the dispatcher calls this after every add it settles, and the
+  // snapshot copies every provider's figures. A change left unpublished goes out with the next
+  // call (the dispatch loop calls it every tick).
+  const auto at = std::chrono::steady_clock::now();
+  if (!now && at - published_at_ < std::chrono::milliseconds(100)) return;
+  published_at_ = at;
   std::vector<provider_view> views;
   views.reserve(entries_.size());
   for (const auto& e : entries_) {
     provider_view v;
     v.name = e.cfg->name;
-    const auto f = e.client->figures();
-    v.breaker = breaker_name(f.breaker);
+    v.breaker = breaker_name(e.client->breaker());
     v.paused = e.paused;
     v.pause_reason = e.pause_reason;
     v.in_flight = static_cast<std::int64_t>(e.adds_in_flight);
@@ -249,7 +284,7 @@ std::vector<provider_view> provider_set::views() const {
   // The breaker moves on the client's strand: read it now (figures() is thread-safe and
   // the clients never change after construction).
   for (std::size_t i = 0; i < out.size() && i < entries_.size(); ++i)
-    out[i].breaker = breaker_name(entries_[i].client->figures().breaker);
+    out[i].breaker = breaker_name(entries_[i].client->breaker());
   // An operator's pause shows at once, before the strand publishes again.
   std::lock_guard lock(snapshot_mutex_);
   for (std::size_t i = 0; i < out.size() && i < entries_.size(); ++i) {

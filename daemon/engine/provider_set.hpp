@@ -4,12 +4,14 @@
 // Thread safety: everything but views() on the engine's strand; views() from any thread.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.hpp"
@@ -29,6 +31,10 @@ struct provider_entry {
   bool key_refused = false;          ///< the automatic pause is for our key, refused by the provider
   std::size_t adds_in_flight = 0;    ///< adds journaled as sending and not answered yet
   std::deque<std::int64_t> pending;  ///< routed here, waiting for an in-flight slot
+  /// Queued orders whose every usable hop is paused, this provider the first: they wait here,
+  /// untouched, until it resumes (not re-routed on a timer: a long pause with a large backlog
+  /// would cost the strand a pass over all of it every retry_delay).
+  std::deque<std::int64_t> parked;
   std::size_t status_calls = 0;      ///< multi-status calls in flight
   std::int64_t next_balance_ms = 0;  ///< steady ms of the next balance check
   bool balance_call = false;         ///< a balance call is in flight
@@ -64,6 +70,11 @@ class provider_set {
 
   /// True when an add may go there: not paused and the breaker not open.
   bool usable(std::size_t i) const;
+  /// Paused, automatically or by an operator.
+  bool paused(std::size_t i) const;
+  /// True when no hop at or after `min_hop` is usable only because of pauses: each configured
+  /// hop is paused (so nothing but a resume can change it), and at least one is.
+  bool blocked_by_pauses(const service_def& svc, std::size_t min_hop) const;
   /// The first usable hop of the service's route at or after `min_hop`: provider index and hop.
   /// None when no hop is usable, or when the first otherwise usable hop still has its key
   /// checked (`*checking` is then set: the order waits for it rather than skip it).
@@ -87,8 +98,9 @@ class provider_set {
   /// A pause journaled by an earlier run, restored at start without journaling it again. An
   /// automatic one is rechecked by the balance checks as before (the first one at once).
   void restore(std::size_t i, const store::provider_pause_row& row);
-  /// Refreshes the snapshot views() returns (call after a change on the strand).
-  void publish();
+  /// Refreshes the snapshot views() returns (call after a change on the strand): at once when
+  /// `now`, else at most every 100 ms (a later call publishes what an earlier one skipped).
+  void publish(bool now = false);
   /// A snapshot for the panel and the admin.
   std::vector<provider_view> views() const;
 
@@ -100,7 +112,12 @@ class provider_set {
   std::vector<std::string> operator_reason_;
   std::vector<std::int64_t> operator_since_;  // unix seconds of each operator pause
   store::journal* journal_ = nullptr;
+  std::chrono::steady_clock::time_point published_at_{};
+  // Per service id: the provider index of each route hop (-1: not configured), so routing an
+  // order compares no names. Filled on first use; strand only.
+  mutable std::unordered_map<std::int64_t, std::vector<int>> hop_providers_;
 
+  const std::vector<int>& hop_providers(const service_def& svc) const;
   void journal_automatic(std::size_t i);
 };
 

@@ -1,5 +1,7 @@
 #include "providers/client/provider_client.hpp"
 
+#include <atomic>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -151,6 +153,7 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
 
   mutable std::mutex figures_mutex;  // figures are read from other threads (metrics)
   client_figures fig;
+  std::atomic<breaker_state_view> breaker_now{breaker_state_view::closed};  // fig.breaker, lock-free
 
   static provider_url parse_url(const std::string& text) {
     auto r = parse_provider_url(text);
@@ -181,6 +184,7 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
     fig.in_flight = limiter.in_flight();
     fig.queue_depth = limiter.queue_depth();
     fig.breaker = view_of(breaker.state());
+    breaker_now.store(fig.breaker, std::memory_order_release);
     fig.connections_opened = transport.connections_opened();
   }
 
@@ -536,6 +540,10 @@ client_figures provider_client::figures() const {
   f.in_flight = impl_->limiter.in_flight();
   f.queue_depth = impl_->limiter.queue_depth();
   return f;
+}
+
+breaker_state_view provider_client::breaker() const noexcept {
+  return impl_->breaker_now.load(std::memory_order_acquire);
 }
 
 const std::string& provider_client::name() const noexcept { return impl_->opts.name; }

@@ -123,6 +123,9 @@ class provider_client {
 
   /// A snapshot of this provider's figures.
   client_figures figures() const;
+  /// The breaker's state as of the last call (figures().breaker without copying the figures:
+  /// the dispatcher asks it for every order it routes). Any thread.
+  breaker_state_view breaker() const noexcept;
   /// The provider's name.
   const std::string& name() const noexcept;
   /// The client's strand.

@@ -146,6 +146,9 @@ TEST(engine_restart, provider_pauses_survive_a_restart_and_resume_as_before) {
       << describe(h.status("fb"));
   EXPECT_EQ(h.status("fb")->provider, "alpha");
   EXPECT_FALSE(view_of(h.eng().providers(), "alpha").paused);
+  // The figures are published at most every 100 ms (provider_set::publish): give them that.
+  for (int i = 0; i < 40 && view_of(h.eng().providers(), "alpha").queued != 0; ++i)
+    std::this_thread::sleep_for(50ms);
   EXPECT_EQ(view_of(h.eng().providers(), "alpha").queued, 0);
   EXPECT_TRUE(view_of(h.eng().providers(), "beta").paused);
   EXPECT_TRUE(audit_adds(beta).empty());
