@@ -50,13 +50,13 @@ constexpr const char* insert_event_sql =
     " refund_micros, refill_eligible, note, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 // keep_until only grows: a later change of a final order never shortens its keep window.
 constexpr const char* update_order_sql =
-    "UPDATE orders SET state=?1, provider=coalesce(?2,provider),"
+    "UPDATE orders SET prev_state=state, state=?1, provider=coalesce(?2,provider),"
     " provider_order_id=coalesce(?3,provider_order_id), attempt=coalesce(?4,attempt),"
     " raw_status=coalesce(?5,raw_status), start_count=coalesce(?6,start_count), remains=coalesce(?7,remains),"
     " updated_at=?8, final_at=CASE WHEN ?9 THEN ?10 ELSE final_at END,"
     " keep_until=CASE WHEN ?11 IS NULL OR ?11 <= keep_until THEN keep_until ELSE ?11 END,"
     " placed_at=coalesce(?13, placed_at), sent_at=coalesce(?14, sent_at)"
-    " WHERE id=?12 RETURNING panel_order_id, charge_micros";
+    " WHERE id=?12 RETURNING panel_order_id, charge_micros, prev_state";
 constexpr const char* refund_exists_sql = "SELECT 1 FROM refunds WHERE order_id=?";
 // A refill row is replaced at each change; the provider's refill id and status text, once
 // known, stay when a later change does not carry them.
@@ -79,8 +79,11 @@ constexpr const char* upsert_pause_sql =
     " updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(provider, by_operator) DO UPDATE SET"
     " paused=excluded.paused, kind=excluded.kind, reason=excluded.reason, since=excluded.since,"
     " funds_needed_micros=excluded.funds_needed_micros, updated_at=excluded.updated_at";
-// Orders per state over the whole journal, kept by triggers (schema v4).
+// Orders per state over the whole journal (schema v4), kept by the writer (v7): each commit adds
+// what its changes moved.
 constexpr const char* order_counts_sql = "SELECT state, n FROM order_counts";
+constexpr const char* add_count_sql =
+    "INSERT INTO order_counts (state, n) VALUES (?1, ?2) ON CONFLICT(state) DO UPDATE SET n = n + excluded.n";
 constexpr const char* insert_refund_sql =
     "INSERT INTO refunds (order_id, amount_micros, reason, event_seq, at) VALUES (?,?,?,?,?)";
 
@@ -98,6 +101,7 @@ struct statements {
         note_order(db, note_order_sql),
         upsert_pause(db, upsert_pause_sql),
         order_counts(db, order_counts_sql),
+        add_count(db, add_count_sql),
         begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
@@ -105,7 +109,7 @@ struct statements {
         release(db, "RELEASE batch"),
         rollback_to(db, "ROLLBACK TO batch") {}
   sqlite_stmt purged_exists, insert_order, insert_event, update_order, refund_exists, insert_refund, order_of_refill,
-      upsert_refill, note_order, upsert_pause, order_counts;
+      upsert_refill, note_order, upsert_pause, order_counts, add_count;
   sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
 };
 
@@ -199,16 +203,20 @@ struct journal::impl {
     const std::int64_t seq_before = group_seq;
     try {
       st->begin.run();
+      count_delta.fill(0);
       // Optimistic: the group without savepoints, since nearly every batch applies. Should
       // one fail, the group is rolled back and written again with each batch isolated.
       if (!apply_group(batches, n)) {
         group_seq = seq_before;
+        count_delta.fill(0);
         st->begin.run();
         for (std::size_t i = 0; i < n; ++i) apply_batch(*batches[i]);
       }
+      write_counts();
       st->commit.run();
       last_seq.store(group_seq, std::memory_order_release);
-      read_counts();
+      for (std::size_t i = 0; i < count_delta.size(); ++i)
+        if (count_delta[i] != 0) by_state[i].fetch_add(count_delta[i], std::memory_order_relaxed);
     } catch (const std::exception& e) {
       group_error = e.what();
       group_seq = seq_before;
@@ -235,7 +243,23 @@ struct journal::impl {
     failed_batches.fetch_add(failed, std::memory_order_relaxed);
   }
 
-  // The orders per state the commit left (a few rows: far cheaper than the commit's fsync).
+  // Orders moved into (+) or out of (-) a state by the group being written.
+  void count(std::int64_t state, std::int64_t d) {
+    if (state >= 0 && state < static_cast<std::int64_t>(count_delta.size()))
+      count_delta[static_cast<std::size_t>(state)] += d;
+  }
+
+  // The group's count changes, one row per state it touched, in its own transaction.
+  void write_counts() {
+    auto& s = st->add_count;
+    for (std::size_t i = 0; i < count_delta.size(); ++i) {
+      if (count_delta[i] == 0) continue;
+      s.bind(1, static_cast<std::int64_t>(i)).bind(2, count_delta[i]);
+      s.run();
+    }
+  }
+
+  // The orders per state the journal holds (at open).
   void read_counts() {
     std::array<std::int64_t, journal::state_codes> counts{};
     auto& s = st->order_counts;
@@ -283,11 +307,13 @@ struct journal::impl {
     r.outcomes.reserve(p.ops.size());
     r.event_seq.reserve(p.ops.size());
     st->savepoint.run();
+    const auto delta_before = count_delta;
     try {
       for (auto& op : p.ops) std::visit([&](auto& o) { apply(o, r); }, op);
       st->release.run();
       r.ok = true;
     } catch (const std::exception& e) {
+      count_delta = delta_before;
       st->rollback_to.run();
       st->release.run();
       r = commit_result{false, std::string("journal rejected batch: ") + e.what(), {}, {}};
@@ -327,6 +353,7 @@ struct journal::impl {
       r.event_seq.push_back(0);
       return;
     }
+    count(o.state, 1);
     r.outcomes.push_back(op_outcome::applied);
     r.event_seq.push_back(write_event(o.id, o.panel_order_id, 0, o.state, std::nullopt, o.charge_micros,
                                       std::nullopt, std::nullopt, false, "accepted", o.at));
@@ -346,7 +373,12 @@ struct journal::impl {
     }
     const std::string panel_id = u.column_text(0);
     const std::int64_t charge = u.column_int(1);
+    const std::int64_t replaced = u.column_int(2);
     u.run();  // finish the statement (RETURNING yields one row)
+    if (replaced != c.new_state) {
+      count(replaced, -1);
+      count(c.new_state, 1);
+    }
 
     std::optional<std::int64_t> refund = c.refund_micros;
     op_outcome outcome = op_outcome::applied;
@@ -451,6 +483,10 @@ struct journal::impl {
         " o.charge_micros, f.amount_micros, o.final_at, " +
         std::to_string(now) + " FROM orders o LEFT JOIN refunds f ON f.order_id = o.id WHERE o.id IN " + old +
         " ON CONFLICT DO NOTHING");
+    {
+      sqlite_stmt gone(db, "SELECT state, count(*) FROM orders WHERE id IN " + old + " GROUP BY state");
+      while (gone.step()) count(gone.column_int(0), -gone.column_int(1));
+    }
     db.exec("DELETE FROM events WHERE order_id IN " + old);
     db.exec("DELETE FROM refunds WHERE order_id IN " + old);
     db.exec("DELETE FROM refills WHERE order_id IN " + old);
@@ -465,11 +501,13 @@ struct journal::impl {
     sel.bind(1, std::int64_t{m.from});
     std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> rows;
     while (sel.step()) rows.emplace_back(sel.column_int(0), sel.column_text(1), sel.column_int(2));
-    sqlite_stmt upd(db, "UPDATE orders SET state=?, updated_at=? WHERE id=?");
+    sqlite_stmt upd(db, "UPDATE orders SET prev_state=state, state=?, updated_at=? WHERE id=?");
     std::int64_t last_seq = 0;
     for (auto& [id, panel_id, charge] : rows) {
       upd.bind(1, std::int64_t{m.to}).bind(2, m.at).bind(3, id);
       upd.run();
+      count(m.from, -1);
+      count(m.to, 1);
       last_seq = write_event(id, panel_id, m.from, m.to, std::nullopt, charge, std::nullopt, std::nullopt,
                              false, m.note, m.at);
     }
@@ -485,6 +523,7 @@ struct journal::impl {
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
   std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
   std::int64_t group_seq = 0;              // writer only: the last event seq written
+  std::array<std::int64_t, journal::state_codes> count_delta{};  // writer only: the group's count changes
   std::atomic<std::int64_t> last_seq{0};  // the last event seq committed
   std::mutex checkpoint_mutex;
   std::condition_variable checkpoint_wake;

@@ -65,7 +65,7 @@ class journal {
   /// State codes orders_by_state() covers (the daemon uses fewer).
   static constexpr std::size_t state_codes = 32;
   /// Orders in the whole journal per state code, as of the last commit (schema v4's
-  /// order_counts, read by the writer after each commit: no table scan). Any thread.
+  /// order_counts, kept by the writer: read at open, then moved by each commit). Any thread.
   std::array<std::int64_t, state_codes> orders_by_state() const;
 
  private:
@@ -96,8 +96,8 @@ class journal_reader {
   void for_each_final_panel_id(const std::function<void(std::string_view)>& f);
   /// One order by the daemon's id.
   std::optional<order_row> find_order(std::int64_t order_id);
-  /// Orders in one state with id > after_id, ascending, at most `limit` (admin listing; open
-  /// states use the orders_open index, final ones walk the primary key).
+  /// Orders in one state with id > after_id, ascending, at most `limit` (admin listing: the
+  /// orders_state_id index, schema v5).
   std::vector<order_row> orders_in_state(std::uint8_t state, std::int64_t after_id, std::size_t limit);
   /// Events with seq > after_seq, oldest first, at most `limit`.
   std::vector<event_row> events_since(std::int64_t after_seq, std::size_t limit);

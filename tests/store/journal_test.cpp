@@ -1,6 +1,7 @@
 #include "store/journal.hpp"
 
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -660,6 +662,58 @@ TEST_F(journal_test, the_orders_per_state_follow_every_write_and_match_a_count_o
   check("purged");
   EXPECT_EQ(j.orders_by_state()[canceled], 0);
   EXPECT_EQ(j.orders_by_state()[unknown], 1);
+}
+
+// A group is written without savepoints; when one batch of it fails, the group is written
+// again with each batch isolated: the failed batch alone is reported, every other one commits,
+// the event seqs stay gap-free and the per-state counts match the table.
+TEST_F(journal_test, a_failing_batch_in_a_group_fails_alone_and_leaves_seqs_and_counts_exact) {
+  journal j({path_});
+  {
+    sqlite_db db(path_);  // a rule the writer cannot know: inserting panel id "p25" aborts
+    db.exec(
+        "CREATE TRIGGER test_boom BEFORE INSERT ON orders WHEN NEW.panel_order_id = 'p25'"
+        " BEGIN SELECT RAISE(ABORT, 'boom'); END");
+  }
+  constexpr int batches = 60;
+  std::vector<std::promise<commit_result>> done(batches);
+  for (int i = 0; i < batches; ++i) {  // queued back to back: they share groups
+    state_change s;
+    s.order_id = i;  // the previous batch's order (0: none, reported missing)
+    s.old_state = queued;
+    s.new_state = sending;
+    s.at = 10;
+    j.submit({order(i + 1), s}, [&done, i](commit_result r) { done[static_cast<std::size_t>(i)].set_value(r); });
+  }
+  std::vector<std::int64_t> seqs;
+  for (int i = 0; i < batches; ++i) {
+    const auto r = done[static_cast<std::size_t>(i)].get_future().get();
+    if (i + 1 == 25) {
+      EXPECT_FALSE(r.ok);
+      EXPECT_NE(r.error.find("boom"), std::string::npos) << r.error;
+      continue;
+    }
+    ASSERT_TRUE(r.ok) << i << ": " << r.error;
+    for (const auto seq : r.event_seq)
+      if (seq != 0) seqs.push_back(seq);
+  }
+  // The writer counts a group after calling its completions: wait for the last one's figures.
+  for (int k = 0; k < 200 && j.stats().batches < batches - 1; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(j.stats().batches, static_cast<std::uint64_t>(batches - 1));
+  EXPECT_LT(j.stats().commits, static_cast<std::uint64_t>(batches - 1)) << "the batches never shared a group";
+  std::sort(seqs.begin(), seqs.end());
+  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "gap after " << seqs[i - 1];
+  EXPECT_EQ(j.last_event_seq(), seqs.back());
+  journal_reader r(path_);
+  EXPECT_FALSE(r.find_order("p25"));
+  EXPECT_TRUE(r.find_order("p24"));
+  EXPECT_TRUE(r.find_order("p26"));
+  sqlite_db db(path_);
+  std::array<std::int64_t, journal::state_codes> counted{};
+  sqlite_stmt c(db, "SELECT state, count(*) FROM orders GROUP BY state");
+  while (c.step()) counted[static_cast<std::size_t>(c.column_int(0))] = c.column_int(1);
+  EXPECT_EQ(j.orders_by_state(), counted);
+  EXPECT_EQ(counted[queued] + counted[sending], batches - 1);
 }
 
 TEST_F(journal_test, a_note_is_an_event_of_its_order_and_a_speedup_time_is_kept) {
