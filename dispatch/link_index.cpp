@@ -23,24 +23,39 @@ constexpr std::uint64_t mix(std::uint64_t k) {
 }  // namespace
 
 void link_index::add_running(std::uint64_t link, std::int64_t order_id) {
-  auto& r = running_[link];
-  if (std::find(r.begin(), r.end(), order_id) == r.end()) r.push_back(order_id);
+  if (const auto more = running_more_.find(link); more != running_more_.end()) {
+    auto& r = more->second;
+    if (std::find(r.begin(), r.end(), order_id) == r.end()) r.push_back(order_id);
+    return;
+  }
+  const auto [one, added] = running_one_.try_emplace(link, order_id);
+  if (added || one->second == order_id) return;
+  // A second order on the link: both move to the map of links with more.
+  running_more_.emplace(link, std::vector<std::int64_t>{one->second, order_id});
+  running_one_.erase(one);
 }
 
 bool link_index::remove_running(std::uint64_t link, std::int64_t order_id) {
-  const auto it = running_.find(link);
-  if (it == running_.end()) return false;
+  if (const auto one = running_one_.find(link); one != running_one_.end()) {
+    if (one->second != order_id) return false;
+    running_one_.erase(one);
+    return true;
+  }
+  const auto it = running_more_.find(link);
+  if (it == running_more_.end()) return false;
   auto& r = it->second;
   const auto pos = std::find(r.begin(), r.end(), order_id);
   if (pos == r.end()) return false;
   r.erase(pos);
-  if (r.empty()) running_.erase(it);
+  if (r.size() == 1) running_one_.emplace(link, r.front());
+  if (r.size() <= 1) running_more_.erase(it);
   return true;
 }
 
 std::span<const std::int64_t> link_index::running(std::uint64_t link) const {
-  const auto it = running_.find(link);
-  if (it == running_.end()) return {};
+  if (const auto one = running_one_.find(link); one != running_one_.end()) return {&one->second, 1};
+  const auto it = running_more_.find(link);
+  if (it == running_more_.end()) return {};
   return it->second;
 }
 

@@ -4,9 +4,11 @@
 // The newest-placement table is read on the hot path (every refill check), so it is a
 // flat open-addressing table: one probe, usually one cache line, no node chasing. The
 // engine forgets placements older than any refill check can meet (forget_placements_before),
-// so it holds the links placed within the refill guarantee, not every link ever. Running sets
-// change only when orders start and end, so a node map is fine for them.
+// so it holds the links placed within the refill guarantee, not every link ever. Nearly every
+// running link has one order, so the running sets are a flat table of link -> order (16 bytes
+// a link) with the rare links that have more in a map of their own.
 // Thread safety: none; owned by the dispatcher's strand.
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -33,12 +35,13 @@ class link_index {
   void add_running(std::uint64_t link, std::int64_t order_id);
   /// Removes a running order (call when it becomes final). False if it was not there.
   bool remove_running(std::uint64_t link, std::int64_t order_id);
-  /// Orders running on the link, in the order they were added.
+  /// Orders running on the link, in the order they were added. Valid until the next change of
+  /// the running sets.
   std::span<const std::int64_t> running(std::uint64_t link) const;
   /// True when any order is running on the link: the duplicate-link policy applies.
   bool has_running(std::uint64_t link) const { return !running(link).empty(); }
   /// Links with at least one running order.
-  std::size_t running_links() const { return running_.size(); }
+  std::size_t running_links() const { return running_one_.size() + running_more_.size(); }
 
   /// Notes a placement; keeps only the newest per link.
   void record_placement(std::uint64_t link, std::int64_t order_id, std::int64_t placed_at);
@@ -58,7 +61,9 @@ class link_index {
   std::size_t find_slot(std::uint64_t key) const noexcept;
   void grow();
 
-  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> running_;
+  // A link is in at most one of them: one running order, or two or more (in the order added).
+  boost::unordered_flat_map<std::uint64_t, std::int64_t> running_one_;
+  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> running_more_;
   std::vector<slot> slots_;  // size is a power of two, at most half full
   std::size_t placed_count_ = 0;
 };

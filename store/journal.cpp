@@ -108,8 +108,8 @@ struct statements {
         savepoint(db, "SAVEPOINT batch"),
         release(db, "RELEASE batch"),
         rollback_to(db, "ROLLBACK TO batch") {}
-  sqlite_stmt purged_exists, insert_order, insert_event, update_order, refund_exists, insert_refund, order_of_refill,
-      upsert_refill, note_order, upsert_pause, order_counts, add_count;
+  sqlite_stmt purged_exists, insert_order, insert_event, update_order, refund_exists, insert_refund,
+      order_of_refill, upsert_refill, note_order, upsert_pause, order_counts, add_count;
   sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
 };
 
@@ -522,9 +522,9 @@ struct journal::impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
   std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
-  std::int64_t group_seq = 0;              // writer only: the last event seq written
+  std::int64_t group_seq = 0;                                    // writer only: the last event seq written
   std::array<std::int64_t, journal::state_codes> count_delta{};  // writer only: the group's count changes
-  std::atomic<std::int64_t> last_seq{0};  // the last event seq committed
+  std::atomic<std::int64_t> last_seq{0};                         // the last event seq committed
   std::mutex checkpoint_mutex;
   std::condition_variable checkpoint_wake;
   bool checkpoint_due = false, checkpoint_stop = false;

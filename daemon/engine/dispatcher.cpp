@@ -128,7 +128,7 @@ void dispatcher::unpark(std::vector<std::int64_t>& due) {
 
 void dispatcher::wait(order_record& r, std::int64_t delay_ms) {
   r.not_before_ms = engine_context::steady_ms() + delay_ms;
-  waiting_.emplace(r.not_before_ms, r.id);
+  waiting_.emplace(r.not_before_ms, r.id());
 }
 
 void dispatcher::route(order_record& r) {
@@ -145,7 +145,7 @@ void dispatcher::route(order_record& r) {
     // Only paused hops: it waits on the first one, untouched until that provider resumes.
     if (!checking && ctx_.providers.blocked_by_pauses(*r.service, r.min_hop)) {
       ctx_.providers.at(static_cast<std::size_t>(ctx_.providers.first_paused(*r.service, r.min_hop)))
-          .parked.push_back(r.id);
+          .parked.push_back(r.id());
       return;
     }
     // No usable provider: the order stays queued, never failed, and is tried again; soon
@@ -158,9 +158,9 @@ void dispatcher::route(order_record& r) {
     wait(r, ctx_.opts.dispatch_tick.count());
     return;
   }
-  r.hop = target->second;
-  r.provider_index = static_cast<int>(target->first);
-  p.pending.push_back(r.id);
+  r.hop = static_cast<std::uint16_t>(target->second);
+  r.provider_index = static_cast<std::int16_t>(target->first);
+  p.pending.push_back(r.id());
 }
 
 void dispatcher::launch() {
@@ -256,7 +256,8 @@ asio::awaitable<void> dispatcher::send(std::shared_ptr<engine_context> keep, std
     if (r != nullptr) r->in_dispatch = false;
     co_return;
   }
-  providers::add_order order = r->params;
+  // A placed order sent again reads its fields back from the journal (pending_of).
+  providers::add_order order = keep->pending_of(*r).params;
   order.service = r->service->route[hop].provider_service_id;
   order.type = r->service->type;
   if (p.cfg->idempotency_key) order.request_id = request_id_for(*r);  // docs/rules.md "Unknown orders"
@@ -345,10 +346,10 @@ void dispatcher::requeue_behind_link(order_record& r, const order_plan& plan, co
     }
     auto& links = ctx_.book.links();
     bool other_running = false;
-    for (const auto id : links.running(rec->o.link_hash)) other_running = other_running || id != rec->id;
+    for (const auto id : links.running(rec->o.link_hash)) other_running = other_running || id != rec->id();
     if (other_running) {
       // Held until the running order on the link is final (order_book::leave_link releases it).
-      links.remove_running(rec->o.link_hash, rec->id);
+      links.remove_running(rec->o.link_hash, rec->id());
       ctx_.book.hold(*rec);
       rec->in_dispatch = false;
       ctx_.sync_counts();
@@ -449,7 +450,8 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
   switch (plan.next) {
     case order_state::placed:
       ctx_.counters.placed.fetch_add(1, std::memory_order_relaxed);
-      if (r->accepted_us != 0) ctx_.counters.placement.record(engine_context::steady_us() - r->accepted_us);
+      if (r->pending && r->pending->accepted_us != 0)
+        ctx_.counters.placement.record(engine_context::steady_us() - r->pending->accepted_us);
       d.provider = name;
       d.provider_order_id = res.value.order;
       d.note = evidence.empty() ? std::string() : name + ": " + evidence;
@@ -459,14 +461,14 @@ void dispatcher::on_result(std::int64_t id, std::size_t provider, std::size_t ho
       break;
     case order_state::unknown:
       ctx_.counters.unknown.fetch_add(1, std::memory_order_relaxed);
-      ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent", r->panel_order_id,
-                     name, res.error);
+      ctx_.log->warn("order {}: add to {} has an unknown outcome ({}); it is never resent",
+                     r->panel_order_id(), name, res.error);
       break;
     default:
       break;
   }
   if (plan.next == order_state::queued) {
-    if (plan.next_hop) r->min_hop = hop + 1;
+    if (plan.next_hop) r->min_hop = static_cast<std::uint16_t>(hop + 1);
     if (plan.behind_link) {
       requeue_behind_link(*r, plan, e, std::move(d));
     } else {

@@ -55,7 +55,7 @@ std::int64_t engine_context::steady_ms() {
 
 store::state_change engine_context::make_change(const order_record& r, order_state next) const {
   store::state_change c;
-  c.order_id = r.id;
+  c.order_id = r.id();
   c.old_state = static_cast<std::uint8_t>(r.o.state);
   c.new_state = static_cast<std::uint8_t>(next);
   c.final = is_final(next) && !is_final(r.o.state);
@@ -120,7 +120,7 @@ void engine_context::change(order_record& r, store::state_change c,
                             std::function<void(order_record*, bool)> then) {
   r.busy = true;
   ++changes_in_flight;
-  const std::int64_t id = r.id;
+  const std::int64_t id = r.id();
   std::vector<store::journal_op> ops;
   ops.emplace_back(c);
   journal.submit(std::move(ops), [self = shared_from_this(), id, c = std::move(c),
@@ -172,24 +172,24 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
   const auto next = static_cast<order_state>(c.new_state);
   const std::int64_t now = c.at;
   if (c.provider) {
-    r.provider = *c.provider;
-    const auto i = providers.index_of(r.provider);
-    r.provider_index = i ? static_cast<int>(*i) : -1;
+    book.set_provider(r, *c.provider);
+    const auto i = providers.index_of(r.provider());
+    r.provider_index = i ? static_cast<std::int16_t>(*i) : std::int16_t{-1};
   }
-  if (c.provider_order_id) r.provider_order_id = *c.provider_order_id;
+  if (c.provider_order_id) r.set_provider_order_id(*c.provider_order_id);
   if (c.sent_at) r.sent_at = *c.sent_at;
   if (c.attempt) r.o.send_attempts = static_cast<std::uint8_t>(std::min<std::int32_t>(*c.attempt, 255));
-  if (c.raw_status) r.raw_status = *c.raw_status;
+  if (c.raw_status) book.set_raw_status(r, *c.raw_status);
   if (c.start_count) r.o.start_count = *c.start_count;
   if (c.remains) r.o.remains = *c.remains;
-  if (!c.note.empty()) r.note = c.note;
+  if (!c.note.empty()) r.set_note(c.note);
   r.updated_at = now;
   if (c.refund_micros && outcome == store::op_outcome::applied) {
-    r.refund = money::from_micros(*c.refund_micros);
-    r.refund_reason = c.refund_reason;
+    r.set_refund(money::from_micros(*c.refund_micros));
+    r.set_refund_reason(c.refund_reason);
     counters.refunds_micros.fetch_add(*c.refund_micros, std::memory_order_relaxed);
-  } else if (!c.refund_reason.empty() && !r.refund) {
-    r.refund_reason = c.refund_reason;
+  } else if (!c.refund_reason.empty() && !r.refund()) {
+    r.set_refund_reason(c.refund_reason);
   }
   if (next != order_state::queued) count_waiting(r, -1);  // no longer waits for a paused provider
   if (next == old_state) {
@@ -197,24 +197,26 @@ void engine_context::apply(order_record& r, const store::state_change& c, store:
     return;
   }
   book.set_state(r, next);
-  if (next == order_state::unknown && recon) recon->watch(r.id);
+  // Placed (or final): the add is done, its fields leave memory (pending_of reads them back).
+  if (!may_be_sent(next)) r.pending.reset();
+  if (next == order_state::unknown && recon) recon->watch(r.id());
   stamp_transition(r.o, old_state, next, now);
   if (next == order_state::placed && refill_window_s > 0)
-    book.links().record_placement(r.o.link_hash, r.id, now);
+    book.links().record_placement(r.o.link_hash, r.id(), now);
   // Proven absent (an operator or reconciliation): sent again from the route's first hop.
   if (next == order_state::queued && old_state == order_state::unknown) {
     r.min_hop = 0;
-    disp->enqueue_local(r.id);
+    disp->enqueue_local(r.id());
   }
   // Entering the running states (placed, or resolved as placed): first poll one interval on.
   if (is_running_upstream(next) && !is_running_upstream(old_state)) poll->schedule_first(r);
   if (is_final(next) && !is_final(old_state)) {
     counters.finals.fetch_add(1, std::memory_order_relaxed);
-    finals_by_time.emplace_back(r.id, now);
+    finals_by_time.emplace_back(r.id(), now);
     // The link is free once its order is final: the next held order on it may go.
     if (order_record* released = book.leave_link(r); released != nullptr) {
-      log->info("order {} released: the order on its link is final", released->panel_order_id);
-      disp->enqueue_local(released->id);
+      log->info("order {} released: the order on its link is final", released->panel_order_id());
+      disp->enqueue_local(released->id());
     }
   }
   sync_counts();
@@ -252,39 +254,41 @@ order_record* engine_context::lookup(const std::string& panel_order_id) {
   }
   load_outcome(*rec);
   auto& r = book.insert(std::move(rec));
-  if (is_final(r.o.state)) finals_by_time.emplace_back(r.id, now_s());  // leaves memory again
+  if (is_final(r.o.state)) finals_by_time.emplace_back(r.id(), now_s());  // leaves memory again
   sync_counts();
   return &r;
 }
 
 void engine_context::load_outcome(order_record& r) {
   // The refund lives in its event (recorded once by the store).
-  for (const auto& e : reader->order_events(r.id)) {
-    if (e.refund_micros) r.refund = money::from_micros(*e.refund_micros);
-    if (!e.note.empty()) r.note = e.note;
+  const std::string* note = nullptr;
+  const auto events = reader->order_events(r.id());
+  for (const auto& e : events) {
+    if (e.refund_micros) r.set_refund(money::from_micros(*e.refund_micros));
+    if (!e.note.empty()) note = &e.note;
   }
+  if (note != nullptr) r.set_note(*note);
   load_refill(*this, r);  // refill_status and rules 6-7 answer as before a restart
 }
 
 std::unique_ptr<order_record> engine_context::record_from_row(const store::order_row& row) {
   auto r = std::make_unique<order_record>();
-  r->id = row.id;
-  r->panel_order_id = row.panel_order_id;
+  r->set_id(row.id);
+  r->set_panel_order_id(row.panel_order_id);
   r->request_hash = row.request_hash;
   r->service = cfg.find_service(row.service_id);
-  if (auto p = decode_params(row.params)) {
-    r->params = std::move(*p);
-  } else {
+  auto params = decode_params(row.params);
+  if (!params) {
     log->error("order {}: stored params unreadable", row.panel_order_id);
+    params.emplace();
   }
-  if (r->service != nullptr) r->params.type = r->service->type;
-  r->o.panel_order_id = row.id;
+  if (r->service != nullptr) params->type = r->service->type;
   r->o.service_id = row.service_id;
   r->o.quantity = row.quantity;
   r->o.charge = money::from_micros(row.charge_micros);
   // From the link as the panel sent it, with today's rules (docs/links.md): an order of an
   // earlier version still guards its link against a new spelling of it.
-  const std::string& raw_link = r->params.link.empty() ? r->params.username : r->params.link;
+  const std::string& raw_link = params->link.empty() ? params->username : params->link;
   r->o.link_hash = raw_link.empty() ? link_hash(row.link_key) : normalize_link(raw_link).hash;
   r->o.state = static_cast<order_state>(row.state);
   r->o.send_attempts = static_cast<std::uint8_t>(std::min<std::int32_t>(row.attempt, 255));
@@ -294,23 +298,53 @@ std::unique_ptr<order_record> engine_context::record_from_row(const store::order
   if (row.remains) r->o.remains = *row.remains;
   if (row.final_at) r->o.completed_at = *row.final_at;
   if (row.provider) {
-    r->provider = *row.provider;
-    const auto i = providers.index_of(r->provider);
-    r->provider_index = i ? static_cast<int>(*i) : -1;
+    book.set_provider(*r, *row.provider);
+    const auto i = providers.index_of(r->provider());
+    r->provider_index = i ? static_cast<std::int16_t>(*i) : std::int16_t{-1};
   }
-  if (row.provider_order_id) r->provider_order_id = *row.provider_order_id;
+  if (row.provider_order_id) r->set_provider_order_id(*row.provider_order_id);
   if (row.placed_at) {
     r->o.placed_at = *row.placed_at;
   } else if (row.provider_order_id) {
     r->o.placed_at = row.updated_at;  // best known: placed before the journal kept the time
   }
-  if (row.raw_status) r->raw_status = *row.raw_status;
+  if (row.raw_status) book.set_raw_status(*r, *row.raw_status);
   if (row.sent_at) r->sent_at = *row.sent_at;
   if (row.speedup_at) r->o.last_speedup_at = *row.speedup_at;  // the speed-up interval holds
-  r->created_at = row.created_at;
   r->updated_at = row.updated_at;
   r->durable = true;
+  // Only an order that may still be sent keeps its add's fields (placed ones read them back).
+  if (may_be_sent(r->o.state)) r->pending = std::make_unique<pending_add>(pending_add{std::move(*params), 0});
   return r;
+}
+
+pending_add& engine_context::pending_of(order_record& r) {
+  if (r.pending) return *r.pending;
+  r.pending = std::make_unique<pending_add>();
+  const auto row = reader->find_order(r.id());
+  auto params = row ? decode_params(row->params) : std::nullopt;
+  if (params) {
+    r.pending->params = std::move(*params);
+  } else {
+    log->error("order {}: stored params unreadable", r.panel_order_id());
+  }
+  if (r.service != nullptr) r.pending->params.type = r.service->type;
+  return *r.pending;
+}
+
+std::string engine_context::link_of(const order_record& r, const store::order_row* row) {
+  const auto of = [](const providers::add_order& p) { return p.link.empty() ? p.username : p.link; };
+  if (r.pending) return of(r.pending->params);
+  std::optional<store::order_row> read;
+  if (row == nullptr || row->id != r.id()) {
+    read = reader->find_order(r.id());
+    row = read ? &*read : nullptr;
+  }
+  if (row == nullptr) return {};
+  // The journal's link column is the panel's link; the params have the username when it is empty.
+  if (!row->link.empty()) return row->link;
+  const auto params = decode_params(row->params);
+  return params ? of(*params) : std::string();
 }
 
 void engine_context::sync_counts() {
@@ -329,17 +363,17 @@ void engine_context::count_waiting(order_record& r, int provider) {
     auto& from = providers.at(static_cast<std::size_t>(r.waits_on_paused));
     if (from.waiting_paused > 0) --from.waiting_paused;
   }
-  r.waits_on_paused = provider;
+  r.waits_on_paused = static_cast<std::int16_t>(provider);
   if (provider >= 0) ++providers.at(static_cast<std::size_t>(provider)).waiting_paused;
 }
 
 std::string engine_context::provider_service_id(const order_record& r) const {
-  if (r.service == nullptr || r.provider.empty()) return {};
+  if (r.service == nullptr || r.provider().empty()) return {};
   // The hop it was last sent on, else the first hop of its provider (after a restart).
-  if (r.hop < r.service->route.size() && r.service->route[r.hop].provider == r.provider)
+  if (r.hop < r.service->route.size() && r.service->route[r.hop].provider == r.provider())
     return r.service->route[r.hop].provider_service_id;
   for (const auto& hop : r.service->route)
-    if (hop.provider == r.provider) return hop.provider_service_id;
+    if (hop.provider == r.provider()) return hop.provider_service_id;
   return {};
 }
 
@@ -356,7 +390,7 @@ void engine_context::note(store::order_note n, std::function<void(order_record*,
       const bool applied = res.ok && !res.outcomes.empty() && res.outcomes[0] == store::op_outcome::applied;
       if (!res.ok) self->log->error("journal: note on order {} not committed: {}", id, res.error);
       order_record* r = self->book.find(id);
-      if (applied && r != nullptr) r->note = note;  // the last note of its events, as a reload shows it
+      if (applied && r != nullptr) r->set_note(note);  // the last note of its events, as a reload shows it
       if (res.ok) self->events_committed();
       if (then) then(r, applied);
     });

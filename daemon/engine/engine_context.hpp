@@ -109,8 +109,16 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   /// The order with this panel id: from memory, else loaded from the journal (final orders
   /// of earlier runs), else null.
   order_record* lookup(const std::string& panel_order_id);
-  /// A record rebuilt from its journal row (recovery, lookups).
+  /// A record rebuilt from its journal row (recovery, lookups). Only an order that may still be
+  /// sent (may_be_sent) keeps its add's fields.
   std::unique_ptr<order_record> record_from_row(const store::order_row& row);
+  /// The add's fields of `r`, read back from the journal's `params` when memory no longer has
+  /// them (a placed order sent again: forgotten by its provider, then resolved --not-placed).
+  /// Unreadable params are logged and give empty fields, as recovery always did.
+  pending_add& pending_of(order_record& r);
+  /// The link as the panel sent it (the username for types without a link): from memory while
+  /// the order may be sent, else from its journal row (`row` when the caller has it).
+  std::string link_of(const order_record& r, const store::order_row* row = nullptr);
   /// Fills a record rebuilt from the journal with its refund and last note (from its events)
   /// and its latest refill request.
   void load_outcome(order_record& r);

@@ -21,7 +21,7 @@ namespace {
 
 void fill(add_answer& a, const order_record& r, add_status s) {
   a.status = s;
-  a.order_id = r.id;
+  a.order_id = r.id();
   a.state = r.o.state;
   a.charge = r.o.charge;
   a.error.clear();
@@ -92,7 +92,7 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
         // The same order is being committed right now (same batch or a concurrent call):
         // answer once that commit is known.
         ++c->outstanding;
-        existing->on_durable.push_back([c, i, id = existing->id, this](bool ok) {
+        existing->on_durable([c, i, id = existing->id(), this](bool ok) {
           auto& ans = c->answers[i];
           order_record* r = ok ? ctx_.book.find(id) : nullptr;
           if (r != nullptr) {
@@ -114,36 +114,36 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
       if (policy == duplicate_link_policy::reject) {
         const order_record* other = ctx_.book.find(running.front());
         a.status = add_status::duplicate_link;
-        if (other != nullptr) a.running_panel_order_id = other->panel_order_id;
-        a.error =
-            "link has a running order: panel order id " + (other ? other->panel_order_id : std::string("?"));
+        if (other != nullptr) a.running_panel_order_id = other->panel_order_id();
+        a.error = "link has a running order: panel order id " +
+                  (other ? std::string(other->panel_order_id()) : std::string("?"));
         counters.intake_duplicate_link.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
       held = true;
     }
     auto rec = std::make_unique<order_record>();
-    rec->id = ctx_.next_id++;
-    rec->panel_order_id = a.panel_order_id;
+    rec->set_id(ctx_.next_id++);
+    rec->set_panel_order_id(a.panel_order_id);
     rec->request_hash = p.request_hash;
     rec->service = p.service;
-    rec->params = std::move(p.params);
-    rec->o.panel_order_id = rec->id;
+    rec->pending = std::make_unique<pending_add>();
+    rec->pending->params = std::move(p.params);
+    rec->pending->accepted_us = engine_context::steady_us();
     rec->o.service_id = p.service->id;
     rec->o.quantity = p.quantity;
     rec->o.charge = p.charge;
     rec->o.link_hash = p.link.hash;
     rec->o.received_at = now;
     rec->o.state = order_state::received;
-    rec->created_at = rec->updated_at = now;
-    rec->accepted_us = engine_context::steady_us();
+    rec->updated_at = now;
 
     store::order_insert ins;
-    ins.id = rec->id;
-    ins.panel_order_id = rec->panel_order_id;
+    ins.id = rec->id();
+    ins.panel_order_id = a.panel_order_id;
     ins.request_hash = p.request_hash;
     ins.service_id = p.service->id;
-    ins.link = rec->params.link;
+    ins.link = rec->pending->params.link;
     ins.link_key = p.link.text;
     ins.quantity = p.quantity;
     ins.params = std::move(p.encoded);
@@ -159,7 +159,7 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
     } else {
       ctx_.book.occupy_link(r);
     }
-    fresh.emplace_back(i, r.id);
+    fresh.emplace_back(i, r.id());
   }
   ctx_.sync_counts();
   if (!ops.empty()) {
@@ -195,7 +195,7 @@ void intake::committed(std::shared_ptr<call> c, std::vector<std::pair<std::size_
     order_record* r = ctx_.book.find(fresh[k].second);
     if (r == nullptr) continue;
     const bool applied = res.ok && k < res.outcomes.size() && res.outcomes[k] == store::op_outcome::applied;
-    auto waiters = std::move(r->on_durable);
+    auto waiters = r->take_durable_waiters();
     if (applied) {
       r->durable = true;
       if (r->o.state == order_state::received) ctx_.book.set_state(*r, order_state::queued);
@@ -224,8 +224,8 @@ void intake::committed(std::shared_ptr<call> c, std::vector<std::pair<std::size_
         a.error = "the journal could not commit the order (" + res.error + "); nothing stored, safe to retry";
         counters.intake_unavailable.fetch_add(1, std::memory_order_relaxed);
       }
-      if (order_record* released = ctx_.book.leave_link(*r)) ctx_.disp->enqueue_local(released->id);
-      ctx_.book.erase(r->id);
+      if (order_record* released = ctx_.book.leave_link(*r)) ctx_.disp->enqueue_local(released->id());
+      ctx_.book.erase(r->id());
     }
     for (auto& w : waiters) w(applied);
   }

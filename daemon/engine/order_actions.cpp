@@ -145,7 +145,7 @@ asio::awaitable<void> do_refill(std::shared_ptr<engine_context> ctx, providers::
                     ctx->log->error(
                         "order {}: the refill answer was not journaled; its refill stays requested",
                         answer.panel_order_id);
-                  if (committed && follow && rec != nullptr) ctx->poll->watch_refill(rec->id);
+                  if (committed && follow && rec != nullptr) ctx->poll->watch_refill(rec->id());
                   done(std::move(answer));
                 });
 }
@@ -163,12 +163,13 @@ asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx,
   order_record* rec = ctx->book.find(rid);
   // Left memory, superseded or ended meanwhile (a late answer never reopens a refill): the
   // panel hears the provider, nothing is recorded.
-  if (rec == nullptr || !rec->refill || rec->refill->refill_id != refill || !refill_followed(rec->o.refill)) {
+  if (rec == nullptr || !rec->refill() || rec->refill()->refill_id != refill ||
+      !refill_followed(rec->o.refill)) {
     done(succeed(id, res.value));
     co_return;
   }
   const auto next = refill_after_status(rec->o.refill, res.value);
-  if (!next && rec->refill->raw_status == res.value) {
+  if (!next && rec->refill()->raw_status == res.value) {
     done(succeed(id, res.value));
     co_return;
   }
@@ -181,27 +182,27 @@ asio::awaitable<void> do_refill_status(std::shared_ptr<engine_context> ctx,
 
 }  // namespace
 
-order_view make_view(engine_context& ctx, order_record& r) {
+order_view make_view(engine_context& ctx, order_record& r, const store::order_row* row) {
   order_view v;
-  v.panel_order_id = r.panel_order_id;
-  v.order_id = r.id;
+  v.panel_order_id = r.panel_order_id();
+  v.order_id = r.id();
   v.service_id = r.o.service_id;
   v.state = r.o.state;
   v.held = r.held;
-  v.link = r.params.link.empty() ? r.params.username : r.params.link;
-  v.provider = r.provider;
+  v.link = ctx.link_of(r, row);
+  v.provider = r.provider();
   v.provider_service_id = ctx.provider_service_id(r);
-  v.provider_order_id = r.provider_order_id;
+  v.provider_order_id = r.provider_order_id();
   if (r.sent_at != 0) v.sent_at = r.sent_at;
-  v.raw_status = r.raw_status;
+  v.raw_status = r.raw_status();
   v.quantity = r.o.quantity;
   v.charge = r.o.charge;
   v.start_count = r.o.start_count_value();
   v.remains = r.o.clamped_remains();
   // A final order's refund is always a figure ("0" when nothing is owed or it awaits review,
   // which refund_reason says); a running order has none yet.
-  v.refund = is_final(r.o.state) ? std::optional<money>(r.refund.value_or(money{})) : std::nullopt;
-  v.refund_reason = r.refund_reason;
+  v.refund = is_final(r.o.state) ? std::optional<money>(r.refund().value_or(money{})) : std::nullopt;
+  v.refund_reason = r.refund_reason_text();
   const std::int64_t now = engine_context::now_s();
   if (r.service != nullptr) {
     v.refill = std::string(
@@ -210,8 +211,8 @@ order_view make_view(engine_context& ctx, order_record& r) {
   } else {
     v.refill = v.speedup = "service_not_configured";
   }
-  v.note = r.note;
-  v.created_at = r.created_at;
+  v.note = r.note();
+  v.created_at = r.created_at();
   v.updated_at = r.updated_at;
   return v;
 }
@@ -282,19 +283,21 @@ void order_actions::cancel_one(const std::string& id, std::function<void(action_
     case plan_kind::ask_provider: {
       auto* client = client_of(ctx_, *r);
       if (client == nullptr)
-        return done(fail(id, result_code::unavailable, "provider " + r->provider + " is not configured"));
+        return done(fail(id, result_code::unavailable, "provider " + r->provider() + " is not configured"));
       // Journaled before it is sent: `show` has every cancel request, also after a restart.
       store::order_note asked;
-      asked.order_id = r->id;
-      asked.note = "cancel requested of " + r->provider + " (order " + r->provider_order_id + ")";
+      asked.order_id = r->id();
+      asked.note =
+          "cancel requested of " + r->provider() + " (order " + std::string(r->provider_order_id()) + ")";
       asked.at = engine_context::now_s();
-      ctx_.note(std::move(asked), [keep = ctx_.shared_from_this(), client, provider = r->provider,
-                                   poid = r->provider_order_id, id, done](order_record* rec, bool ok) {
-        if (!ok || rec == nullptr)
-          return done(
-              fail(id, result_code::unavailable, "the journal could not commit the cancel request; retry"));
-        spawn(*keep, id, done, do_cancel(keep, rec->id, provider, client, poid, id, done));
-      });
+      ctx_.note(std::move(asked),
+                [keep = ctx_.shared_from_this(), client, provider = r->provider(),
+                 poid = std::string(r->provider_order_id()), id, done](order_record* rec, bool ok) {
+                  if (!ok || rec == nullptr)
+                    return done(fail(id, result_code::unavailable,
+                                     "the journal could not commit the cancel request; retry"));
+                  spawn(*keep, id, done, do_cancel(keep, rec->id(), provider, client, poid, id, done));
+                });
       return;
     }
     case plan_kind::change: {
@@ -326,24 +329,24 @@ void order_actions::refill(std::string id, std::optional<std::int64_t> current_c
     if (why != refill_reason::eligible)
       return done(fail(id, result_code::not_eligible, std::string(to_string(why))));
     auto* client = client_of(ctx_, *r);
-    if (client == nullptr || r->provider_order_id.empty())
+    if (client == nullptr || r->provider_order_id().empty())
       return done(fail(id, result_code::not_eligible, "order has no provider order id"));
     // Rule 6 for the next request: requested in memory now, before anything is awaited, so a
     // second request for this order answers refill_in_progress. Journaled before it is sent
     // (a crash on the wire leaves it unknown, never resent); busy keeps it in memory meanwhile.
     store::refill_change requested = begin_refill(*r, now);
     r->busy = true;
-    record_refill(
-        ctx_, requested,
-        [keep, client, requested, poid = r->provider_order_id, id, done](order_record* rec, bool ok) {
-          if (rec != nullptr) rec->busy = false;
-          if (!ok) {
-            if (rec != nullptr) load_refill(*keep, *rec);  // back to what the journal holds
-            return done(
-                fail(id, result_code::unavailable, "the journal could not commit the refill request; retry"));
-          }
-          spawn(*keep, id, done, do_refill(keep, client, requested, poid, id, done));
-        });
+    record_refill(ctx_, requested,
+                  [keep, client, requested, poid = std::string(r->provider_order_id()), id, done](
+                      order_record* rec, bool ok) {
+                    if (rec != nullptr) rec->busy = false;
+                    if (!ok) {
+                      if (rec != nullptr) load_refill(*keep, *rec);  // back to what the journal holds
+                      return done(fail(id, result_code::unavailable,
+                                       "the journal could not commit the refill request; retry"));
+                    }
+                    spawn(*keep, id, done, do_refill(keep, client, requested, poid, id, done));
+                  });
   });
 }
 
@@ -352,9 +355,9 @@ void order_actions::refill_status(std::string id, std::function<void(action_answ
     order_record* r = ctx_.lookup(id);
     if (r == nullptr) return done(not_found(id));
     // The refill asked about does not exist: not_found (API v2's "Refill not found").
-    if (!r->refill || r->o.refill == refill_state::none)
+    if (!r->refill() || r->o.refill == refill_state::none)
       return done(fail(id, result_code::not_found, "no refill requested"));
-    const refill_detail& d = *r->refill;
+    const refill_detail& d = *r->refill();
     // Answered from the journal's record unless the provider still runs it: the same answer
     // before and after a restart.
     switch (r->o.refill) {
@@ -374,7 +377,7 @@ void order_actions::refill_status(std::string id, std::function<void(action_answ
     if (!refill_followed(r->o.refill)) return done(succeed(id, recorded));  // ended: it never changes
     auto* client = client_of(ctx_, *r);
     if (client == nullptr || d.refill_id.empty()) return done(succeed(id, recorded));
-    spawn(ctx_, id, done, do_refill_status(ctx_.shared_from_this(), client, r->id, d.refill_id, id, done));
+    spawn(ctx_, id, done, do_refill_status(ctx_.shared_from_this(), client, r->id(), d.refill_id, id, done));
   });
 }
 
@@ -391,7 +394,7 @@ void order_actions::speedup(std::string id, std::function<void(action_answer)> d
     const std::int64_t before = r->o.last_speedup_at;
     r->o.last_speedup_at = now;
     store::order_note n;
-    n.order_id = r->id;
+    n.order_id = r->id();
     n.note = "speed-up requested";
     n.at = now;
     n.speedup_at = now;
@@ -423,12 +426,12 @@ void order_actions::resolve(resolution res, std::function<void(action_answer)> d
                plan_detail d;
                d.note = lifecycle_note_text(plan.note);
                if (res.placed) {
-                 d.provider = r->provider;
+                 d.provider = r->provider();
                  d.provider_order_id = res.provider_order_id;
                  d.note += " as " + res.provider_order_id;
                }
                const std::string result = std::string(to_string(plan.next));
-               ctx_.log->info("order {}: {}", r->panel_order_id, d.note);
+               ctx_.log->info("order {}: {}", r->panel_order_id(), d.note);
                ctx_.carry_out(*r, plan, e, std::move(d), [id, done, result](order_record*, bool ok) {
                  done(ok ? succeed(id, result)
                          : fail(id, result_code::unavailable, "the journal could not commit; retry"));
@@ -444,7 +447,7 @@ void order_actions::panel_ids(std::vector<std::int64_t> order_ids,
                out.reserve(ids.size());
                for (const std::int64_t id : ids) {
                  if (const order_record* r = ctx_.book.find(id)) {
-                   out.emplace_back(r->panel_order_id);
+                   out.emplace_back(std::string(r->panel_order_id()));
                  } else if (auto row = ctx_.reader->find_order(id)) {
                    out.emplace_back(std::move(row->panel_order_id));
                  } else {
@@ -467,12 +470,12 @@ void order_actions::list_orders(order_state state, std::int64_t after_id, std::s
         page.orders.reserve(rows.size());
         for (const auto& row : rows) {
           if (order_record* r = ctx_.book.find(row.id)) {
-            page.orders.push_back(make_view(ctx_, *r));
+            page.orders.push_back(make_view(ctx_, *r, &row));
             continue;
           }
           auto rec = ctx_.record_from_row(row);  // not kept: a listing must not fill the book
           ctx_.load_outcome(*rec);
-          page.orders.push_back(make_view(ctx_, *rec));
+          page.orders.push_back(make_view(ctx_, *rec, &row));
         }
         if (rows.size() == limit) page.next_after_id = rows.back().id;
         done(std::move(page));
@@ -506,9 +509,9 @@ void order_actions::history(std::string panel_order_id, std::function<void(order
                  return done(std::move(h));
                }
                h.code = result_code::ok;
-               h.panel_order_id = r->panel_order_id;
+               h.panel_order_id = r->panel_order_id();
                h.order = make_view(ctx_, *r);
-               for (const auto& e : ctx_.reader->order_events(r->id)) h.events.push_back(to_view(e));
+               for (const auto& e : ctx_.reader->order_events(r->id())) h.events.push_back(to_view(e));
                done(std::move(h));
              });
 }

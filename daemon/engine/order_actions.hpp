@@ -12,8 +12,10 @@
 
 namespace smm::daemon {
 
-/// The panel's view of a record (refill and speed-up eligibility computed now).
-order_view make_view(engine_context& ctx, order_record& r);
+/// The panel's view of a record (refill and speed-up eligibility computed now). `row`: its journal
+/// row when the caller has read it (the link of a placed order is read from it, else from the
+/// journal).
+order_view make_view(engine_context& ctx, order_record& r, const store::order_row* row = nullptr);
 
 /// Lookups and actions on existing orders.
 class order_actions {

@@ -71,18 +71,18 @@ void poller::schedule_first(order_record& r) {
   if (r.provider_index < 0) return;  // its provider left the config: nothing to ask
   const std::int64_t due = engine_context::steady_ms() + poll_interval_ms(base_interval_ms(r), 0);
   r.next_poll_ms = due;
-  schedule_of(r).add_first(r.id, due);
+  schedule_of(r).add_first(r.id(), due);
 }
 
 void poller::schedule_recovered(order_record& r) {
   if (r.provider_index < 0) return;
-  const std::int64_t placed = r.o.placed_at == no_value ? r.created_at : r.o.placed_at;
+  const std::int64_t placed = r.o.placed_at == no_value ? r.created_at() : r.o.placed_at;
   const std::int64_t interval = poll_interval_ms(base_interval_ms(r), engine_context::now_s() - placed);
   const std::int64_t now = engine_context::steady_ms();
   const auto spread =
       static_cast<std::int64_t>(jitter_() % static_cast<std::uint64_t>(std::max<std::int64_t>(1, interval)));
   r.next_poll_ms = now + spread;
-  schedule_of(r).add(r.id, r.next_poll_ms, now);
+  schedule_of(r).add(r.id(), r.next_poll_ms, now);
 }
 
 void poller::schedule(order_record& r) {
@@ -90,12 +90,12 @@ void poller::schedule(order_record& r) {
     r.next_poll_ms = -1;
     return;
   }
-  const std::int64_t placed = r.o.placed_at == no_value ? r.created_at : r.o.placed_at;
+  const std::int64_t placed = r.o.placed_at == no_value ? r.created_at() : r.o.placed_at;
   const std::int64_t interval = poll_interval_ms(base_interval_ms(r), engine_context::now_s() - placed);
   const std::int64_t now = engine_context::steady_ms();
   r.next_poll_ms = now + interval;
   // Half an interval on, it may ride along in a call made for an order that is due.
-  schedule_of(r).add(r.id, r.next_poll_ms, now + interval / 2);
+  schedule_of(r).add(r.id(), r.next_poll_ms, now + interval / 2);
 }
 
 void poller::scan() {
@@ -116,7 +116,7 @@ void poller::scan_provider(std::size_t i) {
     const order_record* r = ctx_.book.find(id);
     return r != nullptr && r->next_poll_ms == due && !r->polling &&
            r->provider_index == static_cast<int>(i) && is_running_upstream(r->o.state) &&
-           !r->provider_order_id.empty();
+           !r->provider_order_id().empty();
   };
   while (p.status_calls < cap) {
     std::vector<std::int64_t> chunk = schedules_[i].take_chunk(horizon, providers::max_ids_per_request, live);
@@ -144,20 +144,20 @@ asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, s
   auto& p = keep->providers.at(provider);
   std::vector<std::string> provider_ids;
   provider_ids.reserve(ids.size());
-  for (const auto id : ids) provider_ids.push_back(keep->book.find(id)->provider_order_id);
+  for (const auto id : ids) provider_ids.emplace_back(keep->book.find(id)->provider_order_id());
   keep->counters.status_polls.fetch_add(1, std::memory_order_relaxed);
   const auto res = co_await p.client->status_multi(std::move(provider_ids));
   --p.status_calls;
-  std::unordered_map<std::string, const providers::status_entry*> by_id;
+  std::unordered_map<std::string_view, const providers::status_entry*> by_id;
   for (const auto& e : res.value) by_id.emplace(e.id, &e);
   for (const auto id : ids) {
     order_record* r = keep->book.find(id);
     if (r == nullptr) continue;
     r->polling = false;
-    const auto it = by_id.find(r->provider_order_id);
+    const auto it = by_id.find(r->provider_order_id());
     if (it != by_id.end()) {
       if (it->second->status) {
-        r->missing_since_ms = 0;
+        r->set_missing_since_ms(0);
         apply_status(*r, *it->second->status);
       } else if (it->second->error) {
         note_missing(*r, p, it->second->error->message);
@@ -173,43 +173,43 @@ asio::awaitable<void> poller::poll_chunk(std::shared_ptr<engine_context> keep, s
 
 void poller::note_missing(order_record& r, const provider_entry& p, const std::string& said) {
   const std::int64_t now = engine_context::steady_ms();
-  if (r.missing_since_ms == 0) {
-    r.missing_since_ms = now;
-    ctx_.log->debug("order {}: {} says: {}", r.panel_order_id, p.cfg->name, said);
+  if (r.missing_since_ms() == 0) {
+    r.set_missing_since_ms(now);
+    ctx_.log->debug("order {}: {} says: {}", r.panel_order_id(), p.cfg->name, said);
     return;
   }
   if (r.busy) return;
   order_event e;
   e.kind = event_kind::missing;
-  e.missing_for_s = (now - r.missing_since_ms) / 1000;
+  e.missing_for_s = (now - r.missing_since_ms()) / 1000;
   const order_plan plan = ctx_.plan(r, e);
   if (plan.kind != plan_kind::change) return;
   // Handed to an operator once: one anomaly, one log line.
   plan_detail d;
-  d.note = p.cfg->name + " " + lifecycle_note_text(plan.note) + " " + r.provider_order_id + " (answered '" +
-           said + "' for " + std::to_string(e.missing_for_s) +
+  d.note = p.cfg->name + " " + lifecycle_note_text(plan.note) + " " + std::string(r.provider_order_id()) +
+           " (answered '" + said + "' for " + std::to_string(e.missing_for_s) +
            " s): check with the provider, then resolve: --placed ID follows it again, --not-placed sends it "
            "again, --canceled gives up with the whole charge back";
-  ctx_.log->warn("order {}: {}", r.panel_order_id, d.note);
-  r.missing_since_ms = 0;
+  ctx_.log->warn("order {}: {}", r.panel_order_id(), d.note);
+  r.set_missing_since_ms(0);
   ctx_.carry_out(r, plan, e, std::move(d), nullptr);
 }
 
 void poller::apply_status(order_record& r, const providers::order_status& st) {
   if (r.busy || !is_running_upstream(r.o.state)) return;
-  r.raw_status = st.status;
+  ctx_.book.set_raw_status(r, st.status);
   order_event e;
   e.kind = event_kind::status_report;
   e.status = map_provider_status(st.status);
   if (st.start_count) e.start_count = *st.start_count;
   if (st.remains) e.remains = *st.remains;
-  e.repeat_anomaly = st.status == r.last_anomaly;
+  e.repeat_anomaly = st.status == r.last_anomaly();
   const order_plan plan = ctx_.plan(r, e);
   if (plan.kind != plan_kind::change) return;
   plan_detail d;
   d.raw_status = st.status;
   if (plan.anomaly) {
-    r.last_anomaly = st.status;
+    r.set_last_anomaly(st.status);
     d.note = "anomaly: provider reported '" + st.status + "' while " + std::string(to_string(r.o.state)) +
              ": not applied";
   } else if (plan.note != plan_note::none) {
@@ -239,7 +239,8 @@ void poller::scan_refills() {
       r = &ctx_.book.insert(std::move(rec));
       ctx_.sync_counts();
     }
-    if (!r->refill || r->refill->refill_id.empty() || r->provider_index < 0 || !refill_followed(r->o.refill))
+    if (!r->refill() || r->refill()->refill_id.empty() || r->provider_index < 0 ||
+        !refill_followed(r->o.refill))
       continue;
     keep.push_back(id);
     by_provider[static_cast<std::size_t>(r->provider_index)].push_back(id);
@@ -265,8 +266,8 @@ asio::awaitable<void> poller::poll_refills(std::shared_ptr<engine_context> keep,
   std::vector<std::int64_t> asked;
   for (const auto id : ids) {
     const order_record* r = keep->book.find(id);
-    if (r == nullptr || !r->refill) continue;  // evicted since the scan: the next scan reloads it
-    refill_ids.push_back(r->refill->refill_id);
+    if (r == nullptr || !r->refill()) continue;  // evicted since the scan: the next scan reloads it
+    refill_ids.push_back(r->refill()->refill_id);
     asked.push_back(id);
   }
   if (refill_ids.empty()) co_return;
@@ -277,14 +278,14 @@ asio::awaitable<void> poller::poll_refills(std::shared_ptr<engine_context> keep,
   const std::int64_t now = engine_context::now_s();
   for (const auto id : asked) {
     order_record* r = keep->book.find(id);
-    if (r == nullptr || !r->refill || !refill_followed(r->o.refill)) continue;  // ended meanwhile
-    const auto it = by_id.find(r->refill->refill_id);
+    if (r == nullptr || !r->refill() || !refill_followed(r->o.refill)) continue;  // ended meanwhile
+    const auto it = by_id.find(r->refill()->refill_id);
     if (it == by_id.end() || it->second->error) continue;
     const std::string& text = it->second->value;
     // Every spelling of an ended refill (Rejected, Canceled, Error ...) ends it: rule 6 then
     // lets the next request through. A new state or text is journaled before it counts.
     const auto next = refill_after_status(r->o.refill, text);
-    if (!next && r->refill->raw_status == text) continue;
+    if (!next && r->refill()->raw_status == text) continue;
     auto c = refill_change_of(*r, next.value_or(r->o.refill), now);
     c->raw_status = text;
     c->note = refill_note(*c);
@@ -329,12 +330,12 @@ void poller::evict_finals(std::int64_t wall) {
     due.pop_front();
     order_record* r = ctx_.book.find(id);
     if (r == nullptr || !is_final(r->o.state)) continue;  // gone already, or reopened by a refill
-    if (r->busy || !r->on_durable.empty() || refill_may_be_running(r->o.refill) ||
+    if (r->busy || r->has_durable_waiters() || refill_may_be_running(r->o.refill) ||
         r->updated_at + after > wall) {
       due.emplace_back(id, wall);
       continue;
     }
-    ctx_.journal_only_panel_ids.insert(engine_context::panel_id_hash(r->panel_order_id));
+    ctx_.journal_only_panel_ids.insert(engine_context::panel_id_hash(r->panel_order_id()));
     ctx_.book.erase(id);
     ++evicted;
   }

@@ -142,7 +142,8 @@ std::optional<std::pair<std::size_t, std::size_t>> provider_set::route(const ser
                                                                        bool* checking) const {
   const auto& hops = hop_providers(svc);
   for (std::size_t hop = min_hop; hop < svc.route.size(); ++hop) {
-    const auto i = hops[hop] < 0 ? std::nullopt : std::optional<std::size_t>(static_cast<std::size_t>(hops[hop]));
+    const auto i =
+        hops[hop] < 0 ? std::nullopt : std::optional<std::size_t>(static_cast<std::size_t>(hops[hop]));
     if (!i || !usable(*i)) continue;
     if (!entries_[*i].key_checked) {
       if (checking != nullptr) *checking = true;

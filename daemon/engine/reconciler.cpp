@@ -59,7 +59,7 @@ const char* operator_hint() {
 bool sent_with_request_id(engine_context& ctx, const order_record& r) {
   const std::string mark = request_id_mark(r);
   bool carried = false;
-  for (const auto& e : ctx.reader->order_events(r.id))
+  for (const auto& e : ctx.reader->order_events(r.id()))
     if (e.new_state == static_cast<std::uint8_t>(order_state::sending)) carried = e.note == mark;
   return carried;
 }
@@ -175,7 +175,7 @@ asio::awaitable<void> reconciler::loop(std::shared_ptr<engine_context> keep) {
 
 order_record* reconciler::open(std::int64_t id) {
   order_record* r = ctx_.book.find(id);
-  if (r == nullptr || r->o.state != order_state::unknown || !r->provider_order_id.empty()) return nullptr;
+  if (r == nullptr || r->o.state != order_state::unknown || !r->provider_order_id().empty()) return nullptr;
   return r;
 }
 
@@ -187,7 +187,7 @@ void reconciler::pass() {
     order_record* r = ctx_.book.find(it->first);
     // Settled meanwhile (placed, queued again, resolved), or an order the provider forgot after
     // placing it (its id is known: reconciliation does not apply, an operator settles it).
-    if (r == nullptr || r->o.state != order_state::unknown || !r->provider_order_id.empty()) {
+    if (r == nullptr || r->o.state != order_state::unknown || !r->provider_order_id().empty()) {
       it = watch_.erase(it);
       continue;
     }
@@ -197,12 +197,13 @@ void reconciler::pass() {
         continue;
       }
       conclude(*r, reconcile_finding::inconclusive,
-               "reconciliation: its provider " + (r->provider.empty() ? std::string("(none)") : r->provider) +
+               "reconciliation: its provider " +
+                   (r->provider().empty() ? std::string("(none)") : r->provider()) +
                    " is not configured: " + operator_hint());
       it = watch_.erase(it);
       continue;
     }
-    per_provider[static_cast<std::size_t>(r->provider_index)].push_back(r->id);
+    per_provider[static_cast<std::size_t>(r->provider_index)].push_back(r->id());
     ++it;
   }
   for (std::size_t i = 0; i < per_provider.size(); ++i) {
@@ -265,7 +266,7 @@ asio::awaitable<void> reconciler::by_request_id(std::shared_ptr<engine_context> 
                    "sending it again could order twice: " + operator_hint());
       continue;
     }
-    providers::add_order order = r->params;
+    providers::add_order order = keep->pending_of(*r).params;
     order.service = service;
     order.type = r->service->type;
     order.request_id = request_id_for(*r);
@@ -307,13 +308,13 @@ asio::awaitable<void> reconciler::by_request_id(std::shared_ptr<engine_context> 
 reconciler::member reconciler::bracket_of(std::size_t provider, order_record& r) {
   const provider_config& cfg = *ctx_.providers.at(provider).cfg;
   member m;
-  m.id = r.id;
-  m.range = {r.id, no_lo, no_hi};
+  m.id = r.id();
+  m.range = {r.id(), no_lo, no_hi};
   if (r.sent_at <= 0) {
     m.problem = "no send time is recorded for its add";
     return m;
   }
-  auto& e = watch_[r.id];
+  auto& e = watch_[r.id()];
   // The lower bound: our order answered before this add was written (its id was given out
   // before). Placements before a time never change, so it is looked up once.
   if (!e.lower_looked) {
@@ -357,7 +358,7 @@ reconciler::member reconciler::bracket_of(std::size_t provider, order_record& r)
     m.problem = "our order " + e.upper->provider_order_id + ", sent after it, has an id below " +
                 e.lower->provider_order_id + ", placed before it: the ids are not increasing";
     m.blocking = true;
-    m.range = {r.id, no_lo, no_hi};
+    m.range = {r.id(), no_lo, no_hi};
     return m;
   }
   // Retention may have purged our orders around it: their ids would look like orphans. Its
@@ -633,7 +634,7 @@ void reconciler::conclude(order_record& r, reconcile_finding f, std::string note
   if (r.busy || r.o.state != order_state::unknown) return;
   // Once per distinct finding: the order's last note is the last one journaled (after a
   // restart too: recovery loads it).
-  if (f == reconcile_finding::inconclusive && note == r.note) return;
+  if (f == reconcile_finding::inconclusive && note == r.note()) return;
   order_event e;
   e.kind = event_kind::reconciled;
   e.finding = f;
@@ -642,31 +643,32 @@ void reconciler::conclude(order_record& r, reconcile_finding f, std::string note
   plan_detail d;
   d.note = note;
   if (provider_order_id) {
-    d.provider = r.provider;
+    d.provider = r.provider();
     d.provider_order_id = std::move(provider_order_id);
   }
-  ctx_.carry_out(r, plan, e, std::move(d),
-                 [this, f, panel_id = r.panel_order_id, note = std::move(note)](order_record*, bool ok) {
-                   if (!ok) {
-                     log_->error("order {}: reconciliation not journaled: {}", panel_id, note);
-                     return;
-                   }
-                   auto& c = ctx_.counters;
-                   switch (f) {
-                     case reconcile_finding::found:
-                       c.reconciled_found.fetch_add(1, std::memory_order_relaxed);
-                       log_->info("order {}: {}", panel_id, note);
-                       break;
-                     case reconcile_finding::absent:
-                       c.reconciled_absent.fetch_add(1, std::memory_order_relaxed);
-                       log_->info("order {}: {}", panel_id, note);
-                       break;
-                     case reconcile_finding::inconclusive:
-                       c.reconcile_inconclusive.fetch_add(1, std::memory_order_relaxed);
-                       log_->warn("order {}: {}", panel_id, note);
-                       break;
-                   }
-                 });
+  ctx_.carry_out(
+      r, plan, e, std::move(d),
+      [this, f, panel_id = std::string(r.panel_order_id()), note = std::move(note)](order_record*, bool ok) {
+        if (!ok) {
+          log_->error("order {}: reconciliation not journaled: {}", panel_id, note);
+          return;
+        }
+        auto& c = ctx_.counters;
+        switch (f) {
+          case reconcile_finding::found:
+            c.reconciled_found.fetch_add(1, std::memory_order_relaxed);
+            log_->info("order {}: {}", panel_id, note);
+            break;
+          case reconcile_finding::absent:
+            c.reconciled_absent.fetch_add(1, std::memory_order_relaxed);
+            log_->info("order {}: {}", panel_id, note);
+            break;
+          case reconcile_finding::inconclusive:
+            c.reconcile_inconclusive.fetch_add(1, std::memory_order_relaxed);
+            log_->warn("order {}: {}", panel_id, note);
+            break;
+        }
+      });
 }
 
 }  // namespace smm::daemon

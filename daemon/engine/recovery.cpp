@@ -24,6 +24,57 @@ std::uint64_t placement_link_hash(const store::placement_row& p) {
   return link_hash(p.link_key);
 }
 
+// Every open order (final_at unset) in id order, as journal_reader::open_orders() gives them,
+// but read a page per open state at a time and merged by id: recovery holds a few thousand rows,
+// not a million (whose strings, freed after recovery, would stay resident below the records).
+class open_rows {
+ public:
+  explicit open_rows(store::journal_reader& reader) : reader_(reader) {
+    for (std::size_t s = 0; s < order_state_count; ++s) {
+      if (is_final(static_cast<order_state>(s))) continue;
+      cursor& c = cursors_.emplace_back();
+      c.state = static_cast<std::uint8_t>(s);
+    }
+  }
+
+  /// The next open order by id, or null when there is none; valid until the next call.
+  const store::order_row* next() {
+    if (last_ != nullptr) ++last_->at;
+    last_ = nullptr;
+    for (auto& c : cursors_) {
+      fill(c);
+      if (c.at < c.page.size() && (last_ == nullptr || c.page[c.at].id < last_->page[last_->at].id))
+        last_ = &c;
+    }
+    return last_ == nullptr ? nullptr : &last_->page[last_->at];
+  }
+
+ private:
+  static constexpr std::size_t page_rows = 1024;
+  struct cursor {
+    std::uint8_t state = 0;
+    std::vector<store::order_row> page;
+    std::size_t at = 0;
+    bool done = false;  // the last page was read
+  };
+
+  void fill(cursor& c) {
+    // Rows of an open state are open; one marked final anyway is skipped as open_orders() would.
+    while (true) {
+      while (c.at < c.page.size() && c.page[c.at].final_at) ++c.at;
+      if (c.at < c.page.size() || c.done) return;
+      const std::int64_t after = c.page.empty() ? 0 : c.page.back().id;
+      c.page = reader_.orders_in_state(c.state, after, page_rows);
+      c.at = 0;
+      c.done = c.page.size() < page_rows;
+    }
+  }
+
+  store::journal_reader& reader_;
+  std::vector<cursor> cursors_;
+  cursor* last_ = nullptr;
+};
+
 // Refill requests on the wire when the daemon stopped may exist upstream: unknown, never
 // resent (rule 6 holds the next request for the in-progress bound). Returns how many.
 std::int64_t settle_requested_refills(engine_context& ctx) {
@@ -62,7 +113,7 @@ std::int64_t follow_running_refills(engine_context& ctx) {
     } else {
       apply_refill(*r, row);
     }
-    ctx.poll->watch_refill(r->id);
+    ctx.poll->watch_refill(r->id());
     ++n;
   }
   return n;
@@ -119,8 +170,9 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
   if (!res.ok) throw std::runtime_error("recovery: cannot move sending orders to unknown: " + res.error);
 
   const bool hold = ctx.cfg.policy.duplicate_link == duplicate_link_policy::hold;
-  for (const auto& row : ctx.reader->open_orders()) {
-    auto rec = ctx.record_from_row(row);
+  open_rows rows(*ctx.reader);
+  while (const store::order_row* row = rows.next()) {
+    auto rec = ctx.record_from_row(*row);
     ++rep.open_orders;
     auto state = rec->o.state;
     if (state == order_state::received)
@@ -133,7 +185,7 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
           ++rep.held;
         } else {
           ctx.book.occupy_link(r);
-          to_dispatch.push_back(r.id);
+          to_dispatch.push_back(r.id());
           ++rep.queued;
         }
         break;
@@ -141,16 +193,18 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
       case order_state::pending:
       case order_state::in_progress:
         ctx.book.occupy_link(r);
-        ctx.book.links().record_placement(r.o.link_hash, r.id, r.o.placed_at == no_value ? 0 : r.o.placed_at);
+        ctx.book.links().record_placement(r.o.link_hash, r.id(),
+                                          r.o.placed_at == no_value ? 0 : r.o.placed_at);
         ctx.poll->schedule_recovered(r);
         ++rep.running;
         break;
       default:
         // unknown (and anything unexpected): it may be running upstream, so it holds its link.
         ctx.book.occupy_link(r);
-        for (const auto& e : ctx.reader->order_events(r.id))
-          if (!e.note.empty()) r.note = e.note;  // why it is unknown, for the operator
-        if (ctx.recon) ctx.recon->watch(r.id);   // reconciled where its provider allows it
+        // Why it is unknown, for the operator: the last note of its events.
+        for (const auto& e : ctx.reader->order_events(r.id()))
+          if (!e.note.empty()) r.set_note(e.note);
+        if (ctx.recon) ctx.recon->watch(r.id());  // reconciled where its provider allows it
         ++rep.unknown;
         break;
     }

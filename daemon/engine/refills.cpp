@@ -49,12 +49,11 @@ std::string refill_note(const store::refill_change& c) {
 }
 
 store::refill_change begin_refill(order_record& r, std::int64_t now) {
-  if (!r.refill) r.refill = std::make_unique<refill_detail>();
   store::refill_change c;
-  c.order_id = r.id;
-  c.attempt = r.refill->attempt + 1;
+  c.order_id = r.id();
+  c.attempt = r.refill_slot().attempt + 1;
   c.state = static_cast<std::uint8_t>(refill_state::requested);
-  c.provider = r.provider;
+  c.provider = r.provider();
   c.requested_at = now;
   c.at = now;
   c.note = refill_note(c);
@@ -71,22 +70,22 @@ store::refill_change next_refill(store::refill_change c, refill_state next, std:
 
 std::optional<store::refill_change> refill_change_of(const order_record& r, refill_state next,
                                                      std::int64_t now) {
-  if (!r.refill || r.refill->attempt == 0) return std::nullopt;
+  const refill_detail* d = r.refill();
+  if (d == nullptr || d->attempt == 0) return std::nullopt;
   store::refill_change c;
-  c.order_id = r.id;
-  c.attempt = r.refill->attempt;
+  c.order_id = r.id();
+  c.attempt = d->attempt;
   c.refusal = static_cast<std::uint8_t>(r.o.refill_refused);
-  c.provider = r.refill->provider;
-  if (!r.refill->refill_id.empty()) c.refill_id = r.refill->refill_id;
-  if (!r.refill->raw_status.empty()) c.raw_status = r.refill->raw_status;
-  c.message = r.refill->message;
+  c.provider = d->provider;
+  if (!d->refill_id.empty()) c.refill_id = d->refill_id;
+  if (!d->raw_status.empty()) c.raw_status = d->raw_status;
+  c.message = d->message;
   c.requested_at = r.o.last_refill_at == no_value ? now : r.o.last_refill_at;
   return next_refill(std::move(c), next, now);
 }
 
 void apply_refill(order_record& r, const store::refill_row& row) {
-  if (!r.refill) r.refill = std::make_unique<refill_detail>();
-  refill_detail& d = *r.refill;
+  refill_detail& d = r.refill_slot();
   if (row.attempt < d.attempt) return;  // an answer about a request a newer one replaced
   d.attempt = row.attempt;
   d.provider = row.provider;
@@ -101,8 +100,8 @@ void apply_refill(order_record& r, const store::refill_row& row) {
 
 void load_refill(engine_context& ctx, order_record& r) {
   // The journal is the truth, also about a request memory has and it lacks (not committed).
-  const auto row = ctx.reader->latest_refill(r.id);
-  r.refill.reset();
+  const auto row = ctx.reader->latest_refill(r.id());
+  r.clear_refill();
   r.o.refill = refill_state::none;
   r.o.refill_refused = refill_refusal::none;
   r.o.last_refill_at = no_value;
@@ -123,7 +122,7 @@ void record_refill(engine_context& ctx, store::refill_change c,
       order_record* r = self->book.find(c.order_id);
       if (applied && r != nullptr) {
         apply_refill(*r, row_of(c));
-        r->note = c.note;  // the last note of its events, as a reload shows it
+        r->set_note(c.note);  // the last note of its events, as a reload shows it
       }
       if (res.ok) self->events_committed();
       if (then) then(r, applied);

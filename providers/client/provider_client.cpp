@@ -1,9 +1,8 @@
 #include "providers/client/provider_client.hpp"
 
-#include <atomic>
-
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -396,6 +396,36 @@ TEST(engine_flow, an_order_the_provider_forgets_becomes_unknown_once_for_an_oper
   EXPECT_TRUE(audit_adds(alpha).empty()) << "never sent again on a guess";
 }
 
+// A placed order keeps no add fields in memory (order_book.hpp): when it has to be sent again
+// (forgotten by its provider, then resolved --not-placed), they come back from the journal.
+TEST(engine_flow, a_placed_order_sent_again_gets_its_fields_back_from_the_journal) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  std::string cfg = config_text({{"alpha", &alpha}}, "allow", dir.path());
+  cfg.replace(cfg.find("duplicate_link = \"allow\""), 24,
+              "duplicate_link = \"allow\"\nforgotten_after_s = 1");
+  engine_harness h(cfg, dir.path());
+  h.start();
+  ASSERT_EQ(h.add_one(followers("fr", "again_link", 250)).status, add_status::accepted);
+  ASSERT_TRUE(h.wait_for("fr", [](const order_view& v) { return v.state == order_state::pending; }))
+      << describe(h.status("fr"));
+  EXPECT_EQ(h.status("fr")->link, "https://instagram.com/again_link");  // read from the journal
+  alpha.request("POST", "/admin/reset");                                // the provider loses every order
+  ASSERT_TRUE(h.wait_for("fr", [](const order_view& v) { return v.state == order_state::unknown; }))
+      << describe(h.status("fr"));
+  resolution res;
+  res.panel_order_id = "fr";
+  ASSERT_EQ(h.resolve(res).code, result_code::ok);
+  ASSERT_TRUE(h.wait_for("fr", [](const order_view& v) {
+    return v.state == order_state::pending || v.state == order_state::placed;
+  })) << describe(h.status("fr"));
+  const auto adds = audit_adds(alpha);
+  ASSERT_EQ(adds.size(), 1u);  // the reset emptied the audit: this is the add sent again
+  EXPECT_EQ(adds[0].link, "https://instagram.com/again_link");
+  EXPECT_TRUE(adds[0].placed);
+  EXPECT_EQ(h.status("fr")->link, "https://instagram.com/again_link");
+}
+
 TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   temp_dir dir;
   mock_process alpha({"--pending-ms", "50", "--speed", "5000", "--partial-prob", "0.3", "--seed", "3"});

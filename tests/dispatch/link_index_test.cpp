@@ -27,6 +27,28 @@ TEST(link_index, tracks_running_orders_per_link) {
   EXPECT_EQ(idx.running_links(), 1u);  // link 1 has nothing running any more
 }
 
+TEST(link_index, keeps_the_order_of_several_running_orders_as_they_come_and_go) {
+  link_index idx;
+  idx.add_running(5, 30);
+  idx.add_running(5, 10);
+  idx.add_running(5, 20);
+  idx.add_running(6, 40);
+  EXPECT_EQ(ids(idx.running(5)), (std::vector<std::int64_t>{30, 10, 20}));
+  EXPECT_EQ(idx.running_links(), 2u);
+  EXPECT_FALSE(idx.remove_running(6, 41));  // another order: not running here
+  EXPECT_TRUE(idx.remove_running(5, 10));
+  EXPECT_EQ(ids(idx.running(5)), (std::vector<std::int64_t>{30, 20}));
+  EXPECT_TRUE(idx.remove_running(5, 30));
+  EXPECT_EQ(ids(idx.running(5)), (std::vector<std::int64_t>{20}));
+  idx.add_running(5, 20);  // still idempotent with one left
+  idx.add_running(5, 50);
+  EXPECT_EQ(ids(idx.running(5)), (std::vector<std::int64_t>{20, 50}));
+  EXPECT_TRUE(idx.remove_running(5, 20));
+  EXPECT_TRUE(idx.remove_running(5, 50));
+  EXPECT_FALSE(idx.has_running(5));
+  EXPECT_EQ(idx.running_links(), 1u);
+}
+
 TEST(link_index, remembers_newest_placement_after_orders_end) {
   link_index idx;
   EXPECT_FALSE(idx.newest_placement(7));

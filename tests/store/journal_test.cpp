@@ -1,7 +1,6 @@
 #include "store/journal.hpp"
 
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -683,7 +682,8 @@ TEST_F(journal_test, a_failing_batch_in_a_group_fails_alone_and_leaves_seqs_and_
     s.old_state = queued;
     s.new_state = sending;
     s.at = 10;
-    j.submit({order(i + 1), s}, [&done, i](commit_result r) { done[static_cast<std::size_t>(i)].set_value(r); });
+    j.submit({order(i + 1), s},
+             [&done, i](commit_result r) { done[static_cast<std::size_t>(i)].set_value(r); });
   }
   std::vector<std::int64_t> seqs;
   for (int i = 0; i < batches; ++i) {
@@ -698,11 +698,13 @@ TEST_F(journal_test, a_failing_batch_in_a_group_fails_alone_and_leaves_seqs_and_
       if (seq != 0) seqs.push_back(seq);
   }
   // The writer counts a group after calling its completions: wait for the last one's figures.
-  for (int k = 0; k < 200 && j.stats().batches < batches - 1; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int k = 0; k < 200 && j.stats().batches < batches - 1; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(j.stats().batches, static_cast<std::uint64_t>(batches - 1));
   EXPECT_LT(j.stats().commits, static_cast<std::uint64_t>(batches - 1)) << "the batches never shared a group";
   std::sort(seqs.begin(), seqs.end());
-  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "gap after " << seqs[i - 1];
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "gap after " << seqs[i - 1];
   EXPECT_EQ(j.last_event_seq(), seqs.back());
   journal_reader r(path_);
   EXPECT_FALSE(r.find_order("p25"));
