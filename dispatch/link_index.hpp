@@ -42,6 +42,8 @@ class link_index {
   bool has_running(std::uint64_t link) const { return !running(link).empty(); }
   /// Links with at least one running order.
   std::size_t running_links() const { return running_one_.size() + running_more_.size(); }
+  /// Room for `n` links running one order each, allocated now rather than by doubling later.
+  void reserve_running(std::size_t n) { running_one_.reserve(n); }
 
   /// Notes a placement; keeps only the newest per link.
   void record_placement(std::uint64_t link, std::int64_t order_id, std::int64_t placed_at);

@@ -28,6 +28,7 @@ engine_context::engine_context(asio::io_context& io_, config cfg_, store::journa
       reader(std::make_unique<store::journal_reader>(journal_path)),
       providers(io_.get_executor(), cfg, opts, &journal_) {
   log = logging::logger("engine");
+  book.reserve(opts.expected_open_orders);
 }
 
 engine_context::~engine_context() = default;

@@ -16,6 +16,9 @@ namespace smm::daemon {
 
 /// How the engine paces its loops. The defaults suit production; tests shorten them.
 struct engine_options {
+  /// Open orders the order book makes room for at start (its indexes grow past it by doubling,
+  /// which stalls the strand once per doubling). ~3 MB resident per million until used.
+  std::size_t expected_open_orders = 1'000'000;
   std::chrono::milliseconds dispatch_tick{50};  ///< dispatcher wake-up when nothing kicks it
   std::chrono::milliseconds poll_tick{200};     ///< poller scan period
   std::chrono::milliseconds retry_delay{2000};  ///< queued again after a "not now" (no route, retry later)
