@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
 
@@ -185,16 +186,44 @@ struct journal::impl {
     }
   }
 
+  // Each group: urgent batches first, then the others in the order submitted, up to
+  // max_batches_per_commit batches and max_ops_per_commit ops (one batch at least), so a burst
+  // of intake never makes an urgent change wait behind a transaction of tens of thousands of rows.
   void run() {
-    std::vector<pending*> group(options.max_batches_per_commit);
+    const std::size_t max_batches = std::max<std::size_t>(1, options.max_batches_per_commit);
+    std::vector<pending*> buf(max_batches), group;
+    std::deque<pending*> urgent_carry, carry;  // taken from a queue, left for the next group
+    group.reserve(max_batches);
     for (;;) {
-      std::size_t n = queue.wait_dequeue_bulk(group.data(), group.size());
-      std::size_t kept = 0;
-      for (std::size_t i = 0; i < n; ++i)
-        if (group[i]) group[kept++] = group[i];  // drop wake-up sentinels
-      if (kept > 0) commit_group(group.data(), kept);
-      queued.fetch_sub(kept, std::memory_order_relaxed);
-      if (stopping.load(std::memory_order_acquire) && queue.size_approx() == 0) break;
+      group.clear();
+      std::size_t ops = 0;
+      auto fill = [&](std::deque<pending*>& from) {
+        while (!from.empty() && group.size() < max_batches &&
+               (group.empty() || ops + from.front()->ops.size() <= options.max_ops_per_commit)) {
+          ops += from.front()->ops.size();
+          group.push_back(from.front());
+          from.pop_front();
+        }
+      };
+      auto drain = [&](auto& q, std::deque<pending*>& to) {  // non-blocking, in queue order
+        for (std::size_t n; to.size() < max_batches && (n = q.try_dequeue_bulk(buf.data(), buf.size())) > 0;)
+          for (std::size_t i = 0; i < n; ++i)
+            if (buf[i]) to.push_back(buf[i]);  // drop wake-up sentinels
+      };
+      drain(urgent, urgent_carry);
+      fill(urgent_carry);
+      if (carry.empty()) drain(queue, carry);
+      fill(carry);
+      if (group.empty()) {
+        if (stopping.load(std::memory_order_acquire) && queue.size_approx() == 0 && urgent.size_approx() == 0)
+          break;
+        const std::size_t n = queue.wait_dequeue_bulk(buf.data(), buf.size());  // sleep until a submit
+        for (std::size_t i = 0; i < n; ++i)
+          if (buf[i]) carry.push_back(buf[i]);
+        continue;
+      }
+      commit_group(group.data(), group.size());
+      queued.fetch_sub(group.size(), std::memory_order_relaxed);
     }
   }
 
@@ -518,7 +547,8 @@ struct journal::impl {
   journal_options options;
   sqlite_db db;
   std::unique_ptr<statements> st;
-  moodycamel::BlockingConcurrentQueue<pending*> queue;
+  moodycamel::BlockingConcurrentQueue<pending*> queue;  // normal batches, and wake-ups
+  moodycamel::ConcurrentQueue<pending*> urgent;         // written first (journal::submit_urgent)
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
   std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
@@ -538,6 +568,12 @@ journal::~journal() = default;
 void journal::submit(std::vector<journal_op> ops, completion done) {
   impl_->queued.fetch_add(1, std::memory_order_relaxed);
   impl_->queue.enqueue(new impl::pending{std::move(ops), std::move(done), {}});
+}
+
+void journal::submit_urgent(std::vector<journal_op> ops, completion done) {
+  impl_->queued.fetch_add(1, std::memory_order_relaxed);
+  impl_->urgent.enqueue(new impl::pending{std::move(ops), std::move(done), {}});
+  impl_->queue.enqueue(nullptr);  // wake the writer if it sleeps
 }
 
 commit_result journal::submit_and_wait(std::vector<journal_op> ops) {

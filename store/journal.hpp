@@ -27,6 +27,9 @@ namespace smm::store {
 struct journal_options {
   std::string path;                          ///< database file; created if missing
   std::size_t max_batches_per_commit = 512;  ///< how many submitted batches one transaction takes
+  /// How many ops one transaction takes (a single larger batch still goes whole): bounds how
+  /// long an urgent batch can wait behind a group already being written.
+  std::size_t max_ops_per_commit = 4096;
 };
 
 /// Counters of the writer, readable from any thread.
@@ -54,6 +57,9 @@ class journal {
 
   /// Queues a batch; `done` runs once it is committed or has failed.
   void submit(std::vector<journal_op> ops, completion done);
+  /// The same, written in the next group ahead of every normal batch waiting: for a change
+  /// something waits on (an add holds its provider slot until its `sending` is durable).
+  void submit_urgent(std::vector<journal_op> ops, completion done);
   /// submit() and wait for the result (recovery, admin commands, tests).
   commit_result submit_and_wait(std::vector<journal_op> ops);
 

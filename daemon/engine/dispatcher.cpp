@@ -241,9 +241,13 @@ asio::awaitable<bool> dispatcher::journal_sending(std::shared_ptr<engine_context
     // The reconciler resends an unknown add only when the journal proves it carried its
     // request_id (a provider switched to idempotency_key later must not get a second order).
     if (keep->providers.at(provider).cfg->idempotency_key) c.note = request_id_mark(*r);
-    keep->change(*r, std::move(c), [done](order_record* rec, bool ok) {
-      done(ok && rec != nullptr && rec->o.state == order_state::sending);
-    });
+    // Urgent: the add holds its provider slot until this is durable.
+    keep->change(
+        *r, std::move(c),
+        [done](order_record* rec, bool ok) {
+          done(ok && rec != nullptr && rec->o.state == order_state::sending);
+        },
+        true);
   });
 }
 

@@ -118,14 +118,14 @@ void engine_context::carry_out(order_record& r, const order_plan& p, const order
 }
 
 void engine_context::change(order_record& r, store::state_change c,
-                            std::function<void(order_record*, bool)> then) {
+                            std::function<void(order_record*, bool)> then, bool urgent) {
   r.busy = true;
   ++changes_in_flight;
   const std::int64_t id = r.id();
   std::vector<store::journal_op> ops;
   ops.emplace_back(c);
-  journal.submit(std::move(ops), [self = shared_from_this(), id, c = std::move(c),
-                                  then = std::move(then)](store::commit_result res) mutable {
+  auto done = [self = shared_from_this(), id, c = std::move(c),
+               then = std::move(then)](store::commit_result res) mutable {
     asio::post(self->strand, [self, id, c = std::move(c), then = std::move(then), res = std::move(res)] {
       --self->changes_in_flight;
       order_record* r = self->book.find(id);
@@ -136,7 +136,11 @@ void engine_context::change(order_record& r, store::state_change c,
       if (res.ok) self->events_committed();
       if (then) then(r, res.ok);
     });
-  });
+  };
+  if (urgent)
+    journal.submit_urgent(std::move(ops), std::move(done));
+  else
+    journal.submit(std::move(ops), std::move(done));
 }
 
 void engine_context::change_batch(std::vector<store::state_change> changes, std::function<void(bool)> then) {

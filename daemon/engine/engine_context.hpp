@@ -89,7 +89,9 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
 
   /// Journals one change of `r` (built by make_change), then applies it in memory on the
   /// strand and calls `then(record or null if gone, committed)`. Marks `r` busy meanwhile.
-  void change(order_record& r, store::state_change c, std::function<void(order_record*, bool)> then);
+  /// `urgent`: written ahead of waiting intake (store::journal::submit_urgent).
+  void change(order_record& r, store::state_change c, std::function<void(order_record*, bool)> then,
+              bool urgent = false);
   /// The same for several orders in one journal batch; `then(committed)` after all applied.
   void change_batch(std::vector<store::state_change> changes, std::function<void(bool)> then);
   /// The rules the lifecycle reads for `r` (its service, the policy, the link history, now).

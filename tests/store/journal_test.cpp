@@ -718,6 +718,43 @@ TEST_F(journal_test, a_failing_batch_in_a_group_fails_alone_and_leaves_seqs_and_
   EXPECT_EQ(counted[queued] + counted[sending], batches - 1);
 }
 
+// While the writer is busy, an urgent batch goes into the next group ahead of the normal ones
+// waiting, and no group takes more than max_ops_per_commit ops.
+TEST_F(journal_test, an_urgent_batch_overtakes_waiting_ones_and_groups_are_bounded_in_ops) {
+  journal j({path_, 512, 3000});
+  std::atomic<int> finished{0};
+  std::vector<std::promise<int>> order_of(12);  // when each batch finished: 1, 2, 3 ...
+  auto submit_orders = [&](std::size_t slot, std::int64_t first, int count, bool urgent) {
+    std::vector<journal_op> ops;
+    for (int i = 0; i < count; ++i)
+      ops.emplace_back(order(first + i, "https://x.com/" + std::to_string(first + i)));
+    auto done = [&, slot](commit_result r) {
+      EXPECT_TRUE(r.ok) << r.error;
+      order_of[slot].set_value(++finished);
+    };
+    if (urgent)
+      j.submit_urgent(std::move(ops), done);
+    else
+      j.submit(std::move(ops), done);
+  };
+  submit_orders(0, 1, 20000, false);  // keeps the writer busy while the rest queue up
+  for (std::size_t b = 1; b <= 10; ++b)
+    submit_orders(b, 100000 + static_cast<std::int64_t>(b) * 1000, 1000, false);
+  submit_orders(11, 900000, 1, true);
+  std::vector<int> when;
+  for (auto& p : order_of) when.push_back(p.get_future().get());
+  // The first group holds the big batch (alone, or with what was queued before it started).
+  EXPECT_LT(when[11], when[10]) << "the urgent batch waited behind every normal one";
+  EXPECT_LT(when[11], when[4]);
+  for (int k = 0; k < 200 && j.stats().batches < 12; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // 10 batches of 1000 ops at most 3 to a group: at least 4 groups after the big one.
+  EXPECT_GE(j.stats().commits, 1u + 4u);
+  journal_reader r(path_);
+  EXPECT_TRUE(r.find_order("p900000"));
+  EXPECT_TRUE(r.find_order("p110999"));
+}
+
 TEST_F(journal_test, a_note_is_an_event_of_its_order_and_a_speedup_time_is_kept) {
   journal j({path_});
   ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
