@@ -19,6 +19,11 @@
 
 namespace smm {
 
+/// Most providers a config may list, and most hops a service's route may have (the engine's
+/// order record keeps both as 16-bit numbers).
+inline constexpr std::size_t max_providers = 1000;
+inline constexpr std::size_t max_route_hops = 64;
+
 /// A TCP listen address; the host is an IPv4 literal, an IPv6 literal (without brackets)
 /// or "localhost".
 struct listen_address {

@@ -388,6 +388,10 @@ std::optional<service_def> load_service(const table_entry& entry, load_context& 
     }
     if (auto id = h.get_string("service")) hop.provider_service_id = *id;
     if (hop.provider.empty() || hop.provider_service_id.empty()) continue;
+    if (s.route.size() == max_route_hops) {  // the order book keeps hop numbers in 16 bits
+      h.error("provider", "a route has at most " + std::to_string(max_route_hops) + " hops");
+      break;
+    }
     for (const auto& earlier : s.route)
       if (earlier.provider == hop.provider && earlier.provider_service_id == hop.provider_service_id)
         h.error("service", "the same provider and service appear twice in this route");
@@ -528,8 +532,14 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
   for (const auto& e : provider_entries)
     if (const auto* n = e.table->get_as<std::string>("name")) provider_names.insert(n->get());
   std::map<std::string, std::uint32_t> seen_names;
-  for (const auto& e : provider_entries)
+  for (const auto& e : provider_entries) {
+    if (c.providers.size() == max_providers) {  // the order book keeps provider indexes in 16 bits
+      table_reader(*e.table, "providers", e.path, ctx.diag)
+          .error("name", "at most " + std::to_string(max_providers) + " providers are supported");
+      break;
+    }
     if (auto p = load_provider(e, ctx, seen_names)) c.providers.push_back(std::move(*p));
+  }
 
   std::map<std::int64_t, std::uint32_t> ids;
   std::vector<table_entry> service_entries;  // parallel to c.services

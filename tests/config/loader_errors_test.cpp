@@ -44,6 +44,32 @@ max_in_fligth = 4
   EXPECT_EQ(r.errors.size(), 1u) << to_string(r.errors);
 }
 
+// The engine keeps provider indexes and route hops in 16 bits: a config beyond the documented
+// caps is refused with an error, never wrapped around.
+TEST(ConfigErrors, RoutesAndProvidersBeyondTheirCapsAreRefused) {
+  std::string text = std::string(minimal_providers) + R"(
+[[services]]
+id = 1
+name = "Long route"
+rate = "0.90"
+route = [)";
+  for (std::size_t i = 0; i <= max_route_hops; ++i)
+    text += R"({ provider = "alpha", service = ")" + std::to_string(i) + "\" }, ";
+  text += "]\n";
+  auto r = load(text);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(to_string(r.errors), HasSubstr("a route has at most 64 hops"));
+
+  std::string many = minimal_config();
+  for (std::size_t i = 1; i <= max_providers; ++i)
+    many += "[[providers]]\nname = \"p" + std::to_string(i) +
+            "\"\napi_url = \"http://127.0.0.1:18081/\"\nkey = \"k\"\n";
+  r = load(many);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(to_string(r.errors), HasSubstr("at most 1000 providers are supported"));
+  EXPECT_EQ(r.errors.size(), 1u) << to_string(r.errors);
+}
+
 TEST(ConfigErrors, UnknownKeysInEveryKindOfTable) {
   const std::string text = R"(
 typo_section = 1
