@@ -234,8 +234,10 @@ placement_run() {  # ROW OUT ARGS...
   write_config "$dir" "$dir/journal.sqlite" 300 <"$work/fleet.providers"
   start_daemon "$dir" 30
   ctl_all "$dir" pause "${names[@]}"
+  # Links unique to the run: the fleet still runs an earlier row's orders (they never finish),
+  # and a provider refuses a second active order on a link ("active order with this link").
   timeout 60 "$loadgen" --socket "$dir/panel.sock" "${lg[@]}" --count "$backlog" --max-seconds 30 \
-    --id-prefix backlog- >/dev/null
+    --id-prefix backlog- --link-prefix "https://instagram.com/row$row-backlog-" >/dev/null
   set -- --admin-socket "$dir/admin.sock" --poll-ms 50 --json "${@//PANEL/$dir/panel.sock}"
   timeout 60 "$loadgen" "$@" --daemon-pid "$daemon_pid" >"$out" &
   run_pid=$!
@@ -245,7 +247,8 @@ placement_run() {  # ROW OUT ARGS...
   wait "$run_pid" || say "row $row: smm-loadgen ended with an error"
   result "$row.mock_cpu" "$(calc %.1f "$(cpu_s "$mock_pid") - $cpu0")"
   note "$row" "$ctl" --socket "$dir/admin.sock" pause p0 ... p19
-  note "$row" "$loadgen" --socket "$dir/panel.sock" "${lg[@]}" --count "$backlog" --max-seconds 30 --id-prefix backlog-
+  note "$row" "$loadgen" --socket "$dir/panel.sock" "${lg[@]}" --count "$backlog" --max-seconds 30 --id-prefix backlog- \
+    --link-prefix "https://instagram.com/row$row-backlog-"
   note "$row" "$loadgen" "$@" --daemon-pid PID "&" "$ctl" --socket "$dir/admin.sock" resume p0 ... p19
   stop_daemon
 }
@@ -283,7 +286,7 @@ phase_placement() {  # rows 3, 4, 5 and 9 on one mock fleet of 20 providers, 50 
 
   # Row 4: intake flat out for 8 s meanwhile; placed orders/s over the intake's run.
   placement_run 4 "$work/row4.json" --socket PANEL --connections 4 --batch 100 --service 1 --service-spread 20 \
-    --count 1000000 --max-seconds 8
+    --count 1000000 --max-seconds 8 --link-prefix https://instagram.com/row4-intake-
   out=$(cat "$work/row4.json")
   result 4.fig "$(jnum placed_per_s "$out")"
   result 4.acked "$(jnum acked_per_s "$out")"
@@ -346,7 +349,7 @@ fi
 
 bench_dir=${SMM_BENCH_DIR:-$build}
 work=$(mktemp -d "$bench_dir/bench-run.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n ${SMM_BENCH_KEEP:-} ]] || rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 : >"$work/results"
