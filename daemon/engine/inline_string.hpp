@@ -49,9 +49,9 @@ class inline_string {
     if (s.size() < Size) {
       // Copied through a local buffer: `s` may view this string's own bytes.
       char tmp[Size];
-      std::memcpy(tmp, s.data(), s.size());
+      if (!s.empty()) std::memcpy(tmp, s.data(), s.size());  // an empty view may hold no pointer
       release();
-      std::memcpy(bytes_, tmp, s.size());
+      if (!s.empty()) std::memcpy(bytes_, tmp, s.size());
       bytes_[Size - 1] = static_cast<char>(s.size());
       return;
     }
