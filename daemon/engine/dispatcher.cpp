@@ -110,18 +110,32 @@ void dispatcher::pass() {
 }
 
 void dispatcher::unpark(std::vector<std::int64_t>& due) {
-  // A resumed provider's parked orders are routed again, a bounded share per pass so a large
-  // backlog never holds the strand at once; the rest follow on the next passes.
+  // When any provider resumes, every parked order is routed again: it waits on its first paused
+  // hop, but a later hop coming back makes it sendable too. Those still blocked park again,
+  // behind the ones counted here. A bounded share per pass, so a large backlog never holds the
+  // strand at once; the rest follow on the next passes.
   constexpr std::size_t per_pass = 4096;
+  const std::size_t n = ctx_.providers.size();
+  was_paused_.resize(n, false);
+  to_release_.resize(n, 0);
+  bool resumed = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool paused = ctx_.providers.paused(i);
+    resumed = resumed || (was_paused_[i] && !paused);
+    was_paused_[i] = paused;
+  }
+  if (resumed)
+    for (std::size_t i = 0; i < n; ++i) to_release_[i] = ctx_.providers.at(i).parked.size();
   bool more = false;
-  for (std::size_t i = 0; i < ctx_.providers.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     auto& parked = ctx_.providers.at(i).parked;
-    if (parked.empty() || ctx_.providers.paused(i)) continue;
-    while (!parked.empty() && due.size() < per_pass) {
+    while (to_release_[i] > 0 && !parked.empty() && due.size() < per_pass) {
       due.push_back(parked.front());
       parked.pop_front();
+      --to_release_[i];
     }
-    more = more || !parked.empty();
+    if (parked.empty()) to_release_[i] = 0;
+    more = more || to_release_[i] > 0;
   }
   if (more) kick();
 }
@@ -140,12 +154,12 @@ void dispatcher::route(order_record& r) {
   bool checking = false;
   const auto target = ctx_.providers.route(*r.service, r.min_hop, &checking);
   // Waiting only on paused providers: counted in the first paused hop's `queued`.
-  ctx_.count_waiting(r, target || checking ? -1 : ctx_.providers.first_paused(*r.service, r.min_hop));
+  const int first_paused = target || checking ? -1 : ctx_.providers.first_paused(*r.service, r.min_hop);
+  ctx_.count_waiting(r, first_paused);
   if (!target) {
     // Only paused hops: it waits on the first one, untouched until that provider resumes.
-    if (!checking && ctx_.providers.blocked_by_pauses(*r.service, r.min_hop)) {
-      ctx_.providers.at(static_cast<std::size_t>(ctx_.providers.first_paused(*r.service, r.min_hop)))
-          .parked.push_back(r.id());
+    if (first_paused >= 0 && ctx_.providers.blocked_by_pauses(*r.service, r.min_hop)) {
+      ctx_.providers.at(static_cast<std::size_t>(first_paused)).parked.push_back(r.id());
       return;
     }
     // No usable provider: the order stays queued, never failed, and is tried again; soon

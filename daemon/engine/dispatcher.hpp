@@ -14,6 +14,7 @@
 #include <memory>
 #include <queue>
 #include <span>
+#include <vector>
 
 #include "daemon/engine/engine_context.hpp"
 
@@ -57,7 +58,7 @@ class dispatcher {
   void pass();
   void route(order_record& r);
   void wait(order_record& r, std::int64_t delay_ms);
-  /// Moves orders parked on providers that are no longer paused into `due` (bounded per pass).
+  /// After any provider resumed, moves the parked orders into `due` (bounded per pass).
   void unpark(std::vector<std::int64_t>& due);
   void launch();
   void on_result(std::int64_t id, std::size_t provider, std::size_t hop,
@@ -75,6 +76,10 @@ class dispatcher {
   std::priority_queue<timed_id, std::vector<timed_id>, std::greater<>> waiting_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
+  // unpark(): each provider's pause as of the last pass, and how many of its parked orders are
+  // still to be routed again since a provider resumed.
+  std::vector<bool> was_paused_;
+  std::vector<std::size_t> to_release_;
 };
 
 }  // namespace smm::daemon

@@ -141,6 +141,26 @@ TEST(engine_admin, operator_pause_routes_around_a_provider_until_resumed) {
   EXPECT_EQ(h.status("p2")->provider, "alpha");
 }
 
+// An order whose every hop is paused waits on the first one; a later hop resuming must send it.
+TEST(engine_admin, an_order_behind_paused_hops_goes_to_whichever_resumes_first) {
+  temp_dir dir;
+  mock_process alpha({"--pending-ms", "600000"});
+  mock_process beta({"--pending-ms", "600000"});
+  engine_harness h(config_text({{"alpha", &alpha}, {"beta", &beta}}, "allow", dir.path()), dir.path());
+  h.start();
+  ASSERT_TRUE(h.eng().set_provider_paused("alpha", true, ""));
+  ASSERT_TRUE(h.eng().set_provider_paused("beta", true, ""));
+  ASSERT_EQ(h.add_one(followers("q1", "q1")).status, add_status::accepted);
+  std::this_thread::sleep_for(300ms);  // routed meanwhile: parked on alpha, its first hop
+  EXPECT_EQ(h.status("q1")->state, order_state::queued) << describe(h.status("q1"));
+
+  ASSERT_TRUE(h.eng().set_provider_paused("beta", false, ""));
+  ASSERT_TRUE(h.wait_for("q1", [](const order_view& v) { return !v.provider_order_id.empty(); }))
+      << describe(h.status("q1"));
+  EXPECT_EQ(h.status("q1")->provider, "beta");
+  EXPECT_TRUE(audit_adds(alpha).empty());
+}
+
 }  // namespace
 }  // namespace smm::daemon::test
 
