@@ -233,11 +233,19 @@ struct journal::impl {
     try {
       st->begin.run();
       count_delta.fill(0);
+      group_events.clear();
+      group_sink.reset();
+      if (collect.load(std::memory_order_acquire)) {
+        std::lock_guard lock(sink_mutex);
+        group_sink = sink;
+      }
+      collecting = group_sink != nullptr;
       // Optimistic: the group without savepoints, since nearly every batch applies. Should
       // one fail, the group is rolled back and written again with each batch isolated.
       if (!apply_group(batches, n)) {
         group_seq = seq_before;
         count_delta.fill(0);
+        group_events.clear();
         st->begin.run();
         for (std::size_t i = 0; i < n; ++i) apply_batch(*batches[i]);
       }
@@ -246,9 +254,12 @@ struct journal::impl {
       last_seq.store(group_seq, std::memory_order_release);
       for (std::size_t i = 0; i < count_delta.size(); ++i)
         if (count_delta[i] != 0) by_state[i].fetch_add(count_delta[i], std::memory_order_relaxed);
+      if (!group_events.empty() && group_sink) (*group_sink)(std::move(group_events));
+      group_events.clear();
     } catch (const std::exception& e) {
       group_error = e.what();
       group_seq = seq_before;
+      group_events.clear();
       rollback_quietly();
     }
     std::uint64_t ok_batches = 0, ok_ops = 0, failed = 0;
@@ -337,12 +348,14 @@ struct journal::impl {
     r.event_seq.reserve(p.ops.size());
     st->savepoint.run();
     const auto delta_before = count_delta;
+    const auto events_before = group_events.size();
     try {
       for (auto& op : p.ops) std::visit([&](auto& o) { apply(o, r); }, op);
       st->release.run();
       r.ok = true;
     } catch (const std::exception& e) {
       count_delta = delta_before;
+      group_events.resize(events_before);  // their seqs are written again by the next batches
       st->rollback_to.run();
       st->release.run();
       r = commit_result{false, std::string("journal rejected batch: ") + e.what(), {}, {}};
@@ -363,6 +376,10 @@ struct journal::impl {
     s.bind(9, std::int64_t{refill_eligible}).bind(10, note).bind(11, at);
     s.run();
     group_seq = sqlite3_last_insert_rowid(db.get());
+    if (collecting)
+      group_events.push_back(store::event_row{group_seq, order_id, panel_order_id, old_state, new_state,
+                                              raw_status, charge, remains, refund, refill_eligible, note,
+                                              at});
     return group_seq;
   }
 
@@ -552,9 +569,15 @@ struct journal::impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
   std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
-  std::int64_t group_seq = 0;                                    // writer only: the last event seq written
-  std::array<std::int64_t, journal::state_codes> count_delta{};  // writer only: the group's count changes
-  std::atomic<std::int64_t> last_seq{0};                         // the last event seq committed
+  std::int64_t group_seq = 0;  // writer only: the last event seq written
+  std::array<std::int64_t, journal::state_codes> count_delta{};
+  std::mutex sink_mutex;
+  std::shared_ptr<const journal::event_sink> sink;        // guarded by sink_mutex
+  std::shared_ptr<const journal::event_sink> group_sink;  // writer only: this group's
+  std::atomic<bool> collect{false};                       // any thread: pass the events to `sink`
+  bool collecting = false;                                // writer only: this group's events are collected
+  std::vector<event_row> group_events;    // writer only  // writer only: the group's count changes
+  std::atomic<std::int64_t> last_seq{0};  // the last event seq committed
   std::mutex checkpoint_mutex;
   std::condition_variable checkpoint_wake;
   bool checkpoint_due = false, checkpoint_stop = false;
@@ -589,6 +612,14 @@ journal_stats journal::stats() const {
 }
 
 const std::string& journal::path() const { return impl_->options.path; }
+
+void journal::set_event_sink(event_sink sink) {
+  auto s = sink ? std::make_shared<const event_sink>(std::move(sink)) : nullptr;
+  std::lock_guard lock(impl_->sink_mutex);
+  impl_->sink = std::move(s);
+}
+
+void journal::collect_events(bool on) { impl_->collect.store(on, std::memory_order_release); }
 
 std::int64_t journal::last_event_seq() const { return impl_->last_seq.load(std::memory_order_acquire); }
 

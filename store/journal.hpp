@@ -66,6 +66,14 @@ class journal {
   journal_stats stats() const;
   /// The highest event seq committed so far (0: none). Any thread.
   std::int64_t last_event_seq() const;
+
+  /// Receives, on the writer thread right after each commit and before its completions, the
+  /// events that commit wrote, in seq order, while collect_events(true) (a live subscriber
+  /// needs them: no read-back). Replaces the previous sink (any thread); must not block.
+  using event_sink = std::function<void(std::vector<event_row>)>;
+  void set_event_sink(event_sink sink);
+  /// Any thread; takes effect from the next group (one before it may pass no events).
+  void collect_events(bool on);
   const std::string& path() const;
 
   /// State codes orders_by_state() covers (the daemon uses fewer).

@@ -65,7 +65,17 @@ event_feed::event_feed(engine_context& ctx)
 
 event_feed::~event_feed() = default;
 
-void event_feed::start() { published_ = reader_->last_event_seq(); }
+void event_feed::start() {
+  published_ = reader_->last_event_seq();
+  // The writer hands over what each commit wrote while someone follows live: no read-back.
+  ctx_.journal.set_event_sink([weak = ctx_.weak_from_this()](std::vector<store::event_row> rows) {
+    auto ctx = weak.lock();
+    if (!ctx) return;
+    asio::post(ctx->strand, [ctx, rows = std::move(rows)] {
+      if (ctx->feed) ctx->feed->committed(rows);
+    });
+  });
+}
 
 void event_feed::notify() {
   if (pump_posted_.exchange(true, std::memory_order_acq_rel)) return;
@@ -84,6 +94,39 @@ std::vector<store::event_row> event_feed::read(std::int64_t after, std::int64_t 
   return rows;
 }
 
+void event_feed::deliver(const std::vector<store::event_row>& rows) {
+  std::vector<event_view> views;
+  views.reserve(rows.size());
+  for (const auto& r : rows) views.push_back(to_view(r));
+  published_ = rows.back().seq;
+  for (auto it = live_.begin(); it != live_.end();) {
+    // A subscriber that asked for a seq beyond the feed's skips what it already has.
+    const std::int64_t after = (*it)->cursor;
+    std::vector<event_view> mine;
+    if (after < views.front().seq) {
+      mine = views;
+    } else {
+      for (const auto& v : views)
+        if (v.seq > after) mine.push_back(v);
+    }
+    (*it)->cursor = std::max(after, published_);
+    if ((*it)->deliver(std::move(mine))) {
+      ++it;
+    } else {
+      it = live_.erase(it);
+    }
+  }
+  ctx_.journal.collect_events(!live_.empty());
+}
+
+void event_feed::read_up_to(std::int64_t up_to) {
+  while (!live_.empty() && published_ < up_to) {
+    auto rows = read(published_, up_to);
+    if (rows.empty()) break;
+    deliver(rows);
+  }
+}
+
 void event_feed::pump() {
   if (live_.empty()) {
     // Nobody to deliver to: nothing to read back. A later subscriber catches up from the
@@ -91,32 +134,27 @@ void event_feed::pump() {
     published_ = std::max(published_, ctx_.journal.last_event_seq());
     return;
   }
-  for (;;) {
-    auto rows = read(published_, -1);
-    if (rows.empty()) break;
+  // Read back only what the writer did not hand over (committed before it collected).
+  read_up_to(ctx_.journal.last_event_seq());
+}
+
+void event_feed::committed(const std::vector<store::event_row>& rows) {
+  if (rows.empty() || rows.back().seq <= published_) return;
+  if (live_.empty()) {
     published_ = rows.back().seq;
-    std::vector<event_view> views;
-    views.reserve(rows.size());
-    for (const auto& r : rows) views.push_back(to_view(r));
-    for (auto it = live_.begin(); it != live_.end();) {
-      // A subscriber that asked for a seq beyond the feed's skips what it already has.
-      const std::int64_t after = (*it)->cursor;
-      std::vector<event_view> mine;
-      if (after < views.front().seq) {
-        mine = views;
-      } else {
-        for (const auto& v : views)
-          if (v.seq > after) mine.push_back(v);
-      }
-      (*it)->cursor = std::max(after, published_);
-      if ((*it)->deliver(std::move(mine))) {
-        ++it;
-      } else {
-        it = live_.erase(it);
-      }
-    }
-    if (rows.size() < event_page) break;
+    return;
   }
+  // A gap: events committed while nobody collected them. Read it first, then go on in order
+  // (what the journal no longer has, purged, is skipped as a read-back skips it).
+  if (rows.front().seq > published_ + 1) read_up_to(rows.front().seq - 1);
+  if (live_.empty()) {
+    published_ = std::max(published_, rows.back().seq);
+    return;
+  }
+  std::vector<store::event_row> fresh;
+  for (const auto& r : rows)
+    if (r.seq > published_) fresh.push_back(r);
+  if (!fresh.empty()) deliver(fresh);
 }
 
 void event_feed::catch_up(std::shared_ptr<subscriber> s) {
@@ -124,6 +162,8 @@ void event_feed::catch_up(std::shared_ptr<subscriber> s) {
   if (s->cursor >= published_) {
     // Caught up: from now on the live pump delivers to it, after its cursor.
     live_.push_back(std::move(s));
+    ctx_.journal.collect_events(true);
+    notify();  // what committed before the writer collects is read back
     return;
   }
   auto rows = read(s->cursor, published_);

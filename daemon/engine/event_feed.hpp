@@ -32,8 +32,11 @@ class event_feed {
 
   /// Sets the live cursor to the journal's last seq (at start, before any subscriber).
   void start();
-  /// New events were committed: deliver them soon (coalesced).
+  /// New events were committed: deliver them soon (coalesced); reads back only what the
+  /// writer did not hand over (committed()).
   void notify();
+  /// Strand: the events one commit wrote, handed over by the journal's writer, in seq order.
+  void committed(const std::vector<store::event_row>& rows);
   /// Events after `after_seq`, then live ones, to `on_events` (called on the strand).
   std::unique_ptr<subscription> subscribe(std::int64_t after_seq,
                                           std::function<void(std::vector<event_view>)> on_events);
@@ -44,6 +47,10 @@ class event_feed {
   struct subscriber;
   class handle;
   void pump();
+  /// Delivers `rows` (contiguous, after published_) to the live subscribers.
+  void deliver(const std::vector<store::event_row>& rows);
+  /// Reads back and delivers the events up to `up_to` after published_.
+  void read_up_to(std::int64_t up_to);
   void catch_up(std::shared_ptr<subscriber> s);
   std::vector<store::event_row> read(std::int64_t after, std::int64_t up_to);
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/engine/event_feed.hpp"
 #include "dispatch/money.hpp"
 #include "tests/daemon_engine/engine_fixture.hpp"
 
@@ -48,6 +49,14 @@ std::vector<event_view> all_events(const std::string& journal_path) {
     if (row.refund_micros) v.refund = money::from_micros(*row.refund_micros);
     out.push_back(v);
   }
+  return out;
+}
+
+// Every stored event as the feed maps it for a panel (to_view), all fields.
+std::vector<event_view> journal_views(const std::string& journal_path) {
+  store::journal_reader reader(journal_path);
+  std::vector<event_view> out;
+  for (const auto& row : reader.events_since(0, 1'000'000)) out.push_back(to_view(row));
   return out;
 }
 
@@ -450,8 +459,18 @@ TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   const auto got = wait_sink(first);
   const auto stored = all_events(h.journal_path());
   ASSERT_EQ(got.size(), stored.size());
+  // Live events come from the journal's writer, not read back: each must equal the stored one.
+  const auto full = journal_views(h.journal_path());
+  ASSERT_EQ(full.size(), got.size());
+  auto same_event = [](const event_view& a, const event_view& b) {
+    return a.seq == b.seq && a.panel_order_id == b.panel_order_id && a.order_id == b.order_id &&
+           a.old_state == b.old_state && a.new_state == b.new_state && a.raw_status == b.raw_status &&
+           a.charge == b.charge && a.remains == b.remains && a.refund == b.refund &&
+           a.refill_eligible == b.refill_eligible && a.note == b.note && a.at == b.at;
+  };
   for (std::size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(got[i].seq, stored[i].seq);
+    EXPECT_TRUE(same_event(got[i], full[i])) << "event " << got[i].seq << " differs from the journal's";
     if (i > 0) {
       EXPECT_EQ(got[i].seq, got[i - 1].seq + 1) << "gap or duplicate at " << i;
     }
@@ -470,6 +489,9 @@ TEST(engine_flow, events_arrive_in_order_without_gaps_across_a_resubscribe) {
   ASSERT_FALSE(got2.empty());
   EXPECT_EQ(got2.front().seq, from + 1);
   for (std::size_t i = 1; i < got2.size(); ++i) EXPECT_EQ(got2[i].seq, got2[i - 1].seq + 1) << "at " << i;
+  const auto stored2 = journal_views(h.journal_path());
+  for (const auto& e : got2)
+    EXPECT_TRUE(same_event(e, stored2[static_cast<std::size_t>(e.seq - stored2.front().seq)])) << e.seq;
   EXPECT_EQ(got2.back().seq, all_events(h.journal_path()).back().seq);
   // The cancelled first subscription received nothing after its cancel.
   EXPECT_EQ(first.snapshot().size(), got.size());
