@@ -10,12 +10,14 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <deque>
 #include <stdexcept>
+#include <string_view>
 
 namespace smm::providers {
 
@@ -118,6 +120,7 @@ struct http_transport::impl {
   std::unique_ptr<ssl::context> ssl_ctx;
   std::deque<std::unique_ptr<connection>> idle;
   std::uint64_t opened = 0;
+  std::string fixed_headers;  ///< Host, User-Agent and Accept lines: the same on every request
 
   impl(asio::any_io_executor e, provider_url p, transport_options o, std::shared_ptr<spdlog::logger> l)
       : ex(std::move(e)),
@@ -126,6 +129,9 @@ struct http_transport::impl {
         opts(std::move(o)),
         log(std::move(l)) {
     if (ep.tls()) make_ssl_context();
+    append_header(fixed_headers, "Host", ep.host_header());
+    append_header(fixed_headers, "User-Agent", opts.user_agent);
+    append_header(fixed_headers, "Accept", "application/json");
   }
 
   void make_ssl_context() {
@@ -236,26 +242,46 @@ struct http_transport::impl {
     co_return c;
   }
 
-  http::request<http::string_body> build(const http_request& req) const {
-    http::request<http::string_body> out{http::string_to_verb(req.method), req.target, 11};
-    if (out.method() == http::verb::unknown) out.method(http::verb::post);
-    out.set(http::field::host, ep.host_header());
-    out.set(http::field::user_agent, opts.user_agent);
-    out.set(http::field::accept, "application/json");
-    if (!req.content_type.empty()) out.set(http::field::content_type, req.content_type);
-    for (const auto& [name, value] : req.headers) out.set(name, value);
-    out.keep_alive(true);
-    out.body() = req.body;
-    out.prepare_payload();
+  static void append_header(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+
+  // A line break (or NUL) in the target or a header would let it forge more of the request.
+  static bool unsafe(std::string_view text) { return text.find_first_of("\r\n", 0, 3) != std::string_view::npos; }
+
+  // The request as it goes on the wire, written once here: Beast's serializer cost more
+  // instructions than the rest of an add together. Empty when a part cannot be sent as is
+  // (`why` says which).
+  std::string wire(const http_request& req, std::string& why) const {
+    const std::string_view method = req.method.empty() ? std::string_view("POST") : std::string_view(req.method);
+    if (unsafe(method) || method.find(' ') != std::string_view::npos || unsafe(req.target) ||
+        req.target.find(' ') != std::string::npos) {
+      why = "the request line holds a space or line break";
+      return {};
+    }
+    std::string out;
+    out.reserve(method.size() + req.target.size() + fixed_headers.size() + req.body.size() + 160);
+    out.append(method).append(" ").append(req.target).append(" HTTP/1.1\r\n").append(fixed_headers);
+    if (!req.content_type.empty()) append_header(out, "Content-Type", req.content_type);
+    for (const auto& [name, value] : req.headers) {
+      if (unsafe(name) || unsafe(value) || name.find(':') != std::string::npos) {
+        why = "header " + name.substr(0, name.find_first_of("\r\n:")) + " holds a line break or colon";
+        return {};
+      }
+      append_header(out, name, value);
+    }
+    // HTTP/1.1 keeps the connection by default; a GET without a body sends no length.
+    if (!req.body.empty() || method != "GET") append_header(out, "Content-Length", std::to_string(req.body.size()));
+    out.append("\r\n").append(req.body);
     return out;
   }
 
   template <class Stream>
-  asio::awaitable<void> exchange(Stream& stream, connection& c, http::request<http::string_body>& hreq,
+  asio::awaitable<void> exchange(Stream& stream, connection& c, const std::string& request,
                                  clock_type::time_point deadline, http_result& r, bool& keep) {
     keep = false;
     c.tcp().expires_after(step_budget(deadline, opts.write_timeout));
-    auto [wec, written] = co_await http::async_write(stream, hreq, tuple_awaitable);
+    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(request), tuple_awaitable);
     if (wec) {
       r.progress = written == 0 ? request_progress::not_sent : request_progress::write_partial;
       r.timed_out = wec == beast::error::timeout;
@@ -283,7 +309,14 @@ struct http_transport::impl {
 
   asio::awaitable<http_result> send(const http_request& req, clock_type::time_point deadline,
                                     const http_transport::before_write_fn* before_write) {
-    auto hreq = build(req);
+    std::string why;
+    const std::string request = wire(req, why);
+    if (request.empty()) {
+      http_result r;
+      r.progress = request_progress::not_sent;
+      r.error = "refused to send: " + why;
+      co_return r;
+    }
     // A pooled connection that fails before its first byte left is retried once on a fresh one.
     for (int attempt = 0; attempt < 2; ++attempt) {
       http_result r;
@@ -309,9 +342,9 @@ struct http_transport::impl {
       }
       bool keep = false;
       if (c->tls) {
-        co_await exchange(*c->tls, *c, hreq, deadline, r, keep);
+        co_await exchange(*c->tls, *c, request, deadline, r, keep);
       } else {
-        co_await exchange(*c->plain, *c, hreq, deadline, r, keep);
+        co_await exchange(*c->plain, *c, request, deadline, r, keep);
       }
       if (keep) give_back(std::move(c));
       if (r.reused && r.progress == request_progress::not_sent && !r.timed_out) continue;

@@ -105,5 +105,23 @@ TEST_F(client_test, json_body_and_header_key_styles_work) {
   }
 }
 
+// A key with a line break would add a header of its choosing to every request: the request is
+// refused before it is written, and the error names the header, never the key.
+TEST_F(client_test, a_key_with_a_line_break_is_never_sent_in_a_header) {
+  auto o = test_support::fast_options(mock_.url());
+  o.request.style = request_style::json_post;
+  o.request.key = key_placement::header;
+  o.key = "test-key\r\nX-Injected: yes";
+  auto c = make(o);
+  auto r = run(c->balance());
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("line break"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find("test-key"), std::string::npos) << r.error;
+  auto add = run(c->add(test_support::order_for("crlf-key")));
+  EXPECT_FALSE(add.ok());
+  // Refused before a byte left: never unknown, so the order is not held for reconciliation.
+  EXPECT_NE(add.outcome, call_outcome::unknown) << add.error;
+}
+
 }  // namespace
 }  // namespace smm::providers
