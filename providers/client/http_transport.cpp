@@ -247,13 +247,16 @@ struct http_transport::impl {
   }
 
   // A line break (or NUL) in the target or a header would let it forge more of the request.
-  static bool unsafe(std::string_view text) { return text.find_first_of("\r\n", 0, 3) != std::string_view::npos; }
+  static bool unsafe(std::string_view text) {
+    return text.find_first_of("\r\n", 0, 3) != std::string_view::npos;
+  }
 
   // The request as it goes on the wire, written once here: Beast's serializer cost more
   // instructions than the rest of an add together. Empty when a part cannot be sent as is
   // (`why` says which).
   std::string wire(const http_request& req, std::string& why) const {
-    const std::string_view method = req.method.empty() ? std::string_view("POST") : std::string_view(req.method);
+    const std::string_view method =
+        req.method.empty() ? std::string_view("POST") : std::string_view(req.method);
     if (unsafe(method) || method.find(' ') != std::string_view::npos || unsafe(req.target) ||
         req.target.find(' ') != std::string::npos) {
       why = "the request line holds a space or line break";
@@ -271,7 +274,8 @@ struct http_transport::impl {
       append_header(out, name, value);
     }
     // HTTP/1.1 keeps the connection by default; a GET without a body sends no length.
-    if (!req.body.empty() || method != "GET") append_header(out, "Content-Length", std::to_string(req.body.size()));
+    if (!req.body.empty() || method != "GET")
+      append_header(out, "Content-Length", std::to_string(req.body.size()));
     out.append("\r\n").append(req.body);
     return out;
   }
