@@ -5,6 +5,10 @@
 namespace smm::providers {
 
 token_bucket::token_bucket(std::uint32_t tokens, clock::duration period, std::uint32_t burst) {
+  set_rate(tokens, period, burst);
+}
+
+void token_bucket::set_rate(std::uint32_t tokens, clock::duration period, std::uint32_t burst) {
   tokens = std::max<std::uint32_t>(tokens, 1);
   burst = std::max<std::uint32_t>(burst, 1);
   const auto ticks = std::max<clock::rep>(period.count(), 1);

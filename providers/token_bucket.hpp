@@ -16,6 +16,10 @@ class token_bucket {
   /// period / tokens rounded up to the nanosecond, so the rate is never exceeded.
   token_bucket(std::uint32_t tokens, clock::duration period, std::uint32_t burst);
 
+  /// A new rate and burst from now on (a reload, a cluster member's share changing). Tokens
+  /// already taken stay taken: a lower rate never lets the old burst through again.
+  void set_rate(std::uint32_t tokens, clock::duration period, std::uint32_t burst);
+
   /// Takes one token if one is available at `now`.
   bool try_take(clock::time_point now);
   /// Zero when a token is available at `now`, else how long until one is.

@@ -193,8 +193,9 @@ void dispatcher::launch() {
     // freed slot is taken at once; the orders stay `queued` until their request holds a slot
     // and a token and is about to be written (journal_sending), so a crash leaves unknown only
     // the adds that were really on the wire.
-    const auto cap = static_cast<std::size_t>(std::max(1, p.cfg->max_in_flight)) *
-                     std::max<std::size_t>(1, ctx_.opts.send_window);
+    // The client's cap as it stands (a cluster member's share of the provider's may be lower).
+    const auto cap =
+        p.client->current_limits().max_in_flight * std::max<std::size_t>(1, ctx_.opts.send_window);
     while (!p.pending.empty() && p.adds_in_flight < cap) {
       const std::int64_t id = p.pending.front();
       p.pending.pop_front();

@@ -43,16 +43,30 @@ asio::awaitable<acquire_status> inflight_limiter::acquire(std::chrono::steady_cl
 }
 
 void inflight_limiter::release() noexcept {
-  if (!waiters_.empty()) {
-    auto w = waiters_.front();
-    waiters_.pop_front();
-    w->granted = true;  // the slot passes to it; in_flight_ stays the same
-    w->timer.cancel();
+  // Over a lowered cap, the slot is given up rather than passed on.
+  if (!waiters_.empty() && in_flight_ <= cap_) {
+    grant_first();  // the slot passes to it; in_flight_ stays the same
     mirror();
     return;
   }
   if (in_flight_ > 0) --in_flight_;
   mirror();
+}
+
+void inflight_limiter::set_cap(std::size_t cap) {
+  cap_ = std::max<std::size_t>(cap, 1);
+  while (in_flight_ < cap_ && !waiters_.empty()) {
+    ++in_flight_;
+    grant_first();
+  }
+  mirror();
+}
+
+void inflight_limiter::grant_first() noexcept {
+  auto w = waiters_.front();
+  waiters_.pop_front();
+  w->granted = true;
+  w->timer.cancel();
 }
 
 void inflight_limiter::mirror() noexcept {

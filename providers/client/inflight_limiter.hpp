@@ -36,6 +36,9 @@ class inflight_limiter {
   boost::asio::awaitable<acquire_status> acquire(std::chrono::steady_clock::time_point deadline);
   /// Returns a slot taken by a successful acquire().
   void release() noexcept;
+  /// A new cap (>= 1) from now on. Raised: waiters take the new slots at once. Lowered: requests
+  /// in flight finish, and no waiter gets a slot until fewer than the new cap are in flight.
+  void set_cap(std::size_t cap);
 
   /// Slots in use. Safe to read from any thread (a relaxed mirror).
   std::size_t in_flight() const noexcept { return in_flight_mirror_.load(std::memory_order_relaxed); }
@@ -55,6 +58,7 @@ class inflight_limiter {
   std::atomic<std::size_t> in_flight_mirror_{0};
   std::atomic<std::size_t> depth_mirror_{0};
   void mirror() noexcept;
+  void grant_first() noexcept;
 };
 
 }  // namespace smm::providers

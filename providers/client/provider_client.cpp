@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -153,6 +154,7 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
   mutable std::mutex figures_mutex;  // figures are read from other threads (metrics)
   client_figures fig;
   std::atomic<breaker_state_view> breaker_now{breaker_state_view::closed};  // fig.breaker, lock-free
+  provider_client::limits limits_now;  // guarded by figures_mutex: read from any thread
 
   static provider_url parse_url(const std::string& text) {
     auto r = parse_provider_url(text);
@@ -172,7 +174,9 @@ struct provider_client::impl : std::enable_shared_from_this<impl> {
         bucket(std::max<std::uint32_t>(opts.rate_tokens, 1), opts.rate_period,
                std::max<std::uint32_t>(opts.rate_burst, 1)),
         budget(opts.retry_budget),
-        breaker(opts.breaker) {}
+        breaker(opts.breaker),
+        limits_now{std::max<std::size_t>(opts.max_in_flight, 1), std::max<std::uint32_t>(opts.rate_tokens, 1),
+                   std::max<std::uint32_t>(opts.rate_burst, 1)} {}
 
   clock_type::time_point deadline_of(const call_options& c) const {
     return c.deadline ? *c.deadline : clock_type::now() + opts.call_timeout;
@@ -539,6 +543,23 @@ client_figures provider_client::figures() const {
   f.in_flight = impl_->limiter.in_flight();
   f.queue_depth = impl_->limiter.queue_depth();
   return f;
+}
+
+void provider_client::set_limits(limits l) {
+  l.max_in_flight = std::max<std::size_t>(l.max_in_flight, 1);
+  l.rate_tokens = std::max<std::uint32_t>(l.rate_tokens, 1);
+  l.rate_burst = std::max<std::uint32_t>(l.rate_burst, 1);
+  asio::post(impl_->strand, [self = impl_, l] {
+    self->limiter.set_cap(l.max_in_flight);
+    self->bucket.set_rate(l.rate_tokens, self->opts.rate_period, l.rate_burst);
+    std::lock_guard lock(self->figures_mutex);
+    self->limits_now = l;
+  });
+}
+
+provider_client::limits provider_client::current_limits() const {
+  std::lock_guard lock(impl_->figures_mutex);
+  return impl_->limits_now;
 }
 
 breaker_state_view provider_client::breaker() const noexcept {

@@ -121,6 +121,19 @@ class provider_client {
   /// action=balance (also the breaker's probe).
   boost::asio::awaitable<call_result<balance_result>> balance(call_options c = {});
 
+  /// The limits a client enforces, changeable while it runs.
+  struct limits {
+    std::size_t max_in_flight = 8;
+    std::uint32_t rate_tokens = 10;  ///< per the options' rate_period
+    std::uint32_t rate_burst = 10;
+  };
+  /// New limits from now on (a cluster member's share of the provider's limits, a reload).
+  /// Any thread; applied on the strand. Calls in flight over a lowered cap finish; no new one
+  /// starts until the client is under it.
+  void set_limits(limits l);
+  /// The limits in force (the last set_limits() applied, else the options'). Any thread.
+  limits current_limits() const;
+
   /// A snapshot of this provider's figures.
   client_figures figures() const;
   /// The breaker's state as of the last call (figures().breaker without copying the figures:

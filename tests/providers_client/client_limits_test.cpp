@@ -49,6 +49,48 @@ TEST_F(limits, never_more_in_flight_at_the_mock_than_the_cap) {
   EXPECT_EQ(c->figures().queue_depth, 0u);
 }
 
+// A cluster member's share (or a reload) lowers the cap of a running client: no more than the
+// new cap reach the mock, although the options allowed more.
+TEST_F(limits, a_lowered_cap_holds_at_the_mock) {
+  mock_.request("POST", "/admin/latency", "spec=fixed:30");
+  auto o = test_support::fast_options(mock_.url());
+  o.max_in_flight = 8;
+  auto c = make(o);
+  c->set_limits({2, 10000, 10000});
+  auto outcomes = concurrent_balances(ioc_, *c, 16);
+  EXPECT_EQ(count_of(outcomes, call_outcome::ok), 16);
+  const auto a = mock_.read_audit();
+  EXPECT_LE(a.peak_in_flight, 2);
+  EXPECT_EQ(a.peak_in_flight, 2);  // the calls did overlap up to the new cap
+  EXPECT_EQ(c->current_limits().max_in_flight, 2u);
+}
+
+// Raised while calls wait: the waiting calls take the new slots at once, not one per release.
+TEST_F(limits, a_raised_cap_lets_waiting_calls_go_at_once) {
+  mock_.request("POST", "/admin/latency", "spec=fixed:300");
+  auto o = test_support::fast_options(mock_.url());
+  o.max_in_flight = 1;
+  auto c = make(o);
+  std::vector<call_outcome> outcomes;
+  for (int i = 0; i < 6; ++i)
+    asio::co_spawn(ioc_, c->balance(), [&](std::exception_ptr e, call_result<balance_result> r) {
+      outcomes.push_back(e ? call_outcome::failed : r.outcome);
+    });
+  asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer t(co_await asio::this_coro::executor, 50ms);  // the 5 others queued by now
+        co_await t.async_wait(asio::use_awaitable);
+        c->set_limits({4, 10000, 10000});
+      },
+      asio::detached);
+  ioc_.restart();
+  ioc_.run();
+  EXPECT_EQ(count_of(outcomes, call_outcome::ok), 6);
+  // 1 in flight when raised, 3 waiters granted at once: 4; never more than the new cap.
+  EXPECT_EQ(mock_.read_audit().peak_in_flight, 4);
+}
+
 TEST_F(limits, full_queue_fails_at_once_without_sending) {
   mock_.request("POST", "/admin/latency", "spec=fixed:200");
   auto o = test_support::fast_options(mock_.url());
