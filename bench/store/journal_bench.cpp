@@ -141,4 +141,47 @@ BENCHMARK(BM_group_commit)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// Placement as the journal sees it: each add journals `sending` and then `placed`, one change
+// per batch (as the dispatcher submits them), 64 batches at a time; the writer groups them.
+void BM_placement_changes(benchmark::State& state) {
+  constexpr int orders = 20000;
+  constexpr int in_flight = 64;
+  const auto path = fresh_path("bench-changes");
+  std::int64_t changes = 0;
+  {
+    journal j({path});
+    std::vector<journal_op> inserts;
+    for (int id = 1; id <= orders; ++id) inserts.emplace_back(make_order(id));
+    if (!j.submit_and_wait(std::move(inserts)).ok) state.SkipWithError("setup insert failed");
+    std::int64_t next = 0;  // the order the next change is for; each one goes sending, then placed
+    std::uint8_t to = 2;
+    for (auto _ : state) {
+      std::atomic<int> outstanding{in_flight};
+      for (int k = 0; k < in_flight; ++k) {
+        if (++next > orders) {
+          next = 1;
+          to = to == 2 ? 3 : 2;  // the next round: placed, then sending again (re-sends)
+        }
+        state_change c;
+        c.order_id = next;
+        c.old_state = static_cast<std::uint8_t>(to - 1);
+        c.new_state = to;
+        c.provider = "p" + std::to_string(next % 20);
+        c.at = 1700000001;
+        if (to == 2) c.sent_at = c.at;
+        if (to == 3) {
+          c.provider_order_id = std::to_string(1000000 + next);
+          c.placed_at = c.at;
+        }
+        j.submit({std::move(c)}, [&](commit_result) { outstanding.fetch_sub(1); });
+      }
+      while (outstanding.load() > 0) std::this_thread::yield();
+      changes += in_flight;
+    }
+  }
+  state.SetItemsProcessed(changes);
+  remove_db(path);
+}
+BENCHMARK(BM_placement_changes)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
 }  // namespace
