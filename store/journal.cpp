@@ -7,7 +7,10 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -49,15 +52,64 @@ constexpr const char* insert_order_sql =
 constexpr const char* insert_event_sql =
     "INSERT INTO events (order_id, panel_order_id, old_state, new_state, raw_status, charge_micros, remains,"
     " refund_micros, refill_eligible, note, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-// keep_until only grows: a later change of a final order never shortens its keep window.
-constexpr const char* update_order_sql =
-    "UPDATE orders SET prev_state=state, state=?1, provider=coalesce(?2,provider),"
-    " provider_order_id=coalesce(?3,provider_order_id), attempt=coalesce(?4,attempt),"
-    " raw_status=coalesce(?5,raw_status), start_count=coalesce(?6,start_count), remains=coalesce(?7,remains),"
-    " updated_at=?8, final_at=CASE WHEN ?9 THEN ?10 ELSE final_at END,"
-    " keep_until=CASE WHEN ?11 IS NULL OR ?11 <= keep_until THEN keep_until ELSE ?11 END,"
-    " placed_at=coalesce(?13, placed_at), sent_at=coalesce(?14, sent_at)"
-    " WHERE id=?12";
+// A state change's UPDATE sets only the columns the change carries (state_change's optionals
+// left unset keep theirs): SQLite rewrites every index whose columns a statement sets, even to
+// the same value, so one statement setting every column moved five index entries per change.
+// One prepared statement per combination of columns (a handful in practice), built on first use.
+enum update_column : unsigned {
+  col_provider = 1U << 0,
+  col_provider_order_id = 1U << 1,
+  col_attempt = 1U << 2,
+  col_raw_status = 1U << 3,
+  col_start_count = 1U << 4,
+  col_remains = 1U << 5,
+  col_final_at = 1U << 6,
+  col_keep_until = 1U << 7,
+  col_placed_at = 1U << 8,
+  col_sent_at = 1U << 9,
+};
+
+unsigned columns_of(const state_change& c) {
+  unsigned m = 0;
+  if (c.provider) m |= col_provider;
+  if (c.provider_order_id) m |= col_provider_order_id;
+  if (c.attempt) m |= col_attempt;
+  if (c.raw_status) m |= col_raw_status;
+  if (c.start_count) m |= col_start_count;
+  if (c.remains) m |= col_remains;
+  if (c.final) m |= col_final_at;
+  if (c.keep_until) m |= col_keep_until;
+  if (c.placed_at) m |= col_placed_at;
+  if (c.sent_at) m |= col_sent_at;
+  return m;
+}
+
+// Parameters in order: ?1 state, ?2 updated_at, then one per column of `m` in bit order, then
+// the order id. keep_until only grows: a later change never shortens an order's keep window.
+std::string update_sql(unsigned m) {
+  std::string sql = "UPDATE orders SET prev_state=state, state=?1, updated_at=?2";
+  int n = 2;
+  auto set = [&](unsigned bit, const char* column) {
+    if ((m & bit) == 0) return;
+    const std::string p = "?" + std::to_string(++n);
+    if (bit == col_keep_until)
+      sql += ", keep_until=CASE WHEN " + p + " <= keep_until THEN keep_until ELSE " + p + " END";
+    else
+      sql += std::string(", ") + column + "=" + p;
+  };
+  set(col_provider, "provider");
+  set(col_provider_order_id, "provider_order_id");
+  set(col_attempt, "attempt");
+  set(col_raw_status, "raw_status");
+  set(col_start_count, "start_count");
+  set(col_remains, "remains");
+  set(col_final_at, "final_at");
+  set(col_keep_until, "keep_until");
+  set(col_placed_at, "placed_at");
+  set(col_sent_at, "sent_at");
+  return sql + " WHERE id=?" + std::to_string(n + 1);
+}
+
 constexpr const char* refund_exists_sql = "SELECT 1 FROM refunds WHERE order_id=?";
 // An order's figures before a change. Read apart from the update: an UPDATE ... RETURNING costs
 // SQLite more than the two statements together (it runs under a statement journal and collects
@@ -92,11 +144,11 @@ constexpr const char* insert_refund_sql =
 
 // The writer's prepared statements, built once.
 struct statements {
-  explicit statements(sqlite_db& db)
-      : purged_exists(db, purged_exists_sql),
+  explicit statements(sqlite_db& d)
+      : db(d),
+        purged_exists(db, purged_exists_sql),
         insert_order(db, insert_order_sql),
         insert_event(db, insert_event_sql),
-        update_order(db, update_order_sql),
         refund_exists(db, refund_exists_sql),
         insert_refund(db, insert_refund_sql),
         order_by_id(db, order_by_id_sql),
@@ -111,8 +163,16 @@ struct statements {
         savepoint(db, "SAVEPOINT batch"),
         release(db, "RELEASE batch"),
         rollback_to(db, "ROLLBACK TO batch") {}
-  sqlite_stmt purged_exists, insert_order, insert_event, update_order, refund_exists, insert_refund,
-      order_by_id, upsert_refill, note_order, upsert_pause, order_counts, add_count;
+  /// The UPDATE for a change setting the columns `m` (columns_of).
+  sqlite_stmt& update_for(unsigned m) {
+    auto& slot = updates[m];
+    if (!slot) slot = std::make_unique<sqlite_stmt>(db, update_sql(m));
+    return *slot;
+  }
+  sqlite_db& db;
+  std::unordered_map<unsigned, std::unique_ptr<sqlite_stmt>> updates;
+  sqlite_stmt purged_exists, insert_order, insert_event, refund_exists, insert_refund, order_by_id,
+      upsert_refill, note_order, upsert_pause, order_counts, add_count;
   sqlite_stmt begin, commit, rollback, savepoint, release, rollback_to;
 };
 
@@ -419,12 +479,23 @@ struct journal::impl {
     const std::int64_t charge = o.column_int(1);
     const std::int64_t replaced = o.column_int(2);
     o.reset();
-    auto& u = st->update_order;
-    u.bind(1, std::int64_t{c.new_state}).bind(2, c.provider).bind(3, c.provider_order_id);
-    u.bind(4, c.attempt ? std::optional<std::int64_t>(*c.attempt) : std::nullopt);
-    u.bind(5, c.raw_status).bind(6, c.start_count).bind(7, c.remains).bind(8, c.at);
-    u.bind(9, std::int64_t{c.final}).bind(10, c.at).bind(11, c.keep_until).bind(12, c.order_id);
-    u.bind(13, c.placed_at).bind(14, c.sent_at);
+    const unsigned m = columns_of(c);
+    auto& u = st->update_for(m);
+    int n = 0;
+    u.bind(++n, std::int64_t{c.new_state});
+    u.bind(++n, c.at);
+    // In update_sql's order: only the columns the change carries.
+    if (m & col_provider) u.bind(++n, *c.provider);
+    if (m & col_provider_order_id) u.bind(++n, *c.provider_order_id);
+    if (m & col_attempt) u.bind(++n, std::int64_t{*c.attempt});
+    if (m & col_raw_status) u.bind(++n, *c.raw_status);
+    if (m & col_start_count) u.bind(++n, *c.start_count);
+    if (m & col_remains) u.bind(++n, *c.remains);
+    if (m & col_final_at) u.bind(++n, c.at);
+    if (m & col_keep_until) u.bind(++n, *c.keep_until);
+    if (m & col_placed_at) u.bind(++n, *c.placed_at);
+    if (m & col_sent_at) u.bind(++n, *c.sent_at);
+    u.bind(++n, c.order_id);
     u.run();
     if (replaced != c.new_state) {
       count(replaced, -1);

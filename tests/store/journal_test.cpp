@@ -292,6 +292,73 @@ TEST_F(journal_test, a_later_change_never_shortens_the_keep_window) {
   EXPECT_EQ(r.find_order("p1")->keep_until, 100 + 44 * day);
 }
 
+// Each change writes only the columns it carries: what it leaves unset keeps its value through
+// every later change, and the indexes over those columns still find the order.
+TEST_F(journal_test, a_change_writes_what_it_carries_and_keeps_every_other_field) {
+  journal j({path_});
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
+  state_change send;
+  send.order_id = 1;
+  send.old_state = queued;
+  send.new_state = sending;
+  send.provider = "alpha";
+  send.attempt = 1;
+  send.sent_at = 1'700'000'010;
+  send.at = 1'700'000'010;
+  state_change place;
+  place.order_id = 1;
+  place.old_state = sending;
+  place.new_state = placed;
+  place.provider_order_id = "A-77";
+  place.placed_at = 1'700'000'011;
+  place.at = 1'700'000'011;
+  state_change progress;
+  progress.order_id = 1;
+  progress.old_state = placed;
+  progress.new_state = 7;  // in_progress
+  progress.raw_status = "In progress";
+  progress.start_count = 120;
+  progress.remains = 400;
+  progress.at = 1'700'000'500;
+  state_change done = finish(1, completed, 1'700'000'900, 1'700'000'900 + 44 * day);
+  done.old_state = 7;
+  done.raw_status = "Completed";
+  done.remains = 0;
+  ASSERT_TRUE(j.submit_and_wait({send}).ok);
+  ASSERT_TRUE(j.submit_and_wait({place}).ok);
+  ASSERT_TRUE(j.submit_and_wait({progress}).ok);
+  journal_reader r(path_);
+  auto mid = r.find_order(std::int64_t{1});
+  ASSERT_TRUE(mid);
+  EXPECT_EQ(mid->state, 7);
+  EXPECT_EQ(mid->provider, "alpha");
+  EXPECT_EQ(mid->provider_order_id, "A-77");
+  EXPECT_EQ(mid->attempt, 1);
+  EXPECT_EQ(mid->sent_at, 1'700'000'010);
+  EXPECT_EQ(mid->placed_at, 1'700'000'011);
+  EXPECT_EQ(mid->start_count, 120);
+  EXPECT_EQ(mid->remains, 400);
+  EXPECT_EQ(mid->updated_at, 1'700'000'500);
+  EXPECT_FALSE(mid->final_at) << "only a final change sets final_at";
+  EXPECT_FALSE(mid->keep_until);
+  EXPECT_EQ(r.find_by_provider_order("alpha", "A-77"), 1);
+  EXPECT_EQ(r.orders_in_state(7, 0, 10).size(), 1u);
+
+  ASSERT_TRUE(j.submit_and_wait({done}).ok);
+  auto end = r.find_order(std::int64_t{1});
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->state, completed);
+  EXPECT_EQ(end->raw_status, "Completed");
+  EXPECT_EQ(end->remains, 0);
+  EXPECT_EQ(end->start_count, 120) << "kept: the final change did not carry it";
+  EXPECT_EQ(end->provider_order_id, "A-77");
+  EXPECT_EQ(end->final_at, 1'700'000'900);
+  EXPECT_EQ(end->keep_until, 1'700'000'900 + 44 * day);
+  EXPECT_TRUE(r.open_orders().empty());
+  EXPECT_EQ(r.orders_in_state(completed, 0, 10).size(), 1u);
+  EXPECT_TRUE(r.orders_in_state(7, 0, 10).empty());
+}
+
 TEST_F(journal_test, a_purged_panel_id_stays_taken_and_answers_what_it_was) {
   journal j({path_});
   ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
