@@ -259,9 +259,9 @@ struct journal::impl {
     for (;;) {
       group.clear();
       std::size_t ops = 0;
-      auto fill = [&](std::deque<pending*>& from) {
+      auto fill = [&](std::deque<pending*>& from, std::size_t max_ops) {
         while (!from.empty() && group.size() < max_batches &&
-               (group.empty() || ops + from.front()->ops.size() <= options.max_ops_per_commit)) {
+               (group.empty() || ops + from.front()->ops.size() <= max_ops)) {
           ops += from.front()->ops.size();
           group.push_back(from.front());
           from.pop_front();
@@ -273,9 +273,14 @@ struct journal::impl {
             if (buf[i]) to.push_back(buf[i]);  // drop wake-up sentinels
       };
       drain(urgent, urgent_carry);
-      fill(urgent_carry);
+      fill(urgent_carry, options.max_ops_per_commit);
+      // Beside urgent batches, only a few normal ops: the urgent ones are durable when this
+      // group commits, so its size is their wait.
+      const std::size_t urgent_batches = group.size();
       if (carry.empty()) drain(queue, carry);
-      fill(carry);
+      fill(carry, urgent_batches > 0
+                      ? std::min(options.max_ops_per_commit, ops + options.max_ops_beside_urgent)
+                      : options.max_ops_per_commit);
       if (group.empty()) {
         if (stopping.load(std::memory_order_acquire) && queue.size_approx() == 0 && urgent.size_approx() == 0)
           break;
@@ -284,12 +289,18 @@ struct journal::impl {
           if (buf[i]) carry.push_back(buf[i]);
         continue;
       }
-      commit_group(group.data(), group.size());
-      queued.fetch_sub(group.size(), std::memory_order_relaxed);
+      // A group without urgent batches ends early when one arrives meanwhile: the batches it
+      // did not reach go first in the next group, after the urgent ones.
+      const std::size_t written = commit_group(group.data(), group.size(), urgent_batches == 0);
+      for (std::size_t j = group.size(); j-- > written;) carry.push_front(group[j]);
+      queued.fetch_sub(written, std::memory_order_relaxed);
     }
   }
 
-  void commit_group(pending** batches, std::size_t n) {
+  // Writes and commits batches[0, k) and returns k: n, or fewer when `may_cut` and an urgent
+  // batch arrived while the group was being written, past max_ops_beside_urgent ops (the
+  // caller keeps the rest).
+  std::size_t commit_group(pending** batches, std::size_t n, bool may_cut) {
     std::string group_error;
     const std::int64_t seq_before = group_seq;
     try {
@@ -304,7 +315,10 @@ struct journal::impl {
       collecting = group_sink != nullptr;
       // Optimistic: the group without savepoints, since nearly every batch applies. Should
       // one fail, the group is rolled back and written again with each batch isolated.
-      if (!apply_group(batches, n)) {
+      const std::size_t applied = apply_group(batches, n, may_cut);
+      if (applied > 0) {
+        n = applied;
+      } else {
         group_seq = seq_before;
         count_delta.fill(0);
         group_events.clear();
@@ -343,6 +357,7 @@ struct journal::impl {
     batches_done.fetch_add(ok_batches, std::memory_order_relaxed);
     ops_done.fetch_add(ok_ops, std::memory_order_relaxed);
     failed_batches.fetch_add(failed, std::memory_order_relaxed);
+    return n;
   }
 
   // Orders moved into (+) or out of (-) a state by the group being written.
@@ -383,9 +398,16 @@ struct journal::impl {
 
   // Every batch of the group in the open transaction, without savepoints. False (and the
   // transaction rolled back) when one failed: the caller writes the group again, isolated.
-  bool apply_group(pending** batches, std::size_t n) {
+  // The group's batches without savepoints: how many were written (>= 1; fewer than n when
+  // cut for an urgent arrival), or 0 when one failed and the transaction was rolled back.
+  std::size_t apply_group(pending** batches, std::size_t n, bool may_cut) {
     try {
+      std::size_t written = 0;
       for (std::size_t i = 0; i < n; ++i) {
+        // Cut only past max_ops_beside_urgent ops, so intake still commits in groups of
+        // hundreds while adds come and go.
+        if (may_cut && written >= options.max_ops_beside_urgent && urgent.size_approx() > 0) return i;
+        written += batches[i]->ops.size();
         commit_result& r = batches[i]->result;
         r.outcomes.clear();
         r.event_seq.clear();
@@ -394,10 +416,10 @@ struct journal::impl {
         for (auto& op : batches[i]->ops) std::visit([&](auto& o) { apply(o, r); }, op);
         r.ok = true;
       }
-      return true;
+      return n;
     } catch (const std::exception&) {
       rollback_quietly();
-      return false;
+      return 0;
     }
   }
 

@@ -30,6 +30,9 @@ struct journal_options {
   /// How many ops one transaction takes (a single larger batch still goes whole): bounds how
   /// long an urgent batch can wait behind a group already being written.
   std::size_t max_ops_per_commit = 4096;
+  /// How many normal ops a transaction with urgent batches takes besides them: the urgent ones
+  /// wait for its commit (an add holds its provider slot meanwhile).
+  std::size_t max_ops_beside_urgent = 256;
 };
 
 /// Counters of the writer, readable from any thread.

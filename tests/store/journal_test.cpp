@@ -822,6 +822,56 @@ TEST_F(journal_test, an_urgent_batch_overtakes_waiting_ones_and_groups_are_bound
   EXPECT_TRUE(r.find_order("p110999"));
 }
 
+// An urgent batch commits beside few normal ops (max_ops_beside_urgent), and a group being
+// written when it arrives ends early: the normal batches it did not reach follow, in order.
+TEST_F(journal_test, an_urgent_batch_commits_without_large_normal_batches_and_none_is_lost_or_reordered) {
+  journal j({path_, 512, 8000});
+  constexpr int normal = 12;
+  std::vector<std::promise<std::int64_t>> first_seq(normal);
+  std::promise<std::pair<std::int64_t, std::int64_t>> urgent_done;  // its seq, the last seq then
+  std::atomic<int> finished{0};
+  std::vector<int> finish_order(normal + 1, 0);
+  auto batch = [&](std::int64_t first, int count) {
+    std::vector<journal_op> ops;
+    for (int i = 0; i < count; ++i)
+      ops.emplace_back(order(first + i, "https://x.com/" + std::to_string(first + i)));
+    return ops;
+  };
+  j.submit(batch(1, 20000), [&](commit_result r) {
+    EXPECT_TRUE(r.ok) << r.error;
+    finish_order[0] = ++finished;
+  });
+  for (int b = 0; b < normal; ++b)
+    j.submit(batch(100000 + b * 10000, 2000), [&, b](commit_result r) {
+      EXPECT_TRUE(r.ok) << r.error;
+      finish_order[static_cast<std::size_t>(b + 1)] = ++finished;
+      first_seq[static_cast<std::size_t>(b)].set_value(r.event_seq.front());
+    });
+  // Submitted once the big batch is on disk: the next group (2000-op batches, up to 8000 ops)
+  // is about to be written, or being written.
+  while (j.stats().batches < 1) std::this_thread::yield();
+  j.submit_urgent(batch(900000, 1), [&](commit_result r) {
+    EXPECT_TRUE(r.ok) << r.error;
+    urgent_done.set_value({r.event_seq.front(), j.last_event_seq()});
+  });
+  const auto [seq, last] = urgent_done.get_future().get();
+  EXPECT_EQ(seq, last) << "no 2000-op batch was committed beside the urgent one";
+  std::int64_t prev = 0;
+  for (auto& f : first_seq) {
+    const auto s = f.get_future().get();
+    EXPECT_GT(s, prev) << "normal batches commit in submission order";
+    prev = s;
+  }
+  for (std::size_t b = 1; b < finish_order.size(); ++b)
+    EXPECT_LT(finish_order[b - 1], finish_order[b]) << "batch " << b << " finished out of order";
+  EXPECT_EQ(j.stats().failed_batches, 0u);
+  journal_reader r(path_);
+  EXPECT_EQ(r.last_order_id(), 900000);
+  std::int64_t rows = 0;
+  for (const auto& [state, n] : r.count_by_state()) rows += n;
+  EXPECT_EQ(rows, 20000 + normal * 2000 + 1) << "every batch written exactly once";
+}
+
 TEST_F(journal_test, a_note_is_an_event_of_its_order_and_a_speedup_time_is_kept) {
   journal j({path_});
   ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);
