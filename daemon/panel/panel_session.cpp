@@ -126,13 +126,13 @@ asio::awaitable<void> panel_session::read_loop() {
     update_partial_timer(false);  // a half line left from before a pause: its clock starts again
     // in_ holds at most max_line_bytes here (handle_input cuts longer), so room >= 1; the
     // cap of max_line_bytes + 1 unterminated bytes is what detects a too-large line.
-    const std::size_t old = in_.size();
-    const std::size_t room = std::min(limits_.read_chunk_bytes, limits_.max_line_bytes + 1 - old);
-    in_.resize(old + room);
-    auto [ec, n] =
-        co_await socket_.async_read_some(asio::buffer(in_.data() + old, room),
-                                         asio::bind_cancellation_slot(read_cancel_.slot(), tuple_awaitable));
-    in_.resize(old + n);
+    const std::size_t room = std::min(limits_.read_chunk_bytes, limits_.max_line_bytes + 1 - in_.size());
+    // Read into a buffer of its own and append what came: growing in_ by `room` first would
+    // zero-fill up to a whole chunk on every read.
+    if (!chunk_) chunk_ = std::make_unique<char[]>(limits_.read_chunk_bytes);
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(chunk_.get(), room), asio::bind_cancellation_slot(read_cancel_.slot(), tuple_awaitable));
+    in_.append(chunk_.get(), n);
     if (ec) {
       if (!expected_end(ec)) log_->warn("panel read failed: {}", ec.message());
       break;
@@ -143,6 +143,7 @@ asio::awaitable<void> panel_session::read_loop() {
   if (!in_.empty()) log_->debug("panel client ended with {} bytes of an unfinished line", in_.size());
   in_.clear();
   std::string().swap(in_);
+  chunk_.reset();
   input_done_ = true;
   partial_armed_ = false;
   partial_timer_.cancel();

@@ -133,8 +133,9 @@ class panel_session : public net::connection, public std::enable_shared_from_thi
   std::string peer_;  // "uid 1000 pid 4242" (SO_PEERCRED), read once when first needed
   bool forbidden_logged_ = false;
 
-  std::string in_;           // bytes read, not yet a complete line (after handle_input)
-  bool discarding_ = false;  // skipping the rest of a too-large line
+  std::string in_;                 // bytes read, not yet a complete line (after handle_input)
+  std::unique_ptr<char[]> chunk_;  // one read; allocated at the first read, freed at the end
+  bool discarding_ = false;        // skipping the rest of a too-large line
   boost::asio::cancellation_signal read_cancel_;
   boost::asio::steady_timer wake_;  // the reader waits here while output is backed up
   boost::asio::steady_timer partial_timer_;
