@@ -123,7 +123,7 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
       held = true;
     }
     auto rec = std::make_unique<order_record>();
-    rec->set_id(ctx_.next_id++);
+    rec->set_id(ctx_.take_order_id());
     rec->set_panel_order_id(a.panel_order_id);
     rec->request_hash = p.request_hash;
     rec->service = p.service;
