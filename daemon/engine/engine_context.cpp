@@ -32,11 +32,16 @@ engine_context::engine_context(asio::io_context& io_, config cfg_, store::order_
 
 engine_context::~engine_context() = default;
 
-std::int64_t engine_context::take_order_id() {
+std::optional<std::int64_t> engine_context::take_order_id() {
   if (next_id >= next_id_end) {
-    const store::id_block block = journal.allocate_order_ids();
-    next_id = block.first;
-    next_id_end = block.first + block.count;
+    try {
+      const store::id_block block = journal.allocate_order_ids();
+      next_id = block.first;
+      next_id_end = block.first + block.count;
+    } catch (const std::exception& e) {  // names the store, never its password
+      log->warn("no order ids from {}: {}", journal.describe(), e.what());
+      return std::nullopt;
+    }
   }
   return next_id++;
 }

@@ -153,8 +153,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   static std::int64_t now_s();
   /// The next order id for intake (strand only), from the block the store handed out; a used-up
   /// block is replaced by a new one (on PostgreSQL one round trip per block, so several
-  /// daemons never hand out the same id). Throws when the store cannot give one.
-  std::int64_t take_order_id();
+  /// daemons never hand out the same id). Nothing (logged) when the store cannot give one.
+  std::optional<std::int64_t> take_order_id();
   /// Steady-clock milliseconds (timers, poll schedule).
   static std::int64_t steady_ms();
   /// Steady-clock microseconds (latency figures).
