@@ -9,9 +9,10 @@
 // Failure isolation: when an op fails, the group is rolled back and written again with each
 // batch under a savepoint (a round trip per batch), so only the bad batch fails.
 // Connection loss: the group in flight fails with an error naming the server (never the
-// password), nothing of it acknowledged; the writer reconnects before the next group, waiting
-// a backoff (full jitter, doubling from 50 ms to 5 s) between attempts, and batches that come
-// while the database is unreachable fail the same way instead of waiting.
+// password), nothing of it acknowledged. The next group reconnects first (at once after a drop,
+// then after a backoff of full jitter doubling from 50 ms to 5 s between failed attempts); a
+// group whose attempt fails fails the same way, so while the database is unreachable batches
+// fail at most one backoff late instead of queueing without bound.
 //
 // Several daemons may write one database: seqs come from the locked event_clock (gap-free, in
 // commit order), order ids from a sequence, counts by commuting deltas; last_event_seq() and
