@@ -186,7 +186,11 @@ pg_connection::pg_connection(const std::string& dsn) : conn_(nullptr, &PQfinish)
 }
 
 pg_error pg_connection::failure(std::string_view what, const pg_result& r) const {
-  const bool lost = !alive();
+  // libpq may still report CONNECTION_OK right after a failed write to a closed socket: an
+  // error the server did not send (no SQLSTATE), a connection exception (class 08) or the
+  // server shutting down (57P01..57P03) mean the connection is gone as well.
+  const std::string state = r.sqlstate();
+  const bool lost = !alive() || state.empty() || state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
   std::string why = r ? r.error() : "";
   if (why.empty()) {
     why = PQerrorMessage(conn_.get());
@@ -195,7 +199,7 @@ pg_error pg_connection::failure(std::string_view what, const pg_result& r) const
   }
   return pg_error(
       std::string(what) + " on PostgreSQL at " + where_ + (lost ? " (connection lost)" : "") + ": " + why,
-      lost, r.sqlstate());
+      lost, state);
 }
 
 void pg_connection::exec(const std::string& sql) {

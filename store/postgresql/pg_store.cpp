@@ -38,14 +38,17 @@ pg_result next_result(pg_connection& c) {
   return r;
 }
 
-// Skips what is left of an aborted pipeline, up to and including its sync.
+// Skips what is left of an aborted pipeline, up to and including its sync. One empty result
+// ends each aborted query's; two in a row mean nothing more will come (the connection broke).
 void drain_to_sync(pg_connection& c) {
-  for (;;) {
+  for (bool after_null = false;;) {
     PGresult* raw = PQgetResult(c.get());
     if (raw == nullptr) {
-      if (!c.alive()) throw c.failure("reading a pipeline result");
-      continue;  // the end of one aborted query's results
+      if (after_null || !c.alive()) throw c.failure("reading a pipeline result");
+      after_null = true;
+      continue;
     }
+    after_null = false;
     const pg_result r(raw);
     if (r.status() == PGRES_PIPELINE_SYNC) return;
   }
@@ -253,7 +256,7 @@ struct pg_store::impl {
       for (const auto& op : p.ops) {
         const auto res = next_result(c);
         if (!res.ok()) {
-          if (!c.alive()) throw c.failure("writing a group", res);
+          if (auto e = c.failure("writing a group", res); e.connection_lost()) throw e;
           drain_to_sync(c);
           rollback(c);
           return false;
@@ -308,7 +311,7 @@ struct pg_store::impl {
       for (const auto& op : p.ops) {
         const auto res = next_result(c);
         if (!res.ok()) {
-          if (!c.alive()) throw c.failure("writing a batch", res);
+          if (auto e = c.failure("writing a batch", res); e.connection_lost()) throw e;
           error = res.error();
           break;
         }

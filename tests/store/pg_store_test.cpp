@@ -217,6 +217,7 @@ TEST_F(pg_store_test, a_dropped_connection_fails_the_batch_cleanly_and_the_write
 // acknowledged order is in the database.
 TEST_F(pg_store_test, batches_fail_while_the_server_is_down_and_succeed_after_it_returns) {
   pg_store s({dsn_});
+  const auto early_reader = s.open_reader();  // opened before the outage, used after it
   std::set<std::int64_t> acked;
   std::int64_t id = 1;
   for (; id <= 50; ++id)
@@ -243,7 +244,8 @@ TEST_F(pg_store_test, batches_fail_while_the_server_is_down_and_succeed_after_it
     ASSERT_TRUE(r.ok) << r.error;
     acked.insert(id);
   }
-  const auto r = s.open_reader();  // a reader of its own reconnects too
+  EXPECT_TRUE(early_reader->find_order("p1")) << "a reader reconnects once the server is back";
+  const auto r = s.open_reader();
   for (const auto a : acked)
     ASSERT_TRUE(r->find_order("p" + std::to_string(a))) << "acknowledged " << a << " lost";
   EXPECT_EQ(query_int("SELECT count(*) FROM orders"), static_cast<std::int64_t>(acked.size()));

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <set>
 #include <thread>
@@ -783,6 +784,44 @@ TEST_P(store_test, acknowledged_orders_survive_kill_9_of_the_writer_process) {
   store_reader& r = *r_owner;
   for (auto a : acked)
     ASSERT_TRUE(r.find_order("p" + std::to_string(a))) << "acknowledged order " << a << " lost";
+}
+
+// A live subscriber gets each commit's events from the writer, in seq order, exactly the rows
+// a read-back would give; with collection off it gets nothing.
+TEST_P(store_test, the_events_of_each_commit_reach_the_sink_while_collecting) {
+  auto j_owner = open_store_();
+  order_store& j = *j_owner;
+  std::mutex m;
+  std::vector<event_row> got;
+  j.set_event_sink([&](std::vector<event_row> rows) {
+    std::lock_guard lock(m);
+    for (auto& e : rows) got.push_back(std::move(e));
+  });
+  ASSERT_TRUE(j.submit_and_wait({order(1)}).ok);  // not collecting: nothing
+  j.collect_events(true);
+  state_change c;
+  c.order_id = 1;
+  c.old_state = queued;
+  c.new_state = sending;
+  c.attempt = 1;
+  ASSERT_TRUE(j.submit_and_wait({order(2, "https://x.com/b"), c, order(3, "https://x.com/c")}).ok);
+  ASSERT_TRUE(j.submit_and_wait({move_all_in_state{sending, unknown, "restart", 5}}).ok);
+  auto r_owner = open_reader_();
+  const auto stored = r_owner->events_since(1, 100);
+  std::lock_guard lock(m);
+  ASSERT_EQ(got.size(), stored.size());
+  ASSERT_EQ(got.size(), 4u);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, stored[i].seq);
+    EXPECT_EQ(got[i].order_id, stored[i].order_id);
+    EXPECT_EQ(got[i].panel_order_id, stored[i].panel_order_id);
+    EXPECT_EQ(got[i].old_state, stored[i].old_state);
+    EXPECT_EQ(got[i].new_state, stored[i].new_state);
+    EXPECT_EQ(got[i].charge_micros, stored[i].charge_micros);
+    EXPECT_EQ(got[i].note, stored[i].note);
+    EXPECT_EQ(got[i].at, stored[i].at);
+  }
+  EXPECT_EQ(got.back().note, "restart");
 }
 
 INSTANTIATE_TEST_SUITE_P(backend, store_test, ::testing::Values(SMM_TEST_BACKEND),
