@@ -3,7 +3,7 @@
 # header that leans on what its includer happened to include first fails here, not later in
 # someone else's file.
 set(smm_header_dirs config daemon dispatch logging providers store tools)
-set(smm_header_libs smm_dispatch smm_config smm_store smm_providers_core smm_provider_client
+set(smm_header_libs smm_dispatch smm_config smm_store smm_store_postgresql smm_store_open smm_providers_core smm_provider_client
     smm_net_listener smm_apiv2_http smm_metrics_http smm_engine smm_daemon_cli smm_daemon_runtime
     smm_daemon_reload smm_panel_socket smm_loadgen_stats smm_mock_core smm_dispatchctl_core
     smm_demo_core smm_logging)

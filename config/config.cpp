@@ -71,6 +71,8 @@ std::vector<std::string> config::secrets() const {
   std::vector<std::string> out;
   for (const auto& p : providers) out.push_back(p.key.reveal());
   for (const auto& k : daemon.panel_keys) out.push_back(k.key.reveal());
+  // The DSN whole; its password alone is masked by the scrubber's `password=` and URL rules.
+  if (!journal.dsn.empty()) out.push_back(journal.dsn.reveal());
   return out;
 }
 

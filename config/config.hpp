@@ -91,6 +91,16 @@ struct daemon_config {
   friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 
+/// Which database journals the orders.
+enum class journal_backend : std::uint8_t { sqlite, postgresql };
+
+/// [journal]
+struct journal_config {
+  journal_backend backend = journal_backend::sqlite;
+  secret dsn;  ///< postgresql: libpq connection string (may hold a password)
+  friend bool operator==(const journal_config&, const journal_config&) = default;
+};
+
 /// How a provider wants its API v2 parameters.
 enum class request_style : std::uint8_t {
   form,  ///< POST application/x-www-form-urlencoded (the PHP template)
@@ -135,6 +145,7 @@ struct provider_config {
 struct config {
   std::filesystem::path source;  ///< file it was loaded from (empty for a string)
   daemon_config daemon;
+  journal_config journal;                  ///< [journal]
   std::vector<provider_config> providers;  ///< in file order
   std::vector<service_def> services;       ///< in file order
   policy_def policy;
@@ -145,7 +156,8 @@ struct config {
   const service_def* find_service(std::int64_t id) const;
   /// The panel key whose secret equals `key`, or nullptr (compares in constant time per key).
   const panel_key* find_panel_key(std::string_view key) const;
-  /// Every credential (provider keys, panel keys) as text: only for a secret_scrubber.
+  /// Every credential (provider keys, panel keys, the journal's DSN) as text: only for a
+  /// secret_scrubber.
   std::vector<std::string> secrets() const;
 };
 

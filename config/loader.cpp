@@ -64,28 +64,35 @@ std::optional<money> read_money(table_reader& r, std::string_view key) {
   return m.value;
 }
 
-/// The credential of a provider or a panel: exactly one of key, key_file, key_env.
-std::optional<secret> read_key_source(table_reader& r, load_context& ctx) {
+/// The names a credential may be given under: inline, in a file, in the environment.
+struct secret_keys {
+  std::string_view inline_key, file_key, env_key;
+  std::string one_of() const {
+    return std::string(inline_key) + ", " + std::string(file_key) + ", " + std::string(env_key);
+  }
+};
+
+/// A credential given under exactly one of `keys`; nullopt (reported) when none or several.
+std::optional<secret> read_secret_source(table_reader& r, load_context& ctx, const secret_keys& keys) {
   std::vector<std::string_view> given;
-  for (std::string_view k : {"key", "key_file", "key_env"})
+  for (std::string_view k : {keys.inline_key, keys.file_key, keys.env_key})
     if (r.has(k)) given.push_back(k);
   if (given.empty()) {
-    r.error("key", "missing: give exactly one of key, key_file, key_env");
+    r.error(keys.inline_key, "missing: give exactly one of " + keys.one_of());
     return std::nullopt;
   }
   if (given.size() > 1) {
-    r.error(given[1],
-            "'" + std::string(given[0]) + "' is given too: use exactly one of key, key_file, key_env");
+    r.error(given[1], "'" + std::string(given[0]) + "' is given too: use exactly one of " + keys.one_of());
     return std::nullopt;
   }
   const std::string_view source = given[0];
   const auto text = r.get_string(source);
   if (!text) return std::nullopt;
-  if (source == "key") {
+  if (source == keys.inline_key) {
     ctx.inline_keys = true;
     return secret{*text};
   }
-  if (source == "key_file") {
+  if (source == keys.file_key) {
     const fs::path file = ctx.resolve(*text);
     auto content = read_key_file(file);
     if (!content.value) {
@@ -109,6 +116,32 @@ std::optional<secret> read_key_source(table_reader& r, load_context& ctx) {
     return std::nullopt;
   }
   return secret{value};
+}
+
+/// The credential of a provider or a panel: exactly one of key, key_file, key_env.
+std::optional<secret> read_key_source(table_reader& r, load_context& ctx) {
+  return read_secret_source(r, ctx, secret_keys{"key", "key_file", "key_env"});
+}
+
+/// [journal]: the backend, and for postgresql its connection string (exactly one of dsn,
+/// dsn_file, dsn_env); a DSN given to the sqlite backend is an error, not silently unused.
+journal_config load_journal(const toml::table* t, load_context& ctx) {
+  static const toml::table empty;
+  table_reader r(t != nullptr ? *t : empty, "journal", "journal", ctx.diag);
+  journal_config j;
+  if (auto b = r.get_string("backend"))
+    j.backend = *b == "postgresql" ? journal_backend::postgresql : journal_backend::sqlite;
+  if (j.backend == journal_backend::postgresql) {
+    if (auto dsn = read_secret_source(r, ctx, secret_keys{"dsn", "dsn_file", "dsn_env"}))
+      j.dsn = std::move(*dsn);
+    return j;
+  }
+  for (std::string_view k : {"dsn", "dsn_file", "dsn_env"})
+    if (r.has(k))
+      r.error(k,
+              "is set but journal.backend is \"sqlite\" (the journal is daemon.journal_path): set "
+              "backend = \"postgresql\" or remove it");
+  return j;
 }
 
 /// A name of [a-z0-9_-], unique among `seen` (name -> line of first use).
@@ -549,6 +582,8 @@ config_result load(std::string_view text, std::string_view name, fs::path base_d
       service_entries.push_back(e);
     }
   }
+
+  c.journal = load_journal(top.get_table("journal"), ctx);
 
   const toml::table* policy_table = top.get_table("policy");
   c.policy = load_policy(policy_table, ctx);

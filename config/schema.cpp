@@ -34,6 +34,11 @@ constexpr std::array specs{
              .required = true,
              .description = "Services the panel sells, each with its route to providers (at least one)."},
     key_spec{.table = "",
+             .key = "journal",
+             .kind = k::table,
+             .description = "Where orders are journaled: the SQLite file (default) or a PostgreSQL database "
+                            "several daemons may share."},
+    key_spec{.table = "",
              .key = "policy",
              .kind = k::table,
              .description = "Business rules: duplicate links, refill and speed-up windows."},
@@ -471,6 +476,32 @@ constexpr std::array specs{
              .kind = k::id,
              .required = true,
              .description = "The provider's own service id (string or integer)."},
+    // ---- [journal]
+    key_spec{.table = "journal",
+             .key = "backend",
+             .kind = k::choice,
+             .default_value = "sqlite",
+             .choices = "sqlite|postgresql",
+             .description =
+                 "sqlite: the file daemon.journal_path, one daemon. postgresql: the database "
+                 "journal.dsn names (PostgreSQL 14 or later), migrated at start; needs exactly one "
+                 "of dsn, dsn_file, dsn_env."},
+    key_spec{.table = "journal",
+             .key = "dsn",
+             .kind = k::secret,
+             .description = "libpq connection string inline (\"host=/run/postgresql dbname=smm user=smm\" or "
+                            "\"postgresql://smm@db.example/smm\"). It may hold a password, so it is never "
+                            "printed. Exactly one of dsn, dsn_file, dsn_env (postgresql only)."},
+    key_spec{.table = "journal",
+             .key = "dsn_file",
+             .kind = k::path,
+             .description = "File whose content (trimmed) is the connection string. Exactly one of dsn, "
+                            "dsn_file, dsn_env."},
+    key_spec{.table = "journal",
+             .key = "dsn_env",
+             .kind = k::env_name,
+             .description = "Environment variable holding the connection string. Exactly one of dsn, "
+                            "dsn_file, dsn_env."},
     // ---- [policy]
     key_spec{.table = "policy",
              .key = "duplicate_link",

@@ -32,6 +32,8 @@ std::vector<std::string> restart_needed(const config& running, const config& nex
     out.push_back("providers (" + join(names) + ")");
   if (running.services != next.services) out.push_back("services");
   if (running.policy != next.policy) out.push_back("policy");
+  if (running.journal.backend != next.journal.backend) out.emplace_back("journal.backend");
+  if (running.journal.dsn != next.journal.dsn) out.emplace_back("journal.dsn");
   const auto& a = running.daemon;
   const auto& b = next.daemon;
   if (a.socket_path != b.socket_path) out.emplace_back("daemon.socket_path");

@@ -22,8 +22,8 @@
 #include "daemon/panel/panel_listener.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "logging/logging.hpp"
-#include "store/journal.hpp"
 #include "store/journal_lock.hpp"
+#include "store/open_store.hpp"
 
 namespace smm::daemon {
 namespace {
@@ -149,21 +149,30 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
   check_fd_limit(cfg, log);
 
   const std::string journal_path = cfg.daemon.journal_path.string();
+  const bool on_sqlite = cfg.journal.backend == journal_backend::sqlite;
   std::unique_ptr<store::journal_lock> journal_lock;
-  std::unique_ptr<store::journal> journal;
+  std::unique_ptr<store::order_store> journal;
   try {
-    ensure_parent_dir(cfg.daemon.journal_path);
     ensure_parent_dir(cfg.daemon.socket_path);
-    // Before recovery or any write: a second daemon on this journal stops here.
-    journal_lock = std::make_unique<store::journal_lock>(journal_path);
+    if (on_sqlite) {
+      ensure_parent_dir(cfg.daemon.journal_path);
+      // Before recovery or any write: a second daemon on this journal stops here. (Several
+      // daemons may share one PostgreSQL store: no lock there.)
+      journal_lock = std::make_unique<store::journal_lock>(journal_path);
+    }
   } catch (const std::exception& e) {
     log->critical("{}", e.what());
     return 1;
   }
+  store::store_options store_opts;
+  store_opts.backend = on_sqlite ? store::backend_kind::sqlite : store::backend_kind::postgresql;
+  store_opts.path = journal_path;
+  store_opts.dsn = cfg.journal.dsn.reveal();
   try {
-    journal = std::make_unique<store::journal>(store::journal_options{journal_path});
-  } catch (const std::exception& e) {
-    log->critical("cannot open the journal {}: {}", journal_path, e.what());
+    journal = store::open_store(store_opts);
+    log->info("journal: {}", journal->describe());
+  } catch (const std::exception& e) {  // names the file, or the server without its password
+    log->critical("cannot open the journal ({}): {}", store::to_string(store_opts.backend), e.what());
     return 1;
   }
 
@@ -194,7 +203,7 @@ int run_daemon(const config& cfg, const fs::path& config_file) {
     engine_options opts;
     opts.on_dispatch_progress = watchdog_pinger();
     opts.scrubber = scrubber;
-    engine eng(engine_io, cfg, *journal, journal_path, opts);
+    engine eng(engine_io, cfg, *journal, opts);
     // SIGHUP and `smm-dispatchctl reload` share one reloader (one reload at a time).
     std::unique_ptr<apiv2::api_server> api_http;  // API v2 for existing panels (unix socket, optional TCP)
     // The panel keys and their wrong-key limits, one gate for API v2 and the panel socket's hello.

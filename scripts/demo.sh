@@ -3,7 +3,8 @@
 #   scripts/demo.sh BUILD_DIR [COUNT [SMM-DEMO FLAGS...]]   (COUNT also SMM_DEMO_COUNT; default 3000)
 #   e.g. scripts/demo.sh build/release 500 --batch 50
 # Environment: SMM_DEMO_PORTS="A B G" fixed mock ports (default: each mock picks a free one);
-# SMM_DEMO_KEEP=1 keeps the temp dir (config copy, journal, logs).
+# SMM_DEMO_KEEP=1 keeps the temp dir (config copy, journal, logs); SMM_DEMO_JOURNAL_DSN=<libpq
+# connection string> journals on that PostgreSQL database instead of the SQLite file.
 #
 # Checks config/examples/demo.toml, starts three mock providers (alpha, beta, gamma), writes a
 # copy of the config into a fresh temp dir (socket, journal and mock ports rewritten, so two runs
@@ -96,6 +97,10 @@ sed -e "s|/tmp/smm-dispatchd-demo/|$tmp/daemon/|g" \
   -e 's|^log_level = .*|log_level = "info"|' \
   -e 's|^metrics_listen = .*|metrics_listen = ""|' -e '/^http_listen = /d' \
   "$config" >"$tmp/demo.toml"
+# SMM_DEMO_JOURNAL_DSN: journal on that PostgreSQL database instead of the SQLite file.
+if [ -n "${SMM_DEMO_JOURNAL_DSN:-}" ]; then
+  printf '\n[journal]\nbackend = "postgresql"\ndsn_env = "SMM_DEMO_JOURNAL_DSN"\n' >>"$tmp/demo.toml"
+fi
 chmod 600 "$tmp/demo.toml"  # it holds keys: readable by others, the daemon would warn
 "$daemon" --check-config "$tmp/demo.toml" >/dev/null
 socket=$tmp/daemon/panel.sock

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache make
   libboost1.81-dev libsimdjson-dev libconcurrentqueue-dev libspdlog-dev
-  libbenchmark-dev libgtest-dev libgmock-dev libsqlite3-dev libssl-dev
+  libbenchmark-dev libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libpq-dev postgresql
   libtomlplusplus-dev libcli11-dev libsystemd-dev libjemalloc-dev
   clang libclang-rt-14-dev
   openssl sqlite3 wrk curl php-cli php-curl systemd dpkg-dev file adduser init-system-helpers

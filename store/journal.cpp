@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +33,9 @@ void configure(sqlite_db& db) {
   // copying the WAL back and fsyncing the database would delay every acknowledgement behind it.
   db.exec("PRAGMA wal_autocheckpoint=0");
 }
+
+// Ids handed to intake at a time (allocate_order_ids): only a bound, the journal keeps no record.
+constexpr std::int64_t order_id_block = 1024;
 
 // WAL frames (pages) after which the checkpointer is woken: about 4 MiB, SQLite's own default.
 constexpr int checkpoint_frames = 1000;
@@ -190,6 +192,10 @@ struct journal::impl {
     migrate(db);
     st = std::make_unique<statements>(db);
     read_counts();
+    // Intake continues after the highest id ever written (purged ones included).
+    max_written_id.store(
+        db.query_int("SELECT max(coalesce((SELECT max(id) FROM orders), 0),"
+                     " coalesce((SELECT value FROM meta WHERE key='order_id_floor'), 0))"));
     last_seq.store(db.query_int("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name='events'), 0)"),
                    std::memory_order_relaxed);
     sqlite3_wal_hook(db.get(), &impl::on_wal, this);
@@ -378,7 +384,7 @@ struct journal::impl {
 
   // The orders per state the journal holds (at open).
   void read_counts() {
-    std::array<std::int64_t, journal::state_codes> counts{};
+    std::array<std::int64_t, order_store::state_codes> counts{};
     auto& s = st->order_counts;
     while (s.step()) {
       const auto code = s.column_int(0);
@@ -484,6 +490,9 @@ struct journal::impl {
       return;
     }
     count(o.state, 1);
+    // Written ids raise allocate_order_ids()'s floor (read on other threads, hence atomic).
+    if (o.id > max_written_id.load(std::memory_order_relaxed))
+      max_written_id.store(o.id, std::memory_order_relaxed);
     r.outcomes.push_back(op_outcome::applied);
     r.event_seq.push_back(write_event(o.id, o.panel_order_id, 0, o.state, std::nullopt, o.charge_micros,
                                       std::nullopt, std::nullopt, false, "accepted", o.at));
@@ -668,14 +677,17 @@ struct journal::impl {
   std::atomic<std::uint64_t> commits{0}, batches_done{0}, ops_done{0}, failed_batches{0}, queued{0};
   std::array<std::atomic<std::int64_t>, journal::state_codes> by_state{};
   std::int64_t group_seq = 0;  // writer only: the last event seq written
-  std::array<std::int64_t, journal::state_codes> count_delta{};
+  std::array<std::int64_t, order_store::state_codes> count_delta{};
   std::mutex sink_mutex;
-  std::shared_ptr<const journal::event_sink> sink;        // guarded by sink_mutex
-  std::shared_ptr<const journal::event_sink> group_sink;  // writer only: this group's
-  std::atomic<bool> collect{false};                       // any thread: pass the events to `sink`
-  bool collecting = false;                                // writer only: this group's events are collected
-  std::vector<event_row> group_events;    // writer only  // writer only: the group's count changes
-  std::atomic<std::int64_t> last_seq{0};  // the last event seq committed
+  std::shared_ptr<const order_store::event_sink> sink;        // guarded by sink_mutex
+  std::shared_ptr<const order_store::event_sink> group_sink;  // writer only: this group's
+  std::atomic<bool> collect{false};                           // any thread: pass the events to `sink`
+  bool collecting = false;                      // writer only: this group's events are collected
+  std::vector<event_row> group_events;          // writer only  // writer only: the group's count changes
+  std::atomic<std::int64_t> last_seq{0};        // the last event seq committed
+  std::atomic<std::int64_t> max_written_id{0};  // writer writes; allocate_order_ids reads
+  std::mutex id_mutex;
+  std::int64_t next_free_id = 1;  // guarded by id_mutex: after the last block handed out
   std::mutex checkpoint_mutex;
   std::condition_variable checkpoint_wake;
   bool checkpoint_due = false, checkpoint_stop = false;
@@ -697,19 +709,26 @@ void journal::submit_urgent(std::vector<journal_op> ops, completion done) {
   impl_->queue.enqueue(nullptr);  // wake the writer if it sleeps
 }
 
-commit_result journal::submit_and_wait(std::vector<journal_op> ops) {
-  std::promise<commit_result> promise;
-  auto future = promise.get_future();
-  submit(std::move(ops), [&promise](commit_result r) { promise.set_value(std::move(r)); });
-  return future.get();
-}
-
 journal_stats journal::stats() const {
   return journal_stats{impl_->commits.load(), impl_->batches_done.load(), impl_->ops_done.load(),
                        impl_->failed_batches.load(), impl_->queued.load()};
 }
 
 const std::string& journal::path() const { return impl_->options.path; }
+
+std::string journal::describe() const { return "SQLite journal " + impl_->options.path; }
+
+std::unique_ptr<store_reader> journal::open_reader() const {
+  return std::make_unique<journal_reader>(impl_->options.path);
+}
+
+id_block journal::allocate_order_ids() {
+  std::lock_guard lock(impl_->id_mutex);
+  // Also past what was written with ids from elsewhere (tests and tools insert their own).
+  const std::int64_t first = std::max(impl_->next_free_id, impl_->max_written_id.load() + 1);
+  impl_->next_free_id = first + order_id_block;
+  return id_block{first, order_id_block};
+}
 
 void journal::set_event_sink(event_sink sink) {
   auto s = sink ? std::make_shared<const event_sink>(std::move(sink)) : nullptr;
@@ -721,7 +740,7 @@ void journal::collect_events(bool on) { impl_->collect.store(on, std::memory_ord
 
 std::int64_t journal::last_event_seq() const { return impl_->last_seq.load(std::memory_order_acquire); }
 
-std::array<std::int64_t, journal::state_codes> journal::orders_by_state() const {
+std::array<std::int64_t, order_store::state_codes> journal::orders_by_state() const {
   std::array<std::int64_t, state_codes> out{};
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = impl_->by_state[i].load(std::memory_order_relaxed);
   return out;

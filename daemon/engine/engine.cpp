@@ -44,9 +44,8 @@ asio::awaitable<void> drain(std::shared_ptr<engine_context> c, std::shared_ptr<s
 
 }  // namespace
 
-engine::engine(asio::io_context& io, const config& cfg, store::journal& journal, std::string journal_path,
-               engine_options opts)
-    : ctx_(std::make_shared<engine_context>(io, cfg, journal, std::move(journal_path), std::move(opts))),
+engine::engine(asio::io_context& io, const config& cfg, store::order_store& journal, engine_options opts)
+    : ctx_(std::make_shared<engine_context>(io, cfg, journal, std::move(opts))),
       intake_(std::make_unique<intake>(*ctx_)),
       actions_(std::make_unique<order_actions>(*ctx_)) {
   ctx_->feed = std::make_unique<event_feed>(*ctx_);

@@ -18,7 +18,7 @@
 #include "daemon/engine/engine_options.hpp"
 #include "daemon/engine/recovery.hpp"
 #include "daemon/order_service.hpp"
-#include "store/journal.hpp"
+#include "store/store.hpp"
 
 namespace smm::daemon {
 
@@ -31,9 +31,9 @@ class order_actions;
 /// start() once, before or while the io_context runs, never from its thread.
 class engine final : public order_service {
  public:
-  /// `journal` must outlive the engine; `journal_path` is its file (readers open it).
+  /// `journal` must outlive the engine (its readers are opened from it).
   /// Creates one API client per configured provider on `io`.
-  engine(boost::asio::io_context& io, const config& cfg, store::journal& journal, std::string journal_path,
+  engine(boost::asio::io_context& io, const config& cfg, store::order_store& journal,
          engine_options opts = {});
   ~engine() override;
   engine(const engine&) = delete;

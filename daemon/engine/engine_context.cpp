@@ -17,21 +17,34 @@ namespace smm::daemon {
 
 namespace asio = boost::asio;
 
-engine_context::engine_context(asio::io_context& io_, config cfg_, store::journal& journal_,
-                               std::string journal_path_, engine_options opts_)
+engine_context::engine_context(asio::io_context& io_, config cfg_, store::order_store& journal_,
+                               engine_options opts_)
     : io(io_),
       cfg(std::move(cfg_)),
       opts(std::move(opts_)),
       strand(asio::make_strand(io_)),
       journal(journal_),
-      journal_path(std::move(journal_path_)),
-      reader(std::make_unique<store::journal_reader>(journal_path)),
+      reader(journal_.open_reader()),
       providers(io_.get_executor(), cfg, opts, &journal_) {
   log = logging::logger("engine");
   book.reserve(opts.expected_open_orders);
 }
 
 engine_context::~engine_context() = default;
+
+std::optional<std::int64_t> engine_context::take_order_id() {
+  if (next_id >= next_id_end) {
+    try {
+      const store::id_block block = journal.allocate_order_ids();
+      next_id = block.first;
+      next_id_end = block.first + block.count;
+    } catch (const std::exception& e) {  // names the store, never its password
+      log->warn("no order ids from {}: {}", journal.describe(), e.what());
+      return std::nullopt;
+    }
+  }
+  return next_id++;
+}
 
 std::int64_t engine_context::now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -24,7 +24,7 @@
 #include "daemon/engine/order_book.hpp"
 #include "daemon/engine/provider_set.hpp"
 #include "dispatch/lifecycle.hpp"
-#include "store/journal.hpp"
+#include "store/store.hpp"
 
 namespace smm::daemon {
 
@@ -83,13 +83,12 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
  public:
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
-  engine_context(boost::asio::io_context& io, config cfg, store::journal& journal, std::string journal_path,
-                 engine_options opts);
+  engine_context(boost::asio::io_context& io, config cfg, store::order_store& journal, engine_options opts);
   ~engine_context();
 
   /// Journals one change of `r` (built by make_change), then applies it in memory on the
   /// strand and calls `then(record or null if gone, committed)`. Marks `r` busy meanwhile.
-  /// `urgent`: written ahead of waiting intake (store::journal::submit_urgent).
+  /// `urgent`: written ahead of waiting intake (store::order_store::submit_urgent).
   void change(order_record& r, store::state_change c, std::function<void(order_record*, bool)> then,
               bool urgent = false);
   /// The same for several orders in one journal batch; `then(committed)` after all applied.
@@ -152,6 +151,10 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   static std::uint64_t panel_id_hash(std::string_view panel_order_id);
   /// Unix seconds.
   static std::int64_t now_s();
+  /// The next order id for intake (strand only), from the block the store handed out; a used-up
+  /// block is replaced by a new one (on PostgreSQL one round trip per block, so several
+  /// daemons never hand out the same id). Nothing (logged) when the store cannot give one.
+  std::optional<std::int64_t> take_order_id();
   /// Steady-clock milliseconds (timers, poll schedule).
   static std::int64_t steady_ms();
   /// Steady-clock microseconds (latency figures).
@@ -161,9 +164,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   const config cfg;
   const engine_options opts;
   strand_type strand;
-  store::journal& journal;
-  const std::string journal_path;
-  std::unique_ptr<store::journal_reader> reader;  ///< strand only
+  store::order_store& journal;                  ///< the store, whichever backend
+  std::unique_ptr<store::store_reader> reader;  ///< strand only
   order_book book;
   /// Hashes of the panel ids that are in the journal but not in the book (final orders of
   /// earlier runs, evicted ones; purged ones may linger, costing one needless read). An id
@@ -179,7 +181,8 @@ class engine_context : public std::enable_shared_from_this<engine_context> {
   std::unique_ptr<poller> poll;
   std::unique_ptr<reconciler> recon;
   engine_counters counters;
-  std::int64_t next_id = 1;
+  std::int64_t next_id = 1;      ///< strand only: the next id of the block intake holds
+  std::int64_t next_id_end = 1;  ///< strand only: the end of that block (exclusive)
   const std::int64_t refill_window_s = longest_refill_s(cfg);
   std::size_t changes_in_flight = 0;  ///< journal batches of changes not yet applied
   std::atomic<bool> started{false};

@@ -60,8 +60,7 @@ event_view to_view(const store::event_row& row) {
   return v;
 }
 
-event_feed::event_feed(engine_context& ctx)
-    : ctx_(ctx), reader_(std::make_unique<store::journal_reader>(ctx.journal_path)) {}
+event_feed::event_feed(engine_context& ctx) : ctx_(ctx), reader_(ctx.journal.open_reader()) {}
 
 event_feed::~event_feed() = default;
 

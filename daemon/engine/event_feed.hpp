@@ -55,8 +55,8 @@ class event_feed {
   std::vector<store::event_row> read(std::int64_t after, std::int64_t up_to);
 
   engine_context& ctx_;
-  std::unique_ptr<store::journal_reader> reader_;  // strand only
-  std::int64_t published_ = 0;                     // every event <= this was delivered to the live list
+  std::unique_ptr<store::store_reader> reader_;  // strand only
+  std::int64_t published_ = 0;                   // every event <= this was delivered to the live list
   std::vector<std::shared_ptr<subscriber>> live_;
   std::atomic<bool> pump_posted_{false};
 };

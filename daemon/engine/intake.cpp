@@ -122,8 +122,15 @@ void intake::admit(std::shared_ptr<call> c, std::vector<prepared_order> prepared
       }
       held = true;
     }
+    const std::optional<std::int64_t> id = ctx_.take_order_id();
+    if (!id) {  // the store could not hand out ids (PostgreSQL unreachable): nothing stored
+      a.status = add_status::unavailable;
+      a.error = "the journal could not hand out an order id; nothing stored, safe to retry";
+      counters.intake_unavailable.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     auto rec = std::make_unique<order_record>();
-    rec->set_id(ctx_.next_id++);
+    rec->set_id(*id);
     rec->set_panel_order_id(a.panel_order_id);
     rec->request_hash = p.request_hash;
     rec->service = p.service;

@@ -79,7 +79,7 @@ providers::provider_client_options client_options(const provider_config& p) {
 }
 
 provider_set::provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts,
-                           store::journal* journal)
+                           store::order_store* journal)
     : journal_(journal) {
   entries_.reserve(cfg.providers.size());
   for (const auto& p : cfg.providers) {

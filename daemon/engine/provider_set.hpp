@@ -18,7 +18,7 @@
 #include "daemon/engine/engine_options.hpp"
 #include "daemon/order_service.hpp"
 #include "providers/client/provider_client.hpp"
-#include "store/journal.hpp"
+#include "store/store.hpp"
 
 namespace smm::daemon {
 
@@ -61,7 +61,7 @@ class provider_set {
  public:
   /// Pauses and resumes are journaled in `journal` (schema v4 provider_pauses) when given.
   provider_set(boost::asio::any_io_executor io, const config& cfg, const engine_options& opts,
-               store::journal* journal = nullptr);
+               store::order_store* journal = nullptr);
 
   std::size_t size() const { return entries_.size(); }
   provider_entry& at(std::size_t i) { return entries_[i]; }
@@ -111,7 +111,7 @@ class provider_set {
   std::unique_ptr<std::atomic<bool>[]> operator_paused_;  // read on the strand, set from any thread
   std::vector<std::string> operator_reason_;
   std::vector<std::int64_t> operator_since_;  // unix seconds of each operator pause
-  store::journal* journal_ = nullptr;
+  store::order_store* journal_ = nullptr;
   std::chrono::steady_clock::time_point published_at_{};
   // Per service id: the provider index of each route hop (-1: not configured), so routing an
   // order compares no names. Filled on first use; strand only.

@@ -78,10 +78,10 @@ class reconciler {
   /// What is remembered of one watched order between passes.
   struct entry {
     bool lower_looked = false;  ///< the lower bracket was looked up (fixed once looked up)
-    std::optional<store::journal_reader::bracket_order> lower;
-    std::optional<store::journal_reader::bracket_order> upper;
+    std::optional<store::store_reader::bracket_order> lower;
+    std::optional<store::store_reader::bracket_order> upper;
     bool cursor_set = false;
-    store::journal_reader::placement_cursor cursor;  ///< where the search for the upper goes on
+    store::store_reader::placement_cursor cursor;  ///< where the search for the upper goes on
   };
   /// One member of a bracketing pass.
   struct member {

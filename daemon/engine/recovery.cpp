@@ -24,12 +24,12 @@ std::uint64_t placement_link_hash(const store::placement_row& p) {
   return link_hash(p.link_key);
 }
 
-// Every open order (final_at unset) in id order, as journal_reader::open_orders() gives them,
+// Every open order (final_at unset) in id order, as store_reader::open_orders() gives them,
 // but read a page per open state at a time and merged by id: recovery holds a few thousand rows,
 // not a million (whose strings, freed after recovery, would stay resident below the records).
 class open_rows {
  public:
-  explicit open_rows(store::journal_reader& reader) : reader_(reader) {
+  explicit open_rows(store::store_reader& reader) : reader_(reader) {
     for (std::size_t s = 0; s < order_state_count; ++s) {
       if (is_final(static_cast<order_state>(s))) continue;
       cursor& c = cursors_.emplace_back();
@@ -70,7 +70,7 @@ class open_rows {
     }
   }
 
-  store::journal_reader& reader_;
+  store::store_reader& reader_;
   std::vector<cursor> cursors_;
   cursor* last_ = nullptr;
 };
@@ -216,7 +216,11 @@ recovery_report recover(engine_context& ctx, std::vector<std::int64_t>& to_dispa
   // Final orders of earlier runs stay in the journal only: intake must know their ids.
   ctx.reader->for_each_final_panel_id(
       [&ctx](std::string_view id) { ctx.journal_only_panel_ids.insert(engine_context::panel_id_hash(id)); });
-  ctx.next_id = ctx.reader->last_order_id() + 1;
+  // Ids come from the store: after every id it holds (SQLite), or a block of a sequence
+  // several daemons share (PostgreSQL).
+  const store::id_block ids = ctx.journal.allocate_order_ids();
+  ctx.next_id = ids.first;
+  ctx.next_id_end = ids.first + ids.count;
   rep.next_order_id = ctx.next_id;
   ctx.sync_counts();
   ctx.log->info("recovery: {} open orders ({} queued, {} held, {} running, {} unknown); next id {}",

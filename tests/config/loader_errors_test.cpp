@@ -609,3 +609,54 @@ route = [{ provider = "alpha", service = "101" }]
 
 }  // namespace
 }  // namespace smm
+
+namespace smm {
+namespace {
+
+// [journal]: the PostgreSQL backend needs its connection string, given one way; the SQLite
+// backend refuses one it would silently ignore; a backend that does not exist is named.
+TEST(ConfigErrors, JournalBackendAndItsConnectionString) {
+  const std::string missing = test::minimal_config() + "\n[journal]\nbackend = \"postgresql\"\n";
+  auto r = test::load(missing);
+  ASSERT_FALSE(r);
+  ASSERT_NE(test::error_for(r, "journal.dsn"), nullptr) << to_string(r.errors);
+  EXPECT_THAT(test::error_for(r, "journal.dsn")->message, HasSubstr("exactly one of dsn, dsn_file, dsn_env"));
+
+  const std::string twice = test::minimal_config() +
+                            "\n[journal]\nbackend = \"postgresql\"\ndsn = \"host=/run/pg dbname=smm\"\n"
+                            "dsn_env = \"SMM_TEST_DSN_NOT_SET\"\n";
+  expect_error(test::load(twice), twice, "journal.dsn_env", "dsn_env", "'dsn' is given too");
+
+  const std::string unused = test::minimal_config() + "\n[journal]\ndsn = \"host=/run/pg dbname=smm\"\n";
+  expect_error(test::load(unused), unused, "journal.dsn", "dsn =", "journal.backend is \"sqlite\"");
+
+  const std::string unset_env =
+      test::minimal_config() + "\n[journal]\nbackend = \"postgresql\"\ndsn_env = \"SMM_TEST_DSN_NOT_SET\"\n";
+  expect_error(test::load(unset_env), unset_env, "journal.dsn_env", "dsn_env",
+               "environment variable SMM_TEST_DSN_NOT_SET is not set");
+
+  const std::string bad = test::minimal_config() + "\n[journal]\nbackend = \"mysql\"\n";
+  expect_error(test::load(bad), bad, "journal.backend", "backend", "mysql");
+}
+
+// A DSN with a password never shows in an error about it, nor in the loaded config's printing.
+TEST(ConfigErrors, TheJournalPasswordNeverAppearsInAnError) {
+  const std::string text =
+      test::minimal_config() +
+      "\n[journal]\nbackend = \"postgresql\"\n"
+      "dsn = \"host=db dbname=smm user=smm password=Sekr1tPw\"\ndsn_file = \"/nonexistent\"\n";
+  const auto r = test::load(text);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(to_string(r.errors), ::testing::Not(HasSubstr("Sekr1tPw")));
+  const std::string ok =
+      test::minimal_config() +
+      "\n[journal]\nbackend = \"postgresql\"\ndsn = \"host=db dbname=smm password=Sekr1tPw\"\n";
+  const auto loaded = test::load(ok);
+  ASSERT_TRUE(loaded) << to_string(loaded.errors);
+  EXPECT_EQ(loaded.value->journal.backend, journal_backend::postgresql);
+  EXPECT_EQ(loaded.value->journal.dsn.reveal(), "host=db dbname=smm password=Sekr1tPw");
+  EXPECT_EQ(fmt::format("{}", loaded.value->journal.dsn), "***");
+}
+
+}  // namespace
+}  // namespace smm

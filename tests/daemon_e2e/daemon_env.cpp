@@ -344,6 +344,8 @@ void daemon_env::write_config(const config_spec& spec) {
     t << "]\n\n";
   }
   t << "[policy]\nduplicate_link = " << json_quote(spec.duplicate_link) << "\n";
+  if (!spec.journal_dsn.empty())
+    t << "\n[journal]\nbackend = \"postgresql\"\ndsn = " << json_quote(spec.journal_dsn) << "\n";
   std::ofstream(config_path_) << t.str();
 }
 

@@ -69,6 +69,8 @@ struct config_spec {
   std::vector<service_spec> services;
   std::string duplicate_link = "reject";
   std::string log_level = "info";
+  /// Set: the journal is this PostgreSQL database ([journal] backend = "postgresql").
+  std::string journal_dsn;
 };
 
 /// An `add` answer for one order.

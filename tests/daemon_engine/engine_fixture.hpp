@@ -139,7 +139,7 @@ class engine_harness {
       c.call_timeout = 5000ms;
     };
     if (tweak) tweak(o);
-    engine_ = std::make_unique<engine>(io_, cfg_, *journal_, journal_path_, o);
+    engine_ = std::make_unique<engine>(io_, cfg_, *journal_, o);
   }
   ~engine_harness() {
     if (started_) engine_->stop(5s);
