@@ -21,6 +21,9 @@ struct store_options {
   std::string dsn;
   std::size_t max_batches_per_commit = 512;  ///< batches one transaction takes
   std::size_t max_ops_per_commit = 4096;     ///< ops one transaction takes (a larger batch goes whole)
+  /// postgresql: refuse to open when another exclusive writer holds the database (the daemon
+  /// does; see pg_options::exclusive). SQLite's file lock is the daemon's own (journal_lock).
+  bool exclusive = true;
 };
 
 /// Opens (creating and migrating as needed) and starts the writer. Throws with the file, or

@@ -87,6 +87,12 @@ struct pg_store::impl {
   // pipeline mode. Throws pg_error naming the server.
   void connect() {
     auto c = std::make_unique<pg_connection>(options.dsn);
+    if (options.exclusive &&
+        c->query("SELECT pg_try_advisory_lock(" + std::to_string(writer_lock_key) + ")").text(0, 0) != "t")
+      throw pg_error("another smm-dispatchd writes to the PostgreSQL store at " + where +
+                         " (it holds the writer lock): one daemon per database until claims and leases"
+                         " let several share it",
+                     false);
     migrate(*c);
     prepare_writer(*c);
     const auto seq = c->query("SELECT last_seq FROM event_clock WHERE id = 1");

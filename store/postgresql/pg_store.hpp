@@ -18,6 +18,7 @@
 // commit order), order ids from a sequence, counts by commuting deltas; last_event_seq() and
 // orders_by_state() are read back at each commit, so they include the other writers' commits.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,7 +31,14 @@ struct pg_options {
   std::string dsn;                           ///< libpq connection string (may hold the password)
   std::size_t max_batches_per_commit = 512;  ///< batches one transaction takes
   std::size_t max_ops_per_commit = 4096;     ///< ops one transaction takes (a larger batch goes whole)
+  /// Hold the database's writer lock (a session advisory lock) for as long as the writer is
+  /// connected: a second exclusive writer is refused. The daemon sets it: until several
+  /// daemons claim work with leases (issue 12), a second one would dispatch the same orders.
+  bool exclusive = false;
 };
+
+/// Key of the session advisory lock an exclusive writer holds ("smm-disp").
+constexpr std::int64_t writer_lock_key = 0x736d6d2d64697370;
 
 /// Counters of the pipeline, for benchmarks: what the writer sent and how often it waited.
 struct pg_wire_stats {

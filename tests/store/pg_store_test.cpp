@@ -89,6 +89,27 @@ TEST_F(pg_store_test, migrates_an_empty_database_once_and_reopens_it_with_its_da
   EXPECT_TRUE(again.open_reader()->find_order("p1"));
 }
 
+// Until several daemons claim work with leases, a second daemon on the same database would load
+// and dispatch the first one's queued orders: an exclusive writer refuses to open beside another.
+TEST_F(pg_store_test, a_second_exclusive_writer_is_refused_and_the_first_keeps_writing) {
+  pg_options exclusive{dsn_};
+  exclusive.exclusive = true;
+  auto first = std::make_unique<pg_store>(exclusive);
+  ASSERT_TRUE(first->submit_and_wait({order(1)}).ok);
+  try {
+    pg_store second(exclusive);
+    FAIL() << "a second exclusive writer opened";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("another smm-dispatchd writes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(db_), std::string::npos) << "names the database: " << e.what();
+  }
+  EXPECT_TRUE(first->submit_and_wait({order(2)}).ok);
+  first.reset();  // its session ends, and the lock with it
+  pg_store third(exclusive);
+  EXPECT_TRUE(third.submit_and_wait({order(3)}).ok);
+  EXPECT_EQ(third.orders_by_state()[queued], 3);
+}
+
 TEST_F(pg_store_test, refuses_a_database_from_a_newer_build_and_leaves_it_untouched) {
   { pg_store s({dsn_}); }
   server().exec(db_, "UPDATE schema_version SET version = 99");
