@@ -87,8 +87,7 @@ struct pg_store::impl {
   // pipeline mode. Throws pg_error naming the server.
   void connect() {
     auto c = std::make_unique<pg_connection>(options.dsn);
-    if (options.exclusive &&
-        c->query("SELECT pg_try_advisory_lock(" + std::to_string(writer_lock_key) + ")").text(0, 0) != "t")
+    if (options.exclusive && !take_writer_lock(*c))
       throw pg_error("another smm-dispatchd writes to the PostgreSQL store at " + where +
                          " (it holds the writer lock): one daemon per database until claims and leases"
                          " let several share it",
@@ -100,6 +99,18 @@ struct pg_store::impl {
     store_counts(c->query("SELECT state, n FROM order_counts"));
     if (PQenterPipelineMode(c->get()) == 0) throw c->failure("entering pipeline mode");
     conn = std::move(c);
+  }
+
+  // The writer lock, retried for lock_wait: the session of a daemon killed a moment ago keeps
+  // it until the server notices.
+  bool take_writer_lock(pg_connection& c) const {
+    const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(writer_lock_key) + ")";
+    const auto give_up = clock_type::now() + options.lock_wait;
+    for (;;) {
+      if (c.query(sql).text(0, 0) == "t") return true;
+      if (clock_type::now() >= give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
 
   // Before a group: a connection, or one attempt at one once the backoff has passed.

@@ -17,6 +17,7 @@
 // Several daemons may write one database: seqs come from the locked event_clock (gap-free, in
 // commit order), order ids from a sequence, counts by commuting deltas; last_event_seq() and
 // orders_by_state() are read back at each commit, so they include the other writers' commits.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,6 +36,9 @@ struct pg_options {
   /// connected: a second exclusive writer is refused. The daemon sets it: until several
   /// daemons claim work with leases (issue 12), a second one would dispatch the same orders.
   bool exclusive = false;
+  /// How long an exclusive writer waits for the lock: a daemon killed a moment ago holds it
+  /// until its server session notices the connection is gone.
+  std::chrono::milliseconds lock_wait{10'000};
 };
 
 /// Key of the session advisory lock an exclusive writer holds ("smm-disp").

@@ -94,6 +94,7 @@ TEST_F(pg_store_test, migrates_an_empty_database_once_and_reopens_it_with_its_da
 TEST_F(pg_store_test, a_second_exclusive_writer_is_refused_and_the_first_keeps_writing) {
   pg_options exclusive{dsn_};
   exclusive.exclusive = true;
+  exclusive.lock_wait = std::chrono::milliseconds(300);
   auto first = std::make_unique<pg_store>(exclusive);
   ASSERT_TRUE(first->submit_and_wait({order(1)}).ok);
   try {
