@@ -16,14 +16,15 @@
 
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
+#include "tests/store/store_rows.hpp"
 
 namespace fs = std::filesystem;
 using namespace smm::store;
 
 namespace {
 
-// Codes as the daemon uses them; the journal only stores numbers.
-constexpr std::uint8_t queued = 1, sending = 2, placed = 3, unknown = 4, completed = 8, canceled = 10;
+// Codes and rows shared with the suite on both backends.
+using namespace smm::store::test_rows;
 
 class journal_test : public ::testing::Test {
  protected:
@@ -94,20 +95,6 @@ TEST_F(journal_test, an_unusable_path_names_the_path) {
   }
 }
 
-constexpr std::int64_t day = 86400;
-
-state_change finish(std::int64_t order_id, std::uint8_t state, std::int64_t at,
-                    std::optional<std::int64_t> keep_until) {
-  state_change c;
-  c.order_id = order_id;
-  c.old_state = placed;
-  c.new_state = state;
-  c.final = true;
-  c.at = at;
-  c.keep_until = keep_until;
-  return c;
-}
-
 // The schema as version 1 wrote it, verbatim: a journal from before retention kept windows.
 constexpr const char* v1_schema = R"sql(
 CREATE TABLE orders (
@@ -167,22 +154,6 @@ TEST_F(journal_test, a_v1_journal_migrates_and_its_final_orders_keep_the_cutoff_
   EXPECT_TRUE(r.find_purged("old-final"));
   EXPECT_TRUE(r.find_order("old-open"));
   EXPECT_EQ(r.last_order_id(), 2);
-}
-
-// Refill codes as the daemon uses them (dispatch/order.hpp refill_state).
-constexpr std::uint8_t refill_requested = 1, refill_pending = 2, refill_in_progress = 3, refill_completed = 4,
-                       refill_unknown = 6, refill_refused = 7;
-
-refill_change refill(std::int64_t order_id, std::int32_t attempt, std::uint8_t state, std::int64_t at) {
-  refill_change c;
-  c.order_id = order_id;
-  c.attempt = attempt;
-  c.state = state;
-  c.provider = "alpha";
-  c.requested_at = 1000;
-  c.at = at;
-  c.note = "refill " + std::to_string(attempt) + " state " + std::to_string(state);
-  return c;
 }
 
 TEST_F(journal_test, a_v2_journal_migrates_to_v3_with_placement_times_from_its_events) {

@@ -24,6 +24,7 @@
 #include "store/open_store.hpp"
 #include "store/postgresql/pg_reader.hpp"
 #include "store/sqlite.hpp"
+#include "tests/store/store_rows.hpp"
 #include "tests/support/pg_server.hpp"
 
 namespace fs = std::filesystem;
@@ -36,8 +37,8 @@ inline void PrintTo(backend_kind kind, std::ostream* out) { *out << to_string(ki
 
 namespace {
 
-// Codes as the daemon uses them; the store only keeps numbers.
-constexpr std::uint8_t queued = 1, sending = 2, placed = 3, unknown = 4, completed = 8, canceled = 10;
+// Codes and rows shared with the SQLite-only tests.
+using namespace smm::store::test_rows;
 
 // One PostgreSQL server per test process, started on first use, stopped at exit.
 smm::test::pg_server& shared_server() {
@@ -133,36 +134,6 @@ class store_test : public ::testing::TestWithParam<backend_kind> {
   std::string db_;
   static inline int databases_ = 0;
 };
-
-constexpr std::int64_t day = 86400;
-
-state_change finish(std::int64_t order_id, std::uint8_t state, std::int64_t at,
-                    std::optional<std::int64_t> keep_until) {
-  state_change c;
-  c.order_id = order_id;
-  c.old_state = placed;
-  c.new_state = state;
-  c.final = true;
-  c.at = at;
-  c.keep_until = keep_until;
-  return c;
-}
-
-// Refill codes as the daemon uses them (dispatch/order.hpp refill_state).
-constexpr std::uint8_t refill_requested = 1, refill_pending = 2, refill_in_progress = 3, refill_completed = 4,
-                       refill_unknown = 6, refill_refused = 7;
-
-refill_change refill(std::int64_t order_id, std::int32_t attempt, std::uint8_t state, std::int64_t at) {
-  refill_change c;
-  c.order_id = order_id;
-  c.attempt = attempt;
-  c.state = state;
-  c.provider = "alpha";
-  c.requested_at = 1000;
-  c.at = at;
-  c.note = "refill " + std::to_string(attempt) + " state " + std::to_string(state);
-  return c;
-}
 
 TEST_P(store_test, duplicate_panel_order_id_writes_nothing_the_second_time) {
   auto j_owner = open_store_();
